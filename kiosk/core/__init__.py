@@ -1,0 +1,1 @@
+"""Pure-Python core of the kiosk: protocol, config, clock, policies. Never imports Qt."""

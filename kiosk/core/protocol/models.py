@@ -1,0 +1,173 @@
+"""API payloads shared by kiosk and server (pydantic, versioned, strict).
+
+Every model forbids unknown fields so that a typo or a newer client is refused with a clear
+422 instead of being half-understood.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+API_PREFIX = "/api/v1"
+PROTOCOL_VERSION = 1
+MAX_BATCH = 500
+
+TerminalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+def _require_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamp must carry a UTC offset")
+    return value.astimezone(timezone.utc)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_require_utc)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(str, enum.Enum):
+    CAMERA = "camera"
+    WEDGE = "wedge"
+
+
+class Punch(_Model):
+    """One badge scan as the terminal recorded it. ``event_id`` makes it idempotent."""
+
+    v: Literal[1] = 1
+    event_id: UUID
+    terminal_id: TerminalId
+    seq: int = Field(ge=1, le=2**62)
+    badge: str = Field(min_length=1, max_length=256)
+    wall_time: UtcDatetime
+    clock_offset_s: float = Field(ge=-10 * 365 * 86400, le=10 * 365 * 86400)
+    source: Source
+    app_version: str = Field(min_length=1, max_length=40)
+
+    @property
+    def server_time(self) -> datetime:
+        """When the punch happened on the server's clock (wall time + measured offset)."""
+        return self.wall_time + timedelta(seconds=self.clock_offset_s)
+
+
+class PunchBatch(_Model):
+    punches: list[Punch] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class VerdictStatus(str, enum.Enum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Direction(str, enum.Enum):
+    CHECK_IN = "check_in"
+    CHECK_OUT = "check_out"
+
+
+class RejectReason(str, enum.Enum):
+    """Why the server refused a punch for good (the kiosk keeps it as rejected)."""
+
+    BADGE_MALFORMED = "badge_malformed"
+    BADGE_UNKNOWN_KEY = "badge_unknown_key"
+    BADGE_BAD_SIGNATURE = "badge_bad_signature"
+    BADGE_EXPIRED = "badge_expired"
+    BADGE_NOT_YET_VALID = "badge_not_yet_valid"
+    BADGE_REVOKED = "badge_revoked"
+    EMPLOYEE_UNKNOWN = "employee_unknown"
+    EMPLOYEE_INACTIVE = "employee_inactive"
+    WRONG_SITE = "wrong_site"
+    TIME_IMPLAUSIBLE = "time_implausible"
+    TERMINAL_MISMATCH = "terminal_mismatch"
+    TERMINAL_REVOKED = "terminal_revoked"
+    CONFLICT = "conflict"
+
+
+class Verdict(_Model):
+    """The server's answer for one punch; replayed unchanged for a repeated event id."""
+
+    event_id: UUID
+    status: VerdictStatus
+    direction: Direction | None = None
+    late_min: int = 0
+    early_leave_min: int = 0
+    shift_start: str | None = None  # "09:00", for the card: "Late 7 min (shift 09:00, grace 5)"
+    shift_end: str | None = None
+    grace_min: int | None = None
+    reason: RejectReason | None = None
+    message: str = ""
+    employee_id: str | None = None
+    duplicate: bool = False
+
+
+class BatchResult(_Model):
+    results: list[Verdict]
+    server_time: UtcDatetime
+
+
+class EnrollRequest(_Model):
+    code: str = Field(min_length=4, max_length=64)
+    app_version: str = Field(default="", max_length=40)
+
+
+class EnrollResponse(_Model):
+    terminal_id: TerminalId
+    secret: str
+    name: str
+    site: str
+    server_time: UtcDatetime
+
+
+class TimeResponse(_Model):
+    server_time: UtcDatetime
+
+
+class ShiftHint(_Model):
+    start: str  # "HH:MM" local to the site
+    end: str
+    grace_min: int = 0
+
+
+class RosterEmployee(_Model):
+    name: str
+    shift: ShiftHint | None = None
+
+
+class Roster(_Model):
+    """What a terminal needs to verify badges and greet people while offline."""
+
+    version: str
+    terminal_id: TerminalId
+    terminal_name: str
+    site: str
+    keys: dict[str, str]  # key id -> Ed25519 public key, raw bytes in base64url
+    revoked: list[str]  # badge ids
+    employees: dict[str, RosterEmployee]  # employee id -> display data (this site only)
+    cooldown_s: int = 60
+    timezone: str = "UTC"
+
+
+class Heartbeat(_Model):
+    app_version: str = Field(max_length=40)
+    pending: int = Field(ge=0)
+    oldest_pending_age_s: float | None = Field(default=None, ge=0)
+    rejected: int = Field(default=0, ge=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    last_sync: UtcDatetime | None = None
+    clock_offset_s: float | None = None
+    camera_state: str = Field(default="unknown", max_length=40)
+    last_seq: int = Field(default=0, ge=0)
+
+
+class ErrorBody(_Model):
+    """Every 4xx body: a stable code for machines and a sentence for people."""
+
+    error: str
+    message: str
+    server_time: UtcDatetime | None = None

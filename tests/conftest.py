@@ -1,0 +1,39 @@
+"""Suite-wide settings: Qt offscreen, no stray threads, paths to shared data."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("KIOSK_LOG_TO_STDERR", "0")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+QR_PHOTOS = SHARED / "data" / "qr-photos"
+
+
+@pytest.fixture
+def qr_photos() -> Path:
+    """The shared real camera photos; skips cleanly in a clone outside this workplace."""
+    if not QR_PHOTOS.is_dir():
+        pytest.skip("../shared/data/qr-photos not present")
+    return QR_PHOTOS
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads():
+    """Fail a test that leaves a non-daemon thread running (napari/qutebrowser practice)."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [
+        t for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.daemon
+    ]
+    for t in leaked:
+        t.join(timeout=5)
+    still = [t.name for t in leaked if t.is_alive()]
+    assert not still, f"test left threads running: {still}"
