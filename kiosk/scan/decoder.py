@@ -202,7 +202,7 @@ class ScanPipeline:
         self._clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
         self._curved = cv2.QRCodeDetector()
         self._zbar_tried = backend == "pyzbar"
-        self.decode(np.full((64, 64), 255, np.uint8))  # warm up: the first call pays set-up costs
+        self.decode(np.full((480, 640), 255, np.uint8))  # warm up: the first call pays set-up costs
 
     def decode(self, frame: np.ndarray) -> list[Decoded]:
         start = time.perf_counter()
