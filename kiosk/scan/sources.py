@@ -363,7 +363,7 @@ def open_source(
     if spec.lower() == "synthetic":
         from .synthetic import SyntheticSource
 
-        return SyntheticSource(synthetic_tokens, fps=fps, clock=clock, sleep=sleep)
+        return SyntheticSource(synthetic_tokens, width, height, fps, clock=clock, sleep=sleep)
     path = Path(spec).expanduser()
     if path.is_dir():
         return ImageFolderSource(
