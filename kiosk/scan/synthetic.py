@@ -150,6 +150,7 @@ def _paste_badge(
     m = cv2.getPerspectiveTransform(src, dst)
     warped = cv2.warpPerspective(card_bgr, m, (width, height), flags=cv2.INTER_AREA)
     mask = cv2.warpPerspective(np.full((side, side), 255, np.uint8), m, (width, height))
+    _, mask = cv2.threshold(mask, 127, 255, cv2.THRESH_BINARY)  # no dark seam at the edge
     cv2.copyTo(warped, mask, frame)
     if p.occlusion:
         # a thumb over one edge, covering `occlusion` of the code's side

@@ -156,7 +156,7 @@ def test_second_pass_reads_a_defocused_badge_raw_zxing_cannot(pipeline, token):
     from kiosk.scan.synthetic import Perturb
 
     raw = ZxingDecoder()
-    soft = Perturb(blur=2.4, scale=0.45)
+    soft = Perturb(blur=2.2, scale=0.45)
     for seed in range(3):
         frame = render_frame(token, perturb=soft, seed=seed)
         assert raw.decode_gray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) == []
@@ -167,5 +167,5 @@ def test_second_pass_reads_a_defocused_badge_raw_zxing_cannot(pipeline, token):
 def test_second_pass_can_be_switched_off(token):
     from kiosk.scan.synthetic import Perturb
 
-    frame = render_frame(token, perturb=Perturb(blur=2.4, scale=0.45))
+    frame = render_frame(token, perturb=Perturb(blur=2.2, scale=0.45))
     assert ScanPipeline(second_pass=False).decode(frame) == []
