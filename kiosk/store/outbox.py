@@ -169,10 +169,19 @@ class Outbox:
         row = conn.execute("PRAGMA quick_check").fetchone()
         if row is None or row[0] != "ok":
             raise sqlite3.DatabaseError(f"quick_check: {row[0] if row else 'no answer'}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_READONLY:
+                raise
+            mode = "read-only"  # still open it: pending punches stay readable and sendable
         if str(mode).lower() != "wal":
             log.warning("outbox journal mode is %s, not WAL", mode)
         conn.execute("PRAGMA synchronous = FULL")
+        if conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('meta', 'seqs', 'punches')"
+        ).fetchone()[0] == 3:
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
