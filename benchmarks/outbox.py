@@ -104,13 +104,13 @@ def drain(workdir: Path, n: int) -> dict:
         cfg.sync.batch_size = 500
         clock = SystemClock()
         box = Outbox(paths.outbox_file, clock)
+        engine = SyncEngine(cfg, box, store, clock)
+        engine.sync_once()  # warm up on an empty outbox: time, roster, heartbeat
         for i in range(n):
             badge_id, token = badges[i % len(badges)]
             box.append(terminal_id=cfg.terminal.id, badge=token, badge_id=badge_id,
                        source=Source.CAMERA, wall_time=clock.now(), clock_offset_s=0.0,
                        app_version="bench")
-        engine = SyncEngine(cfg, box, store, clock)
-        engine.sync_once()  # warm up: time, roster, heartbeat, first batch
         pending_before = box.stats().pending
         start = time.perf_counter()
         report = engine.sync_once()
@@ -133,9 +133,9 @@ def drain(workdir: Path, n: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--appends", type=int, default=2000, help="rows per measuring round")
+    parser.add_argument("--appends", type=int, default=1000, help="rows per measuring round")
     parser.add_argument("--drain", type=int, default=10_000, help="punches to drain")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-", dir=None) as tmp:
         work = Path(tmp)
