@@ -24,13 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def collect(args: argparse.Namespace) -> dict[str, Any]:
     """The status as a dict with stable keys (the ``--json`` output)."""
     from kiosk.core.clock import SystemClock
-    from kiosk.core.config import ConfigError
+    from kiosk.core.config import ConfigError, load_config
+    from kiosk.core.paths import default_paths
     from kiosk.store import Outbox, OutboxError
     from kiosk.sync.secrets import SecretStoreError, open_secret_store
 
-    from ._common import load, paths_from
-
-    paths = paths_from(args)
+    paths = default_paths(args.home)
     problems: list[str] = []
     warnings: list[str] = []
     out: dict[str, Any] = {
@@ -43,7 +42,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         "last_error": None, "last_error_at": None, "clock_offset_s": None,
     }
     try:
-        config = load(paths)
+        config = load_config(paths.config_file)
     except ConfigError as exc:
         problems.append(f"config unusable: {exc}")
         config = None
