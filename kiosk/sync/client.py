@@ -130,6 +130,7 @@ class SyncClient:
         self._preferred = 0
         self._preferred_since = clock.monotonic()
         self.last_url: str | None = None
+        self.answers = 0  # requests the server answered (any status): "online" evidence
 
     @classmethod
     def from_config(
@@ -231,6 +232,7 @@ class SyncClient:
         except requests.RequestException as exc:
             raise TransportError(f"request failed ({_short(exc)})") from None
         rtt = self._clock.monotonic() - t0
+        self.answers += 1
         self._learn_time(resp, sent_wall, rtt)
         return resp
 

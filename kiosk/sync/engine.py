@@ -128,7 +128,8 @@ class SyncEngine:
         self._revoked = outbox.meta("terminal_revoked") == config.terminal.id != ""
         self._online = False
         self._last_error: str | None = None
-        self._state = SyncState()
+        self._state = SyncState(terminal_revoked=self._revoked,
+                                clock_offset_s=self.offset.offset_s)
 
     # -- public -------------------------------------------------------------------------
     @property
@@ -165,6 +166,7 @@ class SyncEngine:
         report = SyncReport()
         client = self._get_client(report)
         if client is not None and not self._revoked:
+            answers = client.answers
             try:
                 now = self._clock.monotonic()
                 if not self.offset.precise:
@@ -181,8 +183,8 @@ class SyncEngine:
                 self._mark_revoked(str(exc))
             except SyncError as exc:
                 self._fail(report, exc, [])
-            else:
-                self._online = True
+            if report.error is None and not self._revoked and client.answers > answers:
+                self._online = True  # the server answered this pass; else keep what we knew
         self._purge_if_due()
         report.revoked = self._revoked
         if self._revoked and report.error is None:
@@ -257,6 +259,7 @@ class SyncEngine:
             roster, etag = client.get_roster(self.roster.etag)
         except (TransportError, ServerBusy) as exc:
             log.info("roster refresh failed: %s", exc)
+            self._online = False
             return
         if roster is not None:
             self.roster.update(roster, etag)
@@ -283,6 +286,7 @@ class SyncEngine:
             client.heartbeat(beat)
         except (TransportError, ServerBusy, Refused) as exc:
             log.info("heartbeat failed: %s", exc)
+            self._online = False
 
     def _purge_if_due(self) -> None:
         now = self._clock.monotonic()
@@ -356,7 +360,7 @@ class SyncEngine:
             return
         self._state = replace(
             self._state,
-            online=self._online and report.error is None,
+            online=self._online,
             server_url=self._client.last_url if self._client else None,
             last_sync=stats.last_sync,
             last_error=report.error or (stats.last_error if not self._online else None),
