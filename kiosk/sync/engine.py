@@ -25,7 +25,7 @@ import requests
 from kiosk import __version__
 from kiosk.core.clock import Clock
 from kiosk.core.config import Config
-from kiosk.core.protocol import Heartbeat, Punch, Roster, Verdict
+from kiosk.core.protocol import Heartbeat, Punch, Roster, Verdict, VerdictStatus
 from kiosk.store import Outbox, OutboxError
 
 from .client import (
@@ -127,7 +127,6 @@ class SyncEngine:
         self._next_purge = 0.0
         self._revoked = outbox.meta("terminal_revoked") == config.terminal.id != ""
         self._online = False
-        self._last_error: str | None = None
         self._state = SyncState(terminal_revoked=self._revoked,
                                 clock_offset_s=self.offset.offset_s)
 
@@ -221,37 +220,48 @@ class SyncEngine:
             if not batch:
                 break
             try:
-                self._send(client, batch, report)
+                settled = self._send(client, batch, report)
             except (TransportError, ServerBusy, AuthFailed) as exc:
                 self._fail(report, exc, batch)
+                break
+            except OutboxError as exc:  # the verdicts could not be written: try again later
+                self._online = False
+                report.error = str(exc)
+                self._attempt += 1
+                break
+            if settled == 0:  # an answer without our verdicts: never loop on it
+                self._fail(report, SyncError("the server's answer had no verdict for the "
+                                             "punches sent"), batch)
                 break
             self._attempt = 0
             if len(batch) < size:
                 break
 
-    def _send(self, client: SyncClient, batch: list[Punch], report: SyncReport) -> None:
+    def _send(self, client: SyncClient, batch: list[Punch], report: SyncReport) -> int:
+        """Send one batch and settle what the server answered; returns rows settled."""
         try:
             result = client.send_batch(batch)
         except Refused as exc:
             if len(batch) > 1:  # find the one the server objects to; send the rest
-                for punch in batch:
-                    self._send(client, [punch], report)
-                return
-            self.outbox.mark_rejected([str(batch[0].event_id)], exc.error, str(exc))
+                return sum(self._send(client, [punch], report) for punch in batch)
+            n = self.outbox.mark_rejected([str(batch[0].event_id)], exc.error, str(exc))
             report.rejected += 1
             report.sent += 1
             log.warning("punch seq %d refused for good: %s", batch[0].seq, exc.error)
-            return
-        self.outbox.mark_verdicts(result.results)
+            return n
+        sent_ids = {p.event_id for p in batch}
+        verdicts = [v for v in result.results if v.event_id in sent_ids]
+        settled = self.outbox.mark_verdicts(verdicts)
         self._remember_offset()
-        report.sent += len(batch)
-        report.verdicts.extend(result.results)
-        for v in result.results:
-            if v.status.value == "accepted":
+        report.sent += len(verdicts)
+        report.verdicts.extend(verdicts)
+        for v in verdicts:
+            if v.status is VerdictStatus.ACCEPTED:
                 report.accepted += 1
             else:
                 report.rejected += 1
-        self._notify("on_verdicts", list(result.results))
+        self._notify("on_verdicts", verdicts)
+        return settled
 
     def _refresh_roster(self, client: SyncClient, now: float) -> None:
         self._next_roster = now + self.config.sync.roster_refresh_s

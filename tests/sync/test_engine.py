@@ -345,3 +345,21 @@ def test_answer_slower_than_the_read_timeout_is_resent_and_replayed(
         assert [v.event_id for v in report.verdicts] == [p.event_id for p in punches]
         assert len(_server_punches(server, cfg.terminal.id)) == 4
         box.close()
+
+
+def test_a_4xx_that_is_not_our_server_keeps_the_punches(server, terminal: Terminal) -> None:
+    """A captive portal's 404 page must never get punches rejected for good."""
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        fill(box, terminal, 2)
+        proxy.set_mode("respond", response=http_response(
+            404, "Not Found", {"Content-Type": "text/html"}, b"<html>Log in to Wi-Fi</html>"))
+        report = engine.sync_once()
+        assert report.error is not None and "404" in report.error
+        assert (box.stats().pending, box.stats().rejected) == (2, 0)
+        proxy.set_mode("pass")
+        assert engine.sync_once().accepted == 2
+        box.close()
