@@ -25,20 +25,23 @@ class OutboxReadOnlyError(OutboxError):
     """The outbox file or its folder cannot be written: the punch was NOT recorded."""
 
 
-def translate(exc: sqlite3.Error, action: str) -> OutboxError:
-    """The clear error for a failed SQLite call; ``action`` is e.g. "recorded"."""
+def translate(exc: sqlite3.Error, consequence: str) -> OutboxError:
+    """The clear error for a failed SQLite call.
+
+    ``consequence`` completes the sentence, e.g. "the punch could not be recorded".
+    """
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     if code == SQLITE_FULL:
         return OutboxFullError(
-            f"The disk holding the punch buffer is full, so the punch could not be {action}. "
+            f"The disk holding the punch buffer is full, so {consequence}. "
             "Free some space on the terminal."
         )
     if code in (SQLITE_READONLY, SQLITE_CANTOPEN):
         return OutboxReadOnlyError(
-            f"The punch buffer file cannot be written (read-only), so the punch could not be "
-            f"{action}. Check the permissions of the kiosk's data folder."
+            f"The punch buffer file cannot be written (read-only), so {consequence}. "
+            "Check the permissions of the kiosk's data folder."
         )
-    return OutboxError(f"The punch buffer failed ({exc}), so the punch could not be {action}.")
+    return OutboxError(f"The punch buffer failed ({exc}), so {consequence}.")
 
 
 def is_corruption(exc: sqlite3.Error) -> bool:

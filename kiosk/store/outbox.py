@@ -112,8 +112,15 @@ class Outbox:
             report it loudly (punches in it were not lost, but need IT's attention).
     """
 
-    def __init__(self, path: Path, clock: Clock, *, max_db_pages: int | None = None) -> None:
+    def __init__(
+        self, path: Path, clock: Clock, *, max_db_pages: int | None = None,
+        recover: bool = True,
+    ) -> None:
+        """Open (or create) the outbox; ``recover=False`` reports corruption instead of
+        moving the file aside (``kiosk status`` must not pull the file from under the app).
+        """
         self.path = Path(path)
+        self._recover = recover
         self._clock = clock
         self._lock = threading.RLock()
         self.recovered_from: Path | None = None
@@ -121,7 +128,7 @@ class Outbox:
         try:
             self._conn = self._open_checked()
         except sqlite3.Error as exc:
-            raise translate(exc, "opened") from None
+            raise translate(exc, "the punch buffer could not be opened") from None
         if max_db_pages is not None:
             # A size cap (also how the tests simulate a full disk).
             self._conn.execute(f"PRAGMA max_page_count = {int(max_db_pages)}")
@@ -174,9 +181,14 @@ class Outbox:
             conn.close()
             if not (is_corruption(exc) or "quick_check" in str(exc)):
                 raise
+            if not self._recover:
+                raise OutboxError(f"The punch buffer {self.path} is corrupt ({exc}); start "
+                                  "the kiosk to move it aside and begin a fresh one.") from None
             self.recovered_from = self._move_aside(str(exc))
         conn = self._connect()
         self._prepare(conn)
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('recovered_from', ?)",
+                     (str(self.recovered_from),))
         return conn
 
     def _move_aside(self, why: str) -> Path:
@@ -246,7 +258,7 @@ class Outbox:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as exc:
-                raise translate(exc, "recorded") from None
+                raise translate(exc, "the punch could not be recorded") from None
             except ValidationError as exc:
                 raise OutboxError(
                     f"The punch is not valid ({exc.errors()[0]['loc'][0]}: "
@@ -313,7 +325,7 @@ class Outbox:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as exc:
-                raise translate(exc, "updated") from None
+                raise translate(exc, "the server's answers could not be saved") from None
         return changed
 
     def purge_sent(self, older_than_days: int) -> int:
@@ -325,7 +337,7 @@ class Outbox:
                     "DELETE FROM punches WHERE state = 'sent' AND settled_at < ?", (cutoff,)
                 )
             except sqlite3.Error as exc:
-                raise translate(exc, "purged") from None
+                raise translate(exc, "old punches could not be purged") from None
         return cur.rowcount
 
     # -- reading ------------------------------------------------------------------------
