@@ -152,8 +152,13 @@ class SyncEngine:
             except Exception:  # a bug must not kill the worker silently
                 log.exception("sync pass failed")
                 report = SyncReport(error="internal error (see log)")
+                self._attempt += 1
             if report.retry_after_s is not None:
                 delay, wakeable = min(report.retry_after_s, MAX_RETRY_AFTER_S), False
+            elif report.revoked or self._client is None:
+                # Nothing to retry over the network (revoked, not enrolled, no secret):
+                # look again on the timer, or at once when woken.
+                delay, wakeable = self.config.sync.interval_s, True
             elif report.error is not None:
                 delay, wakeable = self._backoff(), True
             else:
@@ -350,7 +355,8 @@ class SyncEngine:
 
     def _backoff(self) -> float:
         s = self.config.sync
-        return backoff_delay(self._attempt - 1, s.backoff_base_s, s.backoff_cap_s, self._rng)
+        return backoff_delay(max(self._attempt - 1, 0), s.backoff_base_s, s.backoff_cap_s,
+                             self._rng)
 
     def _sleep(self, stop: threading.Event, delay: float, wakeable: bool) -> None:
         # Real waiting uses the real monotonic clock (a fake clock would never move on).
