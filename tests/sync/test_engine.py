@@ -363,3 +363,22 @@ def test_a_4xx_that_is_not_our_server_keeps_the_punches(server, terminal: Termin
         proxy.set_mode("pass")
         assert engine.sync_once().accepted == 2
         box.close()
+
+
+def test_server_clock_jump_is_learned_from_the_401_and_the_request_resigned(
+    tmp_path: Path,
+) -> None:
+    server_clock = FakeClock(datetime.now(timezone.utc))
+    with live_server(tmp_path / "srv", clock=server_clock) as srv:
+        term = make_terminal(srv, tmp_path / "kiosk")
+        cfg = term.tune()
+        box = Outbox(term.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, term.secrets, SystemClock())
+        engine.sync_once()
+        before = engine.clock_offset_s
+        server_clock.advance(900)  # the server's clock is stepped by 15 minutes
+        fill(box, term, 1, offset=before)
+        report = engine.sync_once()
+        assert report.error is None and report.sent == 1
+        assert engine.clock_offset_s - before == pytest.approx(900, abs=10)
+        box.close()
