@@ -382,3 +382,21 @@ def test_server_clock_jump_is_learned_from_the_401_and_the_request_resigned(
         assert report.error is None and report.sent == 1
         assert engine.clock_offset_s - before == pytest.approx(900, abs=10)
         box.close()
+
+
+def test_retry_after_of_the_first_server_survives_failover_to_a_dead_second(
+    server, terminal: Terminal
+) -> None:
+    with FaultyProxy(server.port) as busy, FaultyProxy(server.port, mode="drop") as dead:
+        cfg = terminal.tune(urls=[busy.url, dead.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        fill(box, terminal, 1)
+        busy.set_mode("respond", response=http_response(503, "Down", {"Retry-After": "9"}))
+        report = engine.sync_once()
+        assert dead.connections >= 1  # the second server was tried
+        assert report.retry_after_s == 9.0 and box.stats().pending == 1
+        busy.set_mode("pass")
+        assert engine.sync_once().sent == 1
+        box.close()
