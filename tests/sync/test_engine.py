@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.core.clock import SystemClock
-from kiosk.core.protocol import Roster, Verdict, VerdictStatus
+from kiosk.core.protocol import Roster, Verdict
 from kiosk.store import Outbox
 from kiosk.sync.engine import SyncEngine, SyncState
 from kiosk.sync.roster import RosterCache
