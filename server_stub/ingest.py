@@ -116,20 +116,27 @@ class Ingestor:
                 self._genuine_keys = keys
             ctx = _Context(BadgeVerifier(keys, leeway_s=MAX_FUTURE_S), load_sites(conn),
                            load_shifts(conn))
-            for terminal, punches in items:
-                out.append(self._one(conn, ctx, terminal, punches, now))
+            # The whole group is decided as one batch: one round of queries, one INSERT.
+            owners = [t for t, punches in items for _ in punches]
+            flat = [p for _, punches in items for p in punches]
+            verdicts = self._one(conn, ctx, owners, flat, now)
+            start = 0
+            for _, punches in items:
+                out.append(verdicts[start:start + len(punches)])
+                start += len(punches)
             for tid in {t.terminal_id for t, _ in items}:
                 conn.execute(update(db.terminals).where(db.terminals.c.terminal_id == tid)
                              .values(last_sync_at=now.timestamp()))
         return out
 
     def _one(
-        self, conn: Any, ctx: _Context, terminal: TerminalInfo, punches: Sequence[Punch],
+        self, conn: Any, ctx: _Context, owners: list[TerminalInfo], punches: Sequence[Punch],
         now: datetime,
     ) -> list[Verdict]:
+        """``owners[i]`` is the authenticated terminal that uploaded ``punches[i]``."""
         hashes = [content_hash(p) for p in punches]
         ids = {str(p.event_id) for p in punches}
-        verdicts, rows = self._decide(conn, ctx, terminal, punches, hashes, ids, now)
+        verdicts, rows = self._decide(conn, ctx, owners, punches, hashes, ids, now)
         if rows:
             conn.execute(self._insert(db.punches).on_conflict_do_nothing(), rows)
             if self._engine.dialect.name != "sqlite":
@@ -155,7 +162,7 @@ class Ingestor:
         return badge
 
     def _decide(
-        self, conn: Any, ctx: _Context, terminal: TerminalInfo, punches: Sequence[Punch],
+        self, conn: Any, ctx: _Context, owners: list[TerminalInfo], punches: Sequence[Punch],
         hashes: list[str], ids: set[str], now: datetime,
     ) -> tuple[list[Verdict], list[dict[str, Any]]]:
         p = db.punches.c
@@ -182,7 +189,7 @@ class Ingestor:
             if eid in seen:
                 continue  # resolved after the first occurrence has its verdict
             seen[eid] = (h, i)
-            if punch.terminal_id != terminal.terminal_id:
+            if punch.terminal_id != owners[i].terminal_id:
                 verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
                                       "This punch belongs to another terminal.")
                 continue
@@ -199,7 +206,7 @@ class Ingestor:
                 continue
             candidates.append((i, punch, badge))
         meta: dict[int, tuple[str, str]] = {}  # index -> (site, work date) of accepted punches
-        self._judge(conn, ctx, terminal, candidates, verdicts, meta)
+        self._judge(conn, ctx, owners, candidates, verdicts, meta)
         badge_of = {i: badge for i, _, badge in candidates}
         rows = []
         for i, punch in enumerate(punches):
@@ -223,7 +230,8 @@ class Ingestor:
         return [v for v in verdicts if v is not None], rows
 
     def _judge(
-        self, conn: Any, ctx: _Context, terminal: TerminalInfo, candidates: list[tuple[int, Punch, Any]],
+        self, conn: Any, ctx: _Context, owners: list[TerminalInfo],
+        candidates: list[tuple[int, Punch, Any]],
         verdicts: list[Verdict | None], meta: dict[int, tuple[str, str]],
     ) -> None:
         """Badge record, employee and site checks, then attendance meaning."""
@@ -250,7 +258,7 @@ class Ingestor:
             elif not emp.active:
                 verdicts[i] = _reject(punch, RejectReason.EMPLOYEE_INACTIVE,
                                       "This employee is no longer active.", badge.employee_id)
-            elif emp.site != terminal.site:
+            elif emp.site != owners[i].site:
                 verdicts[i] = _reject(punch, RejectReason.WRONG_SITE,
                                       "This employee may not punch at this site.", badge.employee_id)
             else:
@@ -277,7 +285,7 @@ class Ingestor:
             if not earlier:
                 first_of_day[key] = when.timestamp()
             verdicts[i] = _accept(punch, badge.employee_id, c, shift, when.astimezone(tz))
-            meta[i] = (terminal.site, wd)
+            meta[i] = (owners[i].site, wd)
 
     def _row(
         self, punch: Punch, h: str, v: Verdict, now: datetime, badge: Badge | None,
