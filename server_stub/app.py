@@ -122,7 +122,7 @@ def create_app(
         if admin_open_on_loopback and _is_loopback(client):
             return
         auth = request.headers.get("authorization", "")
-        given = auth[7:] if auth.lower().startswith("bearer ") else request.query_params.get("token", "")
+        given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         if not secrets.compare_digest(given.encode(), admin_token.encode()):
             raise errors.ApiError(401, "admin_token_required",
                                   "Admin endpoints need 'Authorization: Bearer <admin_token>'.")

@@ -133,10 +133,12 @@ Index("ix_punches_time", punches.c.punch_time)
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get WAL, FULL sync and immediate write locks."""
+    # hide_parameters: an error message must never carry a badge token or a secret.
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     engine = create_engine(
         url,
+        hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=48,  # >= the worker threads (40): no connect/PRAGMA churn under load
         max_overflow=16,
