@@ -198,7 +198,7 @@ def create_app(
         problem = reports.check_range(date_from, date_to)
         if problem:
             raise errors.ApiError(422, "invalid_request", problem)
-        with engine.connect() as conn:
+        with db.read_txn(engine) as conn:
             rows = reports.attendance_rows(conn, date_from, date_to, site, employee, clock.now())
         if format == "csv":
             return PlainTextResponse(reports.to_csv(rows), media_type="text/csv; charset=utf-8")
@@ -208,7 +208,7 @@ def create_app(
              dependencies=[Depends(admin_only)])
     def terminals() -> Any:
         """Every terminal's health and sequence gaps (admin)."""
-        with engine.connect() as conn:
+        with db.read_txn(engine) as conn:
             return {"server_time": clock.now().isoformat(),
                     "terminals": terminal_overview(conn, clock.now())}
 
@@ -216,7 +216,7 @@ def create_app(
              tags=["admin"], dependencies=[Depends(admin_only)])
     def terminals_html() -> HTMLResponse:
         """The same overview as a page for a browser (admin)."""
-        with engine.connect() as conn:
+        with db.read_txn(engine) as conn:
             rows = terminal_overview(conn, clock.now())
         return HTMLResponse(overview_html(rows, clock.now()))
 

@@ -108,7 +108,7 @@ class Ingestor:
     ) -> list[list[Verdict]]:
         now = self._clock.now()
         out = []
-        with self._engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+        with db.write_txn(self._engine) as conn:
             keys = {r.kid: r.public_key for r in conn.execute(
                 select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
             if keys != self._genuine_keys:  # a key was added or retired: forget the cache
