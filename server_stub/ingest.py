@@ -2,9 +2,10 @@
 
 All reference data a batch needs (keys, badges, employees, earlier punches of the same work
 days) is read with a handful of set queries, verdicts are computed in memory, and the new
-rows go in with one multi-row INSERT ... ON CONFLICT DO NOTHING. A lock serialises batches
-inside this process (SQLite has one writer anyway); the primary key and a re-read after the
-insert keep it exactly-once across processes too.
+rows go in with one multi-row INSERT ... ON CONFLICT DO NOTHING. Batches that arrive
+together are decided as one (:mod:`.group_commit`): one transaction, one fsync. The event
+id is the primary key; on SQLite ``BEGIN IMMEDIATE`` makes check-then-insert atomic even
+across processes, elsewhere a re-read after the insert returns the winner's verdict.
 """
 
 from __future__ import annotations
@@ -177,6 +178,11 @@ class Ingestor:
         lo, hi = now - MAX_AGE, now + timedelta(seconds=MAX_FUTURE_S)
         for i, (punch, h) in enumerate(zip(punches, hashes)):
             eid = str(punch.event_id)
+            if punch.terminal_id != owners[i].terminal_id:
+                # Checked first: a terminal never learns another terminal's verdicts.
+                verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
+                                      "This punch belongs to another terminal.")
+                continue
             if eid in existing:
                 row = existing[eid]
                 if row.content_hash == h:
@@ -189,10 +195,6 @@ class Ingestor:
             if eid in seen:
                 continue  # resolved after the first occurrence has its verdict
             seen[eid] = (h, i)
-            if punch.terminal_id != owners[i].terminal_id:
-                verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
-                                      "This punch belongs to another terminal.")
-                continue
             when = punch.server_time
             if not lo <= when <= hi:
                 verdicts[i] = _reject(punch, RejectReason.TIME_IMPLAUSIBLE,
@@ -212,8 +214,8 @@ class Ingestor:
         for i, punch in enumerate(punches):
             eid = str(punch.event_id)
             first = seen.get(eid)
-            if first is None:
-                continue
+            if first is None or (verdicts[i] is not None and first[1] != i):
+                continue  # replayed, conflicting, or another terminal's: answered above
             h, j = first
             if j != i:  # a repeat inside the batch
                 v = verdicts[j]
@@ -224,8 +226,6 @@ class Ingestor:
                 continue
             v = verdicts[i]
             assert v is not None
-            if v.reason is RejectReason.TERMINAL_MISMATCH:
-                continue  # not this terminal's punch: answered, never stored
             rows.append(self._row(punch, h, v, now, badge_of.get(i), *meta.get(i, (None, None))))
         return [v for v in verdicts if v is not None], rows
 
