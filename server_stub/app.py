@@ -87,7 +87,7 @@ def create_app(
         openapi_url=f"{API_PREFIX}/openapi.json", redoc_url=None,
     )
     app.state.engine = engine
-    errors.install(app, clock)
+    errors.install(app)
     app.add_middleware(errors.DateHeaderMiddleware, clock=clock)
 
     async def signed(request: Request, handler: Callable[[SignedCall], Any]) -> Any:
