@@ -2,9 +2,10 @@
 
 All reference data a batch needs (keys, badges, employees, earlier punches of the same work
 days) is read with a handful of set queries, verdicts are computed in memory, and the new
-rows go in with one multi-row INSERT ... ON CONFLICT DO NOTHING. A lock serialises batches
-inside this process (SQLite has one writer anyway); the primary key and a re-read after the
-insert keep it exactly-once across processes too.
+rows go in with one multi-row INSERT ... ON CONFLICT DO NOTHING. Batches that arrive
+together are decided as one (:mod:`.group_commit`): one transaction, one fsync. The event
+id is the primary key; on SQLite ``BEGIN IMMEDIATE`` makes check-then-insert atomic even
+across processes, elsewhere a re-read after the insert returns the winner's verdict.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,6 +66,10 @@ class _Context:
     shifts: dict[str, rules.ShiftRule]
 
 
+class TerminalRevoked(Exception):
+    """The uploading terminal is revoked (checked inside the storing transaction)."""
+
+
 @dataclass(frozen=True)
 class TerminalInfo:
     terminal_id: str
@@ -79,8 +84,18 @@ def content_hash(punch: Punch) -> str:
 
 
 def _reject(p: Punch, reason: RejectReason, message: str, employee_id: str | None = None) -> Verdict:
-    return Verdict(event_id=p.event_id, status=VerdictStatus.REJECTED, reason=reason,
-                   message=message, employee_id=employee_id)
+    return _verdict(event_id=p.event_id, status=VerdictStatus.REJECTED, reason=reason,
+                    message=message, employee_id=employee_id)
+
+
+def _verdict(**fields: Any) -> Verdict:
+    """A Verdict from values this module built itself: skip re-validation (hot path)."""
+    return Verdict.model_construct(**{**_VERDICT_DEFAULTS, **fields})
+
+
+_VERDICT_DEFAULTS: dict[str, Any] = {
+    name: f.default for name, f in Verdict.model_fields.items() if not f.is_required()
+}
 
 
 class Ingestor:
@@ -95,20 +110,35 @@ class Ingestor:
         self._engine = engine
         self._clock = clock
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        self._group: GroupCommitter[tuple[TerminalInfo, Sequence[Punch]], list[Verdict]] = (
-            GroupCommitter(self._run_group))
+        self._group: GroupCommitter[
+            tuple[TerminalInfo, Sequence[Punch]], list[Verdict] | None
+        ] = GroupCommitter(self._run_group)
         self._genuine: OrderedDict[str, Badge] = OrderedDict()  # token -> signature checked
         self._genuine_keys: dict[str, str] = {}
 
     def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch]) -> list[Verdict]:
-        return self._group.submit((terminal, punches), size=len(punches))
+        """Verdicts in batch order; raises :class:`TerminalRevoked` (nothing stored)."""
+        verdicts = self._group.submit((terminal, punches), size=len(punches))
+        if verdicts is None:
+            raise TerminalRevoked(terminal.terminal_id)
+        return verdicts
 
     def _run_group(
         self, items: list[tuple[TerminalInfo, Sequence[Punch]]]
-    ) -> list[list[Verdict]]:
+    ) -> list[list[Verdict] | None]:
         now = self._clock.now()
-        out = []
-        with self._engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+        tc = db.terminals.c
+        with db.write_txn(self._engine) as conn:
+            # Revocation is checked here, in the transaction that would store the punches,
+            # so the HTTP layer may cache a terminal's (immutable) secret and site.
+            revoked = set(conn.execute(select(tc.terminal_id).where(
+                tc.terminal_id.in_({term.terminal_id for term, _ in items}),
+                tc.revoked_at.is_not(None))).scalars())
+            out: list[list[Verdict] | None] = [
+                None if term.terminal_id in revoked else [] for term, _ in items]
+            items = [it for it in items if it[0].terminal_id not in revoked]
+            if not items:
+                return out
             keys = {r.kid: r.public_key for r in conn.execute(
                 select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
             if keys != self._genuine_keys:  # a key was added or retired: forget the cache
@@ -116,20 +146,28 @@ class Ingestor:
                 self._genuine_keys = keys
             ctx = _Context(BadgeVerifier(keys, leeway_s=MAX_FUTURE_S), load_sites(conn),
                            load_shifts(conn))
-            for terminal, punches in items:
-                out.append(self._one(conn, ctx, terminal, punches, now))
-            for tid in {t.terminal_id for t, _ in items}:
-                conn.execute(update(db.terminals).where(db.terminals.c.terminal_id == tid)
+            # The whole group is decided as one batch: one round of queries, one INSERT.
+            owners = [term for term, punches in items for _ in punches]
+            flat = [p for _, punches in items for p in punches]
+            verdicts = self._one(conn, ctx, owners, flat, now)
+            start = 0
+            slots = (k for k, v in enumerate(out) if v is not None)
+            for (_, punches), k in zip(items, slots):
+                out[k] = verdicts[start:start + len(punches)]
+                start += len(punches)
+            for tid in {term.terminal_id for term, _ in items}:
+                conn.execute(update(db.terminals).where(tc.terminal_id == tid)
                              .values(last_sync_at=now.timestamp()))
         return out
 
     def _one(
-        self, conn: Any, ctx: _Context, terminal: TerminalInfo, punches: Sequence[Punch],
+        self, conn: Any, ctx: _Context, owners: list[TerminalInfo], punches: Sequence[Punch],
         now: datetime,
     ) -> list[Verdict]:
+        """``owners[i]`` is the authenticated terminal that uploaded ``punches[i]``."""
         hashes = [content_hash(p) for p in punches]
         ids = {str(p.event_id) for p in punches}
-        verdicts, rows = self._decide(conn, ctx, terminal, punches, hashes, ids, now)
+        verdicts, rows = self._decide(conn, ctx, owners, punches, hashes, ids, now)
         if rows:
             conn.execute(self._insert(db.punches).on_conflict_do_nothing(), rows)
             if self._engine.dialect.name != "sqlite":
@@ -155,7 +193,7 @@ class Ingestor:
         return badge
 
     def _decide(
-        self, conn: Any, ctx: _Context, terminal: TerminalInfo, punches: Sequence[Punch],
+        self, conn: Any, ctx: _Context, owners: list[TerminalInfo], punches: Sequence[Punch],
         hashes: list[str], ids: set[str], now: datetime,
     ) -> tuple[list[Verdict], list[dict[str, Any]]]:
         p = db.punches.c
@@ -170,6 +208,11 @@ class Ingestor:
         lo, hi = now - MAX_AGE, now + timedelta(seconds=MAX_FUTURE_S)
         for i, (punch, h) in enumerate(zip(punches, hashes)):
             eid = str(punch.event_id)
+            if punch.terminal_id != owners[i].terminal_id:
+                # Checked first: a terminal never learns another terminal's verdicts.
+                verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
+                                      "This punch belongs to another terminal.")
+                continue
             if eid in existing:
                 row = existing[eid]
                 if row.content_hash == h:
@@ -182,10 +225,6 @@ class Ingestor:
             if eid in seen:
                 continue  # resolved after the first occurrence has its verdict
             seen[eid] = (h, i)
-            if punch.terminal_id != terminal.terminal_id:
-                verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
-                                      "This punch belongs to another terminal.")
-                continue
             when = punch.server_time
             if not lo <= when <= hi:
                 verdicts[i] = _reject(punch, RejectReason.TIME_IMPLAUSIBLE,
@@ -199,14 +238,14 @@ class Ingestor:
                 continue
             candidates.append((i, punch, badge))
         meta: dict[int, tuple[str, str]] = {}  # index -> (site, work date) of accepted punches
-        self._judge(conn, ctx, terminal, candidates, verdicts, meta)
+        self._judge(conn, ctx, owners, candidates, verdicts, meta)
         badge_of = {i: badge for i, _, badge in candidates}
         rows = []
         for i, punch in enumerate(punches):
             eid = str(punch.event_id)
             first = seen.get(eid)
-            if first is None:
-                continue
+            if first is None or (verdicts[i] is not None and first[1] != i):
+                continue  # replayed, conflicting, or another terminal's: answered above
             h, j = first
             if j != i:  # a repeat inside the batch
                 v = verdicts[j]
@@ -217,13 +256,12 @@ class Ingestor:
                 continue
             v = verdicts[i]
             assert v is not None
-            if v.reason is RejectReason.TERMINAL_MISMATCH:
-                continue  # not this terminal's punch: answered, never stored
             rows.append(self._row(punch, h, v, now, badge_of.get(i), *meta.get(i, (None, None))))
         return [v for v in verdicts if v is not None], rows
 
     def _judge(
-        self, conn: Any, ctx: _Context, terminal: TerminalInfo, candidates: list[tuple[int, Punch, Any]],
+        self, conn: Any, ctx: _Context, owners: list[TerminalInfo],
+        candidates: list[tuple[int, Punch, Any]],
         verdicts: list[Verdict | None], meta: dict[int, tuple[str, str]],
     ) -> None:
         """Badge record, employee and site checks, then attendance meaning."""
@@ -235,7 +273,7 @@ class Ingestor:
         staff = {r.employee_id: r for r in conn.execute(select(db.employees).where(
             e.employee_id.in_({c[2].employee_id for c in candidates})))}
         sites, shifts = ctx.sites, ctx.shifts
-        accepted: list[tuple[int, Punch, Any, rules.ShiftRule | None, Any, str]] = []
+        accepted: list[tuple[int, Punch, Any, rules.ShiftRule | None, Any, str, datetime]] = []
         for i, punch, badge in candidates:
             when = punch.server_time
             rv = revoked.get(badge.badge_id)
@@ -250,14 +288,14 @@ class Ingestor:
             elif not emp.active:
                 verdicts[i] = _reject(punch, RejectReason.EMPLOYEE_INACTIVE,
                                       "This employee is no longer active.", badge.employee_id)
-            elif emp.site != terminal.site:
+            elif emp.site != owners[i].site:
                 verdicts[i] = _reject(punch, RejectReason.WRONG_SITE,
                                       "This employee may not punch at this site.", badge.employee_id)
             else:
                 tz = sites[emp.site]
                 shift = shifts.get(emp.shift) if emp.shift else None
                 wd = rules.work_date(when, tz, shift).isoformat()
-                accepted.append((i, punch, badge, shift, tz, wd))
+                accepted.append((i, punch, badge, shift, tz, wd, when))
         if not accepted:
             return
         first_of_day: dict[tuple[str, str], float] = {
@@ -268,8 +306,7 @@ class Ingestor:
                        p.work_date.in_({a[5] for a in accepted}))
                 .group_by(p.employee_id, p.work_date))
         }
-        for i, punch, badge, shift, tz, wd in sorted(accepted, key=lambda a: a[1].server_time):
-            when = punch.server_time
+        for i, punch, badge, shift, tz, wd, when in sorted(accepted, key=lambda a: a[6]):
             key = (badge.employee_id, wd)
             known = first_of_day.get(key)
             earlier = known is not None and known <= when.timestamp()
@@ -277,7 +314,7 @@ class Ingestor:
             if not earlier:
                 first_of_day[key] = when.timestamp()
             verdicts[i] = _accept(punch, badge.employee_id, c, shift, when.astimezone(tz))
-            meta[i] = (terminal.site, wd)
+            meta[i] = (owners[i].site, wd)
 
     def _row(
         self, punch: Punch, h: str, v: Verdict, now: datetime, badge: Badge | None,
@@ -354,7 +391,7 @@ def _accept(
             message += f" \u2014 left {c.early_leave_min} min early (shift ends {shift.end:%H:%M})."
         else:
             message += "."
-    v = Verdict(
+    v = _verdict(
         event_id=punch.event_id,
         status=VerdictStatus.ACCEPTED,
         direction=Direction.CHECK_IN if c.check_in else Direction.CHECK_OUT,
