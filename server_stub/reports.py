@@ -75,7 +75,10 @@ def attendance_rows(
     for emp in staff:
         tz = sites[emp.site]
         shift = shifts.get(emp.shift) if emp.shift else None
-        days = rules.summarize_days(times.get(emp.employee_id, ()), tz, shift, date_from, date_to, now)
+        hired = datetime.fromtimestamp(emp.created_at, tz=timezone.utc).astimezone(tz).date()
+        days = rules.summarize_days(
+            times.get(emp.employee_id, ()), tz, shift, date_from, date_to, now, absent_from=hired
+        )
         if not emp.active:
             days = [d for d in days if d.status != rules.ABSENT]
         for d in days:
