@@ -320,7 +320,7 @@ class KioskApp(QObject):
         self.wedge = WedgeReader(max_interkey_ms=s.wedge_max_interkey_ms,
                                  min_length=s.wedge_min_length, parent=self)
         self.wedge.code_scanned.connect(self._on_wedge)
-        QApplication.instance().installEventFilter(self.wedge)
+        self.wedge.install(QApplication.instance())
 
     # -- status panel actions --------------------------------------------------------------
     def _sync_now(self) -> None:
@@ -362,7 +362,7 @@ class KioskApp(QObject):
         if self.wedge is not None:  # 2. no new keystroke scans
             app = QApplication.instance()
             if app is not None:
-                app.removeEventFilter(self.wedge)
+                self.wedge.uninstall(app)
         if self.recorder is not None:  # 3. finish the queued scans, close its connection
             self.recorder.stop()
         if self.sync is not None:  # 4. stop the drain loop (its request has timeouts)
@@ -420,7 +420,7 @@ def run_kiosk(
         if watchdog is not None and hasattr(watchdog, "stop"):
             watchdog.stop()
     left = [t.name for t in threading.enumerate()
-            if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+            if t.is_alive() and t.name.startswith(("kiosk-", "scan-worker"))]
     if left:
         log.error("threads still running after shutdown: %s", left)
     return code, kiosk

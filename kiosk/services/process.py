@@ -29,7 +29,10 @@ def route_qt_messages() -> None:
     qt_log = logging.getLogger("kiosk.qt")
 
     def handler(mode: QtMsgType, context: Any, message: str) -> None:
-        qt_log.log(_QT_LEVELS.get(mode, logging.INFO), "%s", message)
+        level = _QT_LEVELS.get(mode, logging.INFO)
+        if "propagateSizeHints" in message:  # the offscreen platform's noise, not ours
+            level = logging.DEBUG
+        qt_log.log(level, "%s", message)
 
     qInstallMessageHandler(handler)
 

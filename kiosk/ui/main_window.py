@@ -160,6 +160,7 @@ class KioskWindow(QMainWindow):
     def show_camera_state(self, state: str) -> None:
         messages_by_state = {
             "running": "", "ok": "", "open": "",
+            "connecting": self.tr("Connecting to the camera…"),
             "disconnected": self.tr("Camera disconnected – reconnecting…"),
             "reconnecting": self.tr("Camera disconnected – reconnecting…"),
             "error": self.tr("Camera not available – badge scanners still work"),
@@ -233,7 +234,7 @@ class KioskWindow(QMainWindow):
             pos = obj.mapTo(self, event.position().toPoint())  # type: ignore[attr-defined]
             if self._in_corner(pos):
                 self._long_press.start()
-        elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.Leave):
+        elif kind == QEvent.Type.MouseButtonRelease:
             self._long_press.stop()
         return False
 
