@@ -25,6 +25,7 @@ from kiosk import __version__
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Config
 from kiosk.core.paths import Paths
+from kiosk.core.policies import Cooldown
 from kiosk.recorder import Outcome, OutcomeKind, Recorder
 from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
@@ -221,7 +222,7 @@ class KioskApp(QObject):
         assert sync is not None
         return Recorder(
             outbox, terminal_id=cfg.terminal.id, app_version=__version__[:40],
-            clock=self.clock, cooldown_s=cfg.scan.cooldown_s,
+            clock=self.clock, cooldown=Cooldown(cfg.scan.cooldown_s, self.clock),
             verifier=lambda: roster.verifier() if roster.roster is not None else None,
             display_name=roster.display_name,
             site_tz=lambda: self._tz,

@@ -18,7 +18,9 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Protocol
 
 from kiosk.core.clock import Clock
-from kiosk.core.protocol import BadgeError, BadgeErrorReason, BadgeVerifier, Source, parse_badge
+from kiosk.core.policies import Cooldown
+from kiosk.core.protocol import BadgeError, BadgeVerifier, Source, parse_badge
+from kiosk.scan.verdict import ScanReason, classify_scan
 
 log = logging.getLogger("kiosk.recorder")
 
@@ -39,12 +41,12 @@ class RefuseReason(str, enum.Enum):
 
 
 _REASONS = {
-    BadgeErrorReason.MALFORMED: RefuseReason.NOT_A_BADGE,
-    BadgeErrorReason.UNKNOWN_KEY: RefuseReason.INVALID,
-    BadgeErrorReason.BAD_SIGNATURE: RefuseReason.INVALID,
-    BadgeErrorReason.EXPIRED: RefuseReason.EXPIRED,
-    BadgeErrorReason.NOT_YET_VALID: RefuseReason.NOT_YET_VALID,
-    BadgeErrorReason.REVOKED: RefuseReason.REVOKED,
+    ScanReason.NOT_A_BADGE: RefuseReason.NOT_A_BADGE,
+    ScanReason.UNKNOWN_KEY: RefuseReason.INVALID,
+    ScanReason.DAMAGED: RefuseReason.INVALID,
+    ScanReason.EXPIRED: RefuseReason.EXPIRED,
+    ScanReason.NOT_YET_VALID: RefuseReason.NOT_YET_VALID,
+    ScanReason.REVOKED: RefuseReason.REVOKED,
 }
 
 
@@ -93,7 +95,7 @@ class Recorder:
         terminal_id: str,
         app_version: str,
         clock: Clock,
-        cooldown_s: float,
+        cooldown: Cooldown,
         verifier: Callable[[], BadgeVerifier | None],
         display_name: Callable[[str], str | None],
         site_tz: Callable[[], tzinfo] = lambda: timezone.utc,
@@ -104,14 +106,12 @@ class Recorder:
         self._terminal_id = terminal_id
         self._app_version = app_version
         self._clock = clock
-        self._cooldown_s = cooldown_s
+        self._cooldown = cooldown
         self._verifier = verifier
         self._display_name = display_name
         self._site_tz = site_tz
         self._clock_offset = clock_offset
         self._last_punch_time = last_punch_time
-        # badge id -> terminal wall time of its last recorded punch (as the outbox keeps it)
-        self._recent: dict[str, datetime] = {}
 
     def record(self, text: str, source: str | Source, frame_ts: float | None = None) -> Outcome:
         src = Source(source).value
@@ -119,21 +119,27 @@ class Recorder:
         offset = self._safe_offset()
         server_now = now + timedelta(seconds=offset)
         verifier = self._verifier()
-        try:
-            badge = verifier.verify(text, server_now) if verifier else parse_badge(text)
-        except BadgeError as exc:
-            reason = _REASONS.get(exc.reason, RefuseReason.INVALID)
+        if verifier is not None:
+            verdict = classify_scan(text, verifier, server_now)
+            badge, why = verdict.badge, verdict.reason
+        else:  # no roster yet (first start, never reached the server): the server verifies
+            try:
+                badge, why = parse_badge(text.strip("\r\n")), ScanReason.OK
+            except BadgeError:
+                badge, why = None, ScanReason.NOT_A_BADGE
+        if badge is None:
+            reason = _REASONS.get(why, RefuseReason.INVALID)
             badge_id = self._badge_id_of(text)
             log.info("scan refused (%s) badge_id=%s source=%s", reason.value, badge_id, src)
             return Outcome(
                 OutcomeKind.REFUSED, src, frame_ts, reason=reason, badge_id=badge_id,
-                detail=f"badge refused: {exc.reason.value}",
+                detail=f"badge refused: {why.value}",
             )
         name = self._safe_name(badge.employee_id)
         tz = self._safe_tz()
 
-        previous = self._previous(badge.badge_id)
-        if previous is not None and -5 <= (now - previous).total_seconds() < self._cooldown_s:
+        previous = self._previous(badge.badge_id, now)
+        if previous is not None:
             log.info("repeat inside cooldown badge_id=%s", badge.badge_id)
             return Outcome(
                 OutcomeKind.ALREADY, src, frame_ts, badge_id=badge.badge_id,
@@ -154,7 +160,7 @@ class Recorder:
                 OutcomeKind.STORAGE_ERROR, src, frame_ts, badge_id=badge.badge_id,
                 employee_id=badge.employee_id, name=name, detail=str(exc),
             )
-        self._recent[badge.badge_id] = now  # only after the append is durable
+        self._cooldown.mark(badge.badge_id, now)  # only after the append is durable
         event_id = str(getattr(punch, "event_id", "") or "") or None
         seq = getattr(punch, "seq", None)
         log.info("punch recorded badge_id=%s seq=%s source=%s", badge.badge_id, seq, src)
@@ -164,11 +170,12 @@ class Recorder:
             local_time=_site_time(server_now, tz), detail="recorded",
         )
 
-    def _previous(self, badge_id: str) -> datetime | None:
-        """Last punch of this badge (terminal wall time): memory first, then the outbox on disk,
-        so a restart inside the window does not make a second punch."""
-        if badge_id in self._recent:
-            return self._recent[badge_id]
+    def _previous(self, badge_id: str, now: datetime) -> datetime | None:
+        """This badge's punch inside the cooldown window (terminal wall time), or None:
+        memory first, then the outbox on disk, so a restart does not make a second punch."""
+        seen = self._cooldown.last_seen(badge_id)
+        if seen is not None:
+            return seen
         if self._last_punch_time is None:
             return None
         try:
@@ -180,7 +187,8 @@ class Recorder:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
-        return when
+        age = (now - when).total_seconds()
+        return when if 0 <= age < self._cooldown.window_s else None
 
     def _safe_offset(self) -> float:
         try:
