@@ -50,11 +50,12 @@ class KioskOptions:
     session: Any = None  # requests.Session for the sync engine (tests)
 
 
-def configure_logging(config: Config, paths: Paths, buffer: LogBuffer) -> None:
+def configure_logging(config: Config, paths: Paths) -> None:
     """THE single call site for logging setup.
 
     ``kiosk.logging_setup.configure(config, paths)`` (rotating file, level) is used when it
-    exists; until then, stderr. The in-memory buffer for the status panel is always added.
+    exists; until then, stderr. (The status panel's in-memory buffer is attached by
+    :class:`KioskApp` itself, so it works without this too.)
     """
     from kiosk.services.process import route_qt_messages
 
@@ -67,7 +68,6 @@ def configure_logging(config: Config, paths: Paths, buffer: LogBuffer) -> None:
     else:
         logging.basicConfig(level=config.log.level,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger().addHandler(buffer)
     route_qt_messages()
 
 
@@ -128,6 +128,7 @@ class KioskApp(QObject):
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
+        logging.getLogger().addHandler(self.log_buffer)  # the status panel's last lines
         if self.config.enrolled:
             self._start_kiosk()
         else:
@@ -381,6 +382,7 @@ class KioskApp(QObject):
                     w.kiosk_mode = False
                 w.close()
         log.info("stopped")
+        logging.getLogger().removeHandler(self.log_buffer)
         self.finished.emit()
 
 
@@ -394,14 +396,13 @@ def run_kiosk(
     from kiosk.services.process import SignalWakeup, install_excepthook
     from kiosk.ui.i18n import install_translator, pick_language
 
-    buffer = LogBuffer()
-    configure_logging(config, paths, buffer)
+    configure_logging(config, paths)
     install_excepthook()
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setApplicationName("checkin-kiosk")
     QCoreApplication.setApplicationVersion(__version__)
     translator = install_translator(qapp, pick_language(options.language or config.ui.language))
-    kiosk = KioskApp(config, paths, secret_store, options, clock=clock, log_buffer=buffer,
+    kiosk = KioskApp(config, paths, secret_store, options, clock=clock,
                      keyring_label=keyring_label)
     kiosk.translator = translator  # type: ignore[attr-defined]  # Qt does not own it: keep it
     wakeup = SignalWakeup()

@@ -67,7 +67,7 @@ class KioskWindow(QMainWindow):
         self._status = status
         self._sounds = sounds
         self.kiosk_mode = kiosk_mode
-        self._names: OrderedDict[str, str] = OrderedDict()  # event id -> name, for verdicts
+        self._names: OrderedDict[str, Outcome] = OrderedDict()  # event id -> its outcome
         self._early_verdicts: OrderedDict[str, Any] = OrderedDict()
 
         self.header = HeaderBar(clock)
@@ -172,7 +172,7 @@ class KioskWindow(QMainWindow):
         offline = self._status.status.online is False
         msg = messages.for_outcome(outcome, offline=offline)
         if outcome.kind is OutcomeKind.RECORDED and outcome.event_id:
-            self._remember(self._names, outcome.event_id, outcome.name or "")
+            self._remember(self._names, outcome.event_id, outcome)
             early = self._early_verdicts.pop(outcome.event_id, None)
             if early is not None:
                 self._show(msg)
@@ -198,7 +198,9 @@ class KioskWindow(QMainWindow):
         event_id = str(verdict.event_id)
         self._verdict_timer.stop()
         self._pending_outcome = None
-        self._show(messages.for_verdict(verdict, self._names.get(event_id, "")))
+        outcome = self._names.get(event_id)
+        self._show(messages.for_verdict(verdict, outcome.name or "" if outcome else "",
+                                        outcome.local_time or "" if outcome else ""))
 
     def _no_verdict_in_time(self) -> None:
         outcome = self._pending_outcome

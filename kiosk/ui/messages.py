@@ -7,7 +7,7 @@ code is never shown raw and a colour never stands alone (every tone has words an
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -109,8 +109,15 @@ def _reject_reason(reason: Any) -> str:
     }.get(code, _T.translate("Card", "refused by the server"))
 
 
-def for_verdict(verdict: Any, name: str = "") -> CardMessage:
+def for_verdict(verdict: Any, name: str = "", local_time: str = "") -> CardMessage:
     """The card for the server's answer (replaces "Recorded" when it arrives in time)."""
+    msg = _verdict_card(verdict, name)
+    if local_time:
+        msg = replace(msg, detail=f"{local_time} · {msg.detail}" if msg.detail else local_time)
+    return msg
+
+
+def _verdict_card(verdict: Any, name: str) -> CardMessage:
     event_id = str(verdict.event_id)
     status = getattr(verdict.status, "value", verdict.status)
     if status == "rejected":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QPushButton,
     QVBoxLayout, QWidget,
@@ -39,6 +39,12 @@ def _bytes(n: int | None) -> str:
     return str(n)
 
 
+def _short(text: str, limit: int = 160) -> str:
+    """One readable line of an error (the full text is in the log and the diagnostics)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class StatusPanel(QWidget):
     """Signals (the actions): sync_requested, camera_test_requested,
     diagnostics_requested, leave_kiosk_requested, closed."""
@@ -58,26 +64,28 @@ class StatusPanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         form_left, form_right = QFormLayout(), QFormLayout()
         rows = [
-            ("terminal", self.tr("Terminal")), ("site", self.tr("Site")),
-            ("version", self.tr("Version")), ("servers", self.tr("Server")),
-            ("connection", self.tr("Connection")), ("last_sync", self.tr("Last sync")),
-            ("pending", self.tr("Waiting to send")), ("oldest", self.tr("Oldest waiting")),
-            ("rejected", self.tr("Rejected by server")), ("offset", self.tr("Clock offset")),
-            ("camera", self.tr("Camera")), ("disk", self.tr("Disk free")),
-            ("keyring", self.tr("Secret store")), ("problem", self.tr("Problem")),
+            ("terminal", self.tr("Terminal:")), ("site", self.tr("Site:")),
+            ("version", self.tr("Version:")), ("servers", self.tr("Server:")),
+            ("connection", self.tr("Connection:")), ("last_sync", self.tr("Last sync:")),
+            ("pending", self.tr("Waiting to send:")), ("oldest", self.tr("Oldest waiting:")),
+            ("rejected", self.tr("Rejected by server:")), ("offset", self.tr("Clock offset:")),
+            ("camera", self.tr("Camera:")), ("disk", self.tr("Disk free:")),
+            ("keyring", self.tr("Secret store:")), ("problem", self.tr("Problem:")),
         ]
         for i, (key, label) in enumerate(rows):
             value = QLabel()
             value.setWordWrap(True)
             value.setObjectName(f"status_{key}")
             self.fields[key] = value
-            (form_left if i < 7 else form_right).addRow(label + ":", value)
+            name = QLabel(label)
+            name.setObjectName("statusKey")
+            (form_left if i < 7 else form_right).addRow(name, value)
         forms = QHBoxLayout()
         forms.addLayout(form_left, 1)
         forms.addLayout(form_right, 1)
 
         self.rejected_list = QListWidget()
-        self.rejected_list.setMaximumHeight(110)
+        self.rejected_list.setMaximumHeight(96)
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(200)
@@ -112,9 +120,14 @@ class StatusPanel(QWidget):
         box.addWidget(self.log_view, 1)
         box.addWidget(self.action_result)
         box.addLayout(buttons)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
-            "#statusPanel { background: #f4f5f7; } #statusPanel QLabel { font-size: 15px; }"
-            " #statusTitle { font-size: 24px; font-weight: 600; }"
+            "StatusPanel { background: #f4f5f7; }"
+            " QLabel { font-size: 16px; color: #1c2027; }"
+            " QLabel#statusKey { color: #5f6368; }"
+            " QLabel#statusTitle { font-size: 26px; font-weight: 600; }"
+            " QPushButton { font-size: 16px; }"
+            " QPlainTextEdit, QListWidget { font-family: monospace; font-size: 13px; }"
         )
         model.changed.connect(self.show_status)
         self.show_status(model.status)
@@ -153,7 +166,7 @@ class StatusPanel(QWidget):
                             .replace("%3", f"{st.decode_ms:.1f}"))
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(st.keyring_backend or "–")
-        problems = [p for p in (st.outbox_error, st.sync_error) if p]
+        problems = [_short(p) for p in (st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:
             problems.append(self.tr("outbox was corrupt, moved to %1")
                             .replace("%1", st.outbox_recovered_from))

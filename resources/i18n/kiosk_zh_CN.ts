@@ -334,60 +334,60 @@
 <context>
     <name>StatusPanel</name>
     <message>
-        <source>Terminal</source>
-        <translation>终端</translation>
+        <source>Terminal:</source>
+        <translation>终端：</translation>
     </message>
     <message>
-        <source>Site</source>
-        <translation>地点</translation>
+        <source>Site:</source>
+        <translation>地点：</translation>
     </message>
     <message>
-        <source>Version</source>
-        <translation>版本</translation>
+        <source>Version:</source>
+        <translation>版本：</translation>
     </message>
     <message>
-        <source>Server</source>
-        <translation>服务器</translation>
+        <source>Server:</source>
+        <translation>服务器：</translation>
     </message>
     <message>
-        <source>Connection</source>
-        <translation>连接</translation>
+        <source>Connection:</source>
+        <translation>连接：</translation>
     </message>
     <message>
-        <source>Last sync</source>
-        <translation>上次同步</translation>
+        <source>Last sync:</source>
+        <translation>上次同步：</translation>
     </message>
     <message>
-        <source>Waiting to send</source>
-        <translation>待发送</translation>
+        <source>Waiting to send:</source>
+        <translation>待发送：</translation>
     </message>
     <message>
-        <source>Oldest waiting</source>
-        <translation>最早待发送</translation>
+        <source>Oldest waiting:</source>
+        <translation>最早待发送：</translation>
     </message>
     <message>
-        <source>Rejected by server</source>
-        <translation>被服务器拒绝</translation>
+        <source>Rejected by server:</source>
+        <translation>被服务器拒绝：</translation>
     </message>
     <message>
-        <source>Clock offset</source>
-        <translation>时钟偏差</translation>
+        <source>Clock offset:</source>
+        <translation>时钟偏差：</translation>
     </message>
     <message>
-        <source>Camera</source>
-        <translation>摄像头</translation>
+        <source>Camera:</source>
+        <translation>摄像头：</translation>
     </message>
     <message>
-        <source>Disk free</source>
-        <translation>磁盘可用</translation>
+        <source>Disk free:</source>
+        <translation>磁盘可用：</translation>
     </message>
     <message>
-        <source>Secret store</source>
-        <translation>密钥存储</translation>
+        <source>Secret store:</source>
+        <translation>密钥存储：</translation>
     </message>
     <message>
-        <source>Problem</source>
-        <translation>问题</translation>
+        <source>Problem:</source>
+        <translation>问题：</translation>
     </message>
     <message>
         <source>Sync now</source>
