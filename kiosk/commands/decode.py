@@ -36,12 +36,13 @@ def register(subparsers: Any) -> None:
 
 
 def _configured_backend(args: argparse.Namespace) -> str:
-    try:
-        from kiosk.core.config import ConfigError, load_config
-        from kiosk.core.paths import default_paths
+    from kiosk.core.config import ConfigError, load_config
+    from kiosk.core.paths import default_paths
 
+    try:
         return load_config(default_paths(getattr(args, "home", None)).config_file).camera.decoder
-    except (ConfigError, OSError):
+    except ConfigError as exc:
+        print(f"kiosk decode: ignoring the config ({exc}); using zxingcpp", file=sys.stderr)
         return "zxingcpp"
 
 

@@ -62,6 +62,10 @@ class ScanWorker(QObject):
         stats_changed(float, float): frames per second and mean decode ms, once a second.
         camera_state_changed(str): "ok", "connecting", "disconnected" or "error".
         camera_status_changed(str, str): the state and a sentence saying what it means.
+
+    The signals are emitted from the worker thread: connect them to slots of QObjects that
+    live in the GUI thread (then Qt queues them there). A bare lambda or function connected
+    to them runs in the worker thread and must not touch widgets.
     """
 
     frame_ready = Signal(QImage)
