@@ -48,6 +48,7 @@ class KioskOptions:
     sounds: bool | None = None  # overrides [ui] sounds
     preview_fps: float = 15.0
     session: Any = None  # requests.Session for the sync engine (tests)
+    source_factory: Callable[[], Any] | None = None  # a FrameSource maker (benchmarks)
 
 
 def configure_logging(config: Config, paths: Paths) -> None:
@@ -298,10 +299,11 @@ class KioskApp(QObject):
     def _start_camera(self) -> None:
         spec = self.options.camera if self.options.camera is not None else \
             self.config.camera.source
-        if not spec:
+        if not spec and self.options.source_factory is None:
             return
         self.camera = CameraService(spec, self.config.camera, self.options.synthetic_tokens,
-                                    preview_fps=self.options.preview_fps, parent=self)
+                                    preview_fps=self.options.preview_fps,
+                                    source_factory=self.options.source_factory, parent=self)
         st, win = self.status, self.window
         self.camera.frame_ready.connect(win.show_frame)
         self.camera.code_decoded.connect(self._on_code)

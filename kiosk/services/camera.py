@@ -8,7 +8,7 @@ state on the screen ("Camera not available"), never a crash: wedge scanners keep
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -29,17 +29,21 @@ class CameraService(QObject):
     camera_state_changed = Signal(str)
 
     def __init__(self, spec: str, camera: CameraSection, synthetic_tokens: Sequence[str] = (),
-                 *, preview_fps: float = 15.0, parent: QObject | None = None) -> None:
+                 *, preview_fps: float = 15.0, source_factory: Callable[[], Any] | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._spec = spec
         self._camera = camera
         self._tokens = list(synthetic_tokens)
         self._preview_fps = preview_fps
+        self._source_factory = source_factory
         self.worker: Any = None
 
     def _source(self) -> Any:
         from kiosk.scan.sources import open_source
 
+        if self._source_factory is not None:
+            return self._source_factory()
         c = self._camera
         return open_source(self._spec, width=c.width, height=c.height, fps=c.fps, loop=True,
                            synthetic_tokens=self._tokens)
