@@ -354,6 +354,22 @@ class KioskApp(QObject):
                               lambda: export_diagnostics(cfg, paths, status, now))
 
     # -- shutdown ----------------------------------------------------------------------------
+    def shutdown_when_synced(self, grace_s: float = 5.0) -> None:
+        """Shut down once every punch recorded here has its verdict, or after ``grace_s``
+        (``--exit-after``: a slow machine should not fail the smoke test mid-flight)."""
+        deadline = time.monotonic() + grace_s
+
+        def check() -> None:
+            c = self.counts
+            if self._shut:
+                return
+            if c["acknowledged"] >= c["recorded"] or time.monotonic() >= deadline:
+                self.shutdown()
+            else:
+                QTimer.singleShot(100, check)
+
+        check()
+
     def shutdown(self) -> None:
         """Stop in stages; safe to call more than once and from any close path."""
         if self._shut:
@@ -412,7 +428,7 @@ def run_kiosk(
     kiosk.finished.connect(qapp.quit)
     watchdog = start_watchdog()
     if exit_after_s is not None:
-        QTimer.singleShot(int(exit_after_s * 1000), kiosk.shutdown)
+        QTimer.singleShot(int(exit_after_s * 1000), kiosk.shutdown_when_synced)
     kiosk.start()
     if on_started is not None:
         on_started(kiosk)
