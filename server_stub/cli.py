@@ -76,16 +76,21 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from .app import create_app
+    from .runner import listening_socket, server_config
 
     data = _data_dir(args)
     from .admin import Admin
 
     Admin.open(data).close()  # a clear error for a missing or bad data folder
     app = create_app(data, admin_open_on_loopback=not args.admin_token_always)
+    sock = listening_socket(args.host, args.port)
     print(f"Serving {data} on http://{args.host}:{args.port} (API under /api/v1, "
           f"docs at /api/v1/docs). Ctrl+C stops.", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.access_log, date_header=False, server_header=False)
+    try:
+        uvicorn.Server(server_config(app, args.log_level, args.access_log)).run(sockets=[sock])
+    finally:
+        sock.close()
+        app.state.engine.dispose()
 
 
 def cmd_add_site(args: argparse.Namespace) -> None:

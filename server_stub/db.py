@@ -138,8 +138,8 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=8,
-        max_overflow=32,
+        pool_size=48,  # >= the worker threads (40): no connect/PRAGMA churn under load
+        max_overflow=16,
     )
 
     @event.listens_for(engine, "connect")

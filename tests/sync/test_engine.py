@@ -324,3 +324,42 @@ def test_not_enrolled_or_missing_secret_is_reported(server, terminal: Terminal) 
     report = SyncEngine(fresh, box, terminal.secrets, SystemClock()).sync_once()
     assert "not enrolled" in report.error
     box.close()
+
+
+def test_answer_slower_than_the_read_timeout_is_resent_and_replayed(
+    server, terminal: Terminal
+) -> None:
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url], read_timeout_s=0.3)
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        punches = fill(box, terminal, 4)
+        proxy.set_mode("delay", delay_s=1.0)  # the server commits; the answer comes too late
+        report = engine.sync_once()
+        assert report.error is not None and box.stats().pending == 4
+        assert len(_server_punches(server, cfg.terminal.id)) == 4  # stored, we did not hear
+        proxy.set_mode("pass")
+        report = engine.sync_once()
+        assert report.sent == 4 and all(v.duplicate for v in report.verdicts)
+        assert [v.event_id for v in report.verdicts] == [p.event_id for p in punches]
+        assert len(_server_punches(server, cfg.terminal.id)) == 4
+        box.close()
+
+
+def test_a_4xx_that_is_not_our_server_keeps_the_punches(server, terminal: Terminal) -> None:
+    """A captive portal's 404 page must never get punches rejected for good."""
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        fill(box, terminal, 2)
+        proxy.set_mode("respond", response=http_response(
+            404, "Not Found", {"Content-Type": "text/html"}, b"<html>Log in to Wi-Fi</html>"))
+        report = engine.sync_once()
+        assert report.error is not None and "404" in report.error
+        assert (box.stats().pending, box.stats().rejected) == (2, 0)
+        proxy.set_mode("pass")
+        assert engine.sync_once().accepted == 2
+        box.close()
