@@ -84,3 +84,19 @@ def test_refusals_store_nothing(qtbot, tmp_path, store, role, expect):
             app.recorder.request_stats()
             qtbot.wait(200)
             assert app.status.status.pending == 0 and app.status.status.sent == 0
+
+
+def test_outbox_that_cannot_be_written_says_not_recorded(qtbot, tmp_path, store):
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        paths.outbox_file.mkdir()  # the database path is unusable: open fails
+        with running_kiosk(qtbot, config, paths, store, clock, wait_roster=False) as app:
+            assert app.window.isVisible()  # no crash, the kiosk is up
+            _scan_and_wait(qtbot, app, site.tokens["alice"],
+                           "NOT recorded – storage problem, please tell IT")
+            assert app.counts["recorded"] == 0
+            problem = app.window.status_panel.fields["problem"].text()
+            assert "cannot be written" in problem
+        assert srv.admin.export_punches() == []
