@@ -100,3 +100,25 @@ def test_outbox_that_cannot_be_written_says_not_recorded(qtbot, tmp_path, store)
             problem = app.window.status_panel.fields["problem"].text()
             assert "cannot be written" in problem
         assert srv.admin.export_punches() == []
+
+
+def test_server_that_hangs_gives_saved_on_terminal_then_the_verdict_later(qtbot, tmp_path,
+                                                                         store):
+    from kiosk.core.config import save_config
+    from tests.helpers.faulty_proxy import FaultyProxy
+
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv, FaultyProxy(srv.port) as proxy:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        config.server.urls = [proxy.url]  # the kiosk talks to the server through the proxy
+        save_config(config, paths.config_file)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            proxy.set_mode("hang")
+            seen = []
+            app.window.card_changed.connect(lambda m: seen.append(m.title))
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Saved on this terminal – will sync")
+            assert seen[:2] == ["Recorded", "Saved on this terminal – will sync"]
+            proxy.set_mode("pass")
+            qtbot.waitUntil(lambda: app.status.status.pending == 0, timeout=20000)
+            assert app.counts["accepted"] == 1
