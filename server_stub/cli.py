@@ -45,7 +45,11 @@ def _admin(args: argparse.Namespace) -> Any:
 def _out(path: str | None, data: bytes | str) -> None:
     """Write to a file (atomically) or to stdout when no path / '-' is given."""
     if path in (None, "-"):
-        sys.stdout.write(data if isinstance(data, str) else data.decode())
+        if isinstance(data, str):
+            sys.stdout.write(data)
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
         return
     from kiosk.core.paths import atomic_write
 
@@ -127,7 +131,7 @@ def cmd_issue_badge(args: argparse.Namespace) -> None:
         name = _employee_name(admin, args.employee_id)
         _out(args.png, badge_png(PrintableBadge(name, args.employee_id, b.badge_id, b.token)))
         print(f"badge {b.badge_id} written to {args.png}", file=sys.stderr)
-    print(b.token)
+    print(b.token, file=sys.stderr if args.png == "-" else sys.stdout)
 
 
 def cmd_print_badges(args: argparse.Namespace) -> None:
@@ -278,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("issue-badge", cmd_issue_badge, "issue a badge; prints the token")
     p.add_argument("employee_id")
     p.add_argument("--days", type=int, default=365, help="validity (default 365)")
-    p.add_argument("--png", metavar="FILE", help="also write the badge as a PNG")
+    p.add_argument("--png", metavar="FILE", help="also write the badge as a PNG ('-': stdout)")
     p = add("print-badges", cmd_print_badges,
             "issue a badge for each matching employee and write one printable sheet")
     p.add_argument("--out", required=True, help="sheet.png or sheet.html")

@@ -2,9 +2,10 @@
 
 All reference data a batch needs (keys, badges, employees, earlier punches of the same work
 days) is read with a handful of set queries, verdicts are computed in memory, and the new
-rows go in with one multi-row INSERT ... ON CONFLICT DO NOTHING. A lock serialises batches
-inside this process (SQLite has one writer anyway); the primary key and a re-read after the
-insert keep it exactly-once across processes too.
+rows go in with one multi-row INSERT ... ON CONFLICT DO NOTHING. Batches that arrive
+together are decided as one (:mod:`.group_commit`): one transaction, one fsync. The event
+id is the primary key; on SQLite ``BEGIN IMMEDIATE`` makes check-then-insert atomic even
+across processes, elsewhere a re-read after the insert returns the winner's verdict.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,6 +66,10 @@ class _Context:
     shifts: dict[str, rules.ShiftRule]
 
 
+class TerminalRevoked(Exception):
+    """The uploading terminal is revoked (checked inside the storing transaction)."""
+
+
 @dataclass(frozen=True)
 class TerminalInfo:
     terminal_id: str
@@ -95,20 +100,35 @@ class Ingestor:
         self._engine = engine
         self._clock = clock
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        self._group: GroupCommitter[tuple[TerminalInfo, Sequence[Punch]], list[Verdict]] = (
-            GroupCommitter(self._run_group))
+        self._group: GroupCommitter[
+            tuple[TerminalInfo, Sequence[Punch]], list[Verdict] | None
+        ] = GroupCommitter(self._run_group)
         self._genuine: OrderedDict[str, Badge] = OrderedDict()  # token -> signature checked
         self._genuine_keys: dict[str, str] = {}
 
     def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch]) -> list[Verdict]:
-        return self._group.submit((terminal, punches), size=len(punches))
+        """Verdicts in batch order; raises :class:`TerminalRevoked` (nothing stored)."""
+        verdicts = self._group.submit((terminal, punches), size=len(punches))
+        if verdicts is None:
+            raise TerminalRevoked(terminal.terminal_id)
+        return verdicts
 
     def _run_group(
         self, items: list[tuple[TerminalInfo, Sequence[Punch]]]
-    ) -> list[list[Verdict]]:
+    ) -> list[list[Verdict] | None]:
         now = self._clock.now()
-        out = []
-        with self._engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+        tc = db.terminals.c
+        with db.write_txn(self._engine) as conn:
+            # Revocation is checked here, in the transaction that would store the punches,
+            # so the HTTP layer may cache a terminal's (immutable) secret and site.
+            revoked = set(conn.execute(select(tc.terminal_id).where(
+                tc.terminal_id.in_({term.terminal_id for term, _ in items}),
+                tc.revoked_at.is_not(None))).scalars())
+            out: list[list[Verdict] | None] = [
+                None if term.terminal_id in revoked else [] for term, _ in items]
+            items = [it for it in items if it[0].terminal_id not in revoked]
+            if not items:
+                return out
             keys = {r.kid: r.public_key for r in conn.execute(
                 select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
             if keys != self._genuine_keys:  # a key was added or retired: forget the cache
@@ -117,15 +137,16 @@ class Ingestor:
             ctx = _Context(BadgeVerifier(keys, leeway_s=MAX_FUTURE_S), load_sites(conn),
                            load_shifts(conn))
             # The whole group is decided as one batch: one round of queries, one INSERT.
-            owners = [t for t, punches in items for _ in punches]
+            owners = [term for term, punches in items for _ in punches]
             flat = [p for _, punches in items for p in punches]
             verdicts = self._one(conn, ctx, owners, flat, now)
             start = 0
-            for _, punches in items:
-                out.append(verdicts[start:start + len(punches)])
+            slots = (k for k, v in enumerate(out) if v is not None)
+            for (_, punches), k in zip(items, slots):
+                out[k] = verdicts[start:start + len(punches)]
                 start += len(punches)
-            for tid in {t.terminal_id for t, _ in items}:
-                conn.execute(update(db.terminals).where(db.terminals.c.terminal_id == tid)
+            for tid in {term.terminal_id for term, _ in items}:
+                conn.execute(update(db.terminals).where(tc.terminal_id == tid)
                              .values(last_sync_at=now.timestamp()))
         return out
 
@@ -177,6 +198,11 @@ class Ingestor:
         lo, hi = now - MAX_AGE, now + timedelta(seconds=MAX_FUTURE_S)
         for i, (punch, h) in enumerate(zip(punches, hashes)):
             eid = str(punch.event_id)
+            if punch.terminal_id != owners[i].terminal_id:
+                # Checked first: a terminal never learns another terminal's verdicts.
+                verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
+                                      "This punch belongs to another terminal.")
+                continue
             if eid in existing:
                 row = existing[eid]
                 if row.content_hash == h:
@@ -189,10 +215,6 @@ class Ingestor:
             if eid in seen:
                 continue  # resolved after the first occurrence has its verdict
             seen[eid] = (h, i)
-            if punch.terminal_id != owners[i].terminal_id:
-                verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
-                                      "This punch belongs to another terminal.")
-                continue
             when = punch.server_time
             if not lo <= when <= hi:
                 verdicts[i] = _reject(punch, RejectReason.TIME_IMPLAUSIBLE,
@@ -212,8 +234,8 @@ class Ingestor:
         for i, punch in enumerate(punches):
             eid = str(punch.event_id)
             first = seen.get(eid)
-            if first is None:
-                continue
+            if first is None or (verdicts[i] is not None and first[1] != i):
+                continue  # replayed, conflicting, or another terminal's: answered above
             h, j = first
             if j != i:  # a repeat inside the batch
                 v = verdicts[j]
@@ -224,8 +246,6 @@ class Ingestor:
                 continue
             v = verdicts[i]
             assert v is not None
-            if v.reason is RejectReason.TERMINAL_MISMATCH:
-                continue  # not this terminal's punch: answered, never stored
             rows.append(self._row(punch, h, v, now, badge_of.get(i), *meta.get(i, (None, None))))
         return [v for v in verdicts if v is not None], rows
 

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from kiosk.core.clock import Clock
 from kiosk.core.protocol import Punch, Source, Verdict, VerdictStatus
 
-from .errors import (  # noqa: F401  (the error classes are re-exported)
+from .errors import (  # the error classes are re-exported (see __all__)
     SQLITE_READONLY,
     OutboxError,
     OutboxFullError,
@@ -415,3 +415,9 @@ class Outbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+
+__all__ = [
+    "Outbox", "OutboxError", "OutboxFullError", "OutboxReadOnlyError", "OutboxStats",
+    "RejectedPunch",
+]

@@ -183,7 +183,8 @@ class SyncClient:
                 resp = self._send_once(base, method, path, body, signed, extra_headers or {})
             except (TransportError, ServerBusy) as exc:
                 log.info("server %s: %s", base, exc)
-                failure = exc
+                if not (isinstance(failure, ServerBusy) and failure.retry_after_s is not None):
+                    failure = exc  # a server's explicit Retry-After wins over later errors
                 if isinstance(exc, ServerBusy) and exc.status == 429:
                     break  # asked to slow down, not down: do not hammer the next one
                 continue
@@ -204,7 +205,8 @@ class SyncClient:
             resp = self._exchange(base, method, path, body, signed, extra_headers)
             if resp.status_code == 401 and attempt == 0:
                 err = _error_body(resp)
-                if err is not None and err.server_time is not None:
+                if err is not None and err.server_time is not None and \
+                        err.error == "stale_timestamp":
                     continue  # the 401 taught us the server's time: re-sign once
             break
         return self._check(base, resp)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.core.clock import SystemClock
-from kiosk.core.protocol import Roster, Verdict, VerdictStatus
+from kiosk.core.protocol import Roster, Verdict
 from kiosk.store import Outbox
 from kiosk.sync.engine import SyncEngine, SyncState
 from kiosk.sync.roster import RosterCache
@@ -363,3 +363,57 @@ def test_a_4xx_that_is_not_our_server_keeps_the_punches(server, terminal: Termin
         proxy.set_mode("pass")
         assert engine.sync_once().accepted == 2
         box.close()
+
+
+def test_server_clock_jump_is_learned_from_the_401_and_the_request_resigned(
+    tmp_path: Path,
+) -> None:
+    server_clock = FakeClock(datetime.now(timezone.utc))
+    with live_server(tmp_path / "srv", clock=server_clock) as srv:
+        term = make_terminal(srv, tmp_path / "kiosk")
+        cfg = term.tune()
+        box = Outbox(term.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, term.secrets, SystemClock())
+        engine.sync_once()
+        before = engine.clock_offset_s
+        server_clock.advance(900)  # the server's clock is stepped by 15 minutes
+        fill(box, term, 1, offset=before)
+        report = engine.sync_once()
+        assert report.error is None and report.sent == 1
+        assert engine.clock_offset_s - before == pytest.approx(900, abs=10)
+        box.close()
+
+
+def test_retry_after_of_the_first_server_survives_failover_to_a_dead_second(
+    server, terminal: Terminal
+) -> None:
+    with FaultyProxy(server.port) as busy, FaultyProxy(server.port, mode="drop") as dead:
+        cfg = terminal.tune(urls=[busy.url, dead.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        fill(box, terminal, 1)
+        busy.set_mode("respond", response=http_response(503, "Down", {"Retry-After": "9"}))
+        report = engine.sync_once()
+        assert dead.connections >= 1  # the second server was tried
+        assert report.retry_after_s == 9.0 and box.stats().pending == 1
+        busy.set_mode("pass")
+        assert engine.sync_once().sent == 1
+        box.close()
+
+
+def test_engine_purges_sent_punches_past_retention_only(server, terminal: Terminal) -> None:
+    cfg = terminal.tune()
+    server.admin.revoke_badge(terminal.badges[1][0])  # one of them will be rejected
+    clock = FakeClock(datetime.now(timezone.utc) + timedelta(seconds=2))
+    box = Outbox(terminal.paths.outbox_file, clock)
+    fill(box, terminal, 3, clock)
+    assert SyncEngine(cfg, box, terminal.secrets, clock).sync_once().sent == 3
+    fill(box, terminal, 1, clock)  # stays pending: sent later never, purged never
+    server.stop()
+    clock.advance((cfg.storage.retention_days + 1) * 86400)
+    SyncEngine(cfg, box, terminal.secrets, clock).sync_once()  # offline, still purges
+    stats = box.stats()
+    assert (stats.sent, stats.rejected, stats.pending) == (0, 1, 1)
+    server.start()
+    box.close()
