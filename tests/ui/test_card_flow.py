@@ -122,3 +122,18 @@ def test_server_that_hangs_gives_saved_on_terminal_then_the_verdict_later(qtbot,
             proxy.set_mode("pass")
             qtbot.waitUntil(lambda: app.status.status.pending == 0, timeout=20000)
             assert app.counts["accepted"] == 1
+
+
+def test_server_rejection_shows_its_reason_and_lands_on_the_panel(qtbot, tmp_path, store):
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            srv.admin.set_employee_active("E1001", False)  # left the company this morning
+            _scan_and_wait(qtbot, app, site.tokens["alice"],
+                           "Not accepted: employee no longer active")
+            panel = app.window.status_panel
+            qtbot.waitUntil(lambda: panel.fields["rejected"].text() == "1", timeout=10000)
+            assert panel.rejected_list.count() == 1
+            assert "employee_inactive" in panel.rejected_list.item(0).text()
