@@ -137,3 +137,19 @@ def test_server_rejection_shows_its_reason_and_lands_on_the_panel(qtbot, tmp_pat
             qtbot.waitUntil(lambda: panel.fields["rejected"].text() == "1", timeout=10000)
             assert panel.rejected_list.count() == 1
             assert "employee_inactive" in panel.rejected_list.item(0).text()
+
+
+def test_second_punch_of_the_day_checks_out_early(qtbot, tmp_path, store):
+    from datetime import datetime, timezone
+
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked in – on time")
+            clock.set(datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc))
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Early leave 30 min")
+            assert "16:30 · shift ends 17:00" in card_text(app)
+            clock.set(datetime(2026, 11, 2, 17, 5, tzinfo=timezone.utc))
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked out")
