@@ -118,7 +118,9 @@ def test_status_panel_follows_pending_and_exports_diagnostics(qtbot, tmp_path):
             srv.start()
             panel.sync_button.click()
             qtbot.waitUntil(lambda: panel.fields["pending"].text() == "0", timeout=15000)
-            assert panel.fields["connection"].text().startswith("reachable")
+            # the sync loop says "reachable" once its pass ends (after the verdicts)
+            qtbot.waitUntil(lambda: panel.fields["connection"].text().startswith("reachable"),
+                            timeout=10000)
 
             panel.diag_button.click()
             qtbot.waitUntil(lambda: "Diagnostics saved to" in panel.action_result.text(),
