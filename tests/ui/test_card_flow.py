@@ -103,6 +103,7 @@ def test_outbox_that_cannot_be_written_says_not_recorded(qtbot, tmp_path, store)
         assert srv.admin.export_punches() == []
 
 
+@pytest.mark.slow
 def test_server_that_hangs_gives_saved_on_terminal_then_the_verdict_later(qtbot, tmp_path,
                                                                          store):
     from kiosk.core.config import save_config
