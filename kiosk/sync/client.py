@@ -4,8 +4,8 @@ Every request is signed with :func:`kiosk.core.protocol.signing.sign_request` us
 estimated *server* time, so a terminal whose clock is off still authenticates. Server URLs
 are tried in order; the one that answered stays preferred, and the first one is tried
 again after ``failback_s``. Errors come out as a small hierarchy the engine can act on:
-retry (:class:`TransportError`, :class:`ServerBusy`), stop (:class:`TerminalRevoked`),
-or settle the punch for good (:class:`Refused`).
+retry (:class:`TransportError`, :class:`BadAnswer`, :class:`ServerBusy`), stop
+(:class:`TerminalRevoked`), or settle the punch for good (:class:`Refused`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import requests
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kiosk.core.clock import Clock
 from kiosk.core.config import Config
@@ -35,6 +36,8 @@ from .clock_offset import ClockOffset
 
 log = logging.getLogger(__name__)
 
+_M = TypeVar("_M", bound=BaseModel)
+
 REVOKED = "terminal_revoked"
 # 4xx statuses that, with our ErrorBody, mean "this content is refused for good".
 PERMANENT = frozenset({400, 409, 413, 422})
@@ -46,6 +49,11 @@ class SyncError(Exception):
 
 class TransportError(SyncError):
     """No answer: refused, reset, timed out. Retry later."""
+
+
+class BadAnswer(TransportError):
+    """A 2xx/3xx answer that is not our server's JSON (an HTML page, invalid or wrong-shaped
+    JSON, an empty body): nothing was learnt about the punches, so they stay pending."""
 
 
 class ServerBusy(SyncError):
@@ -92,6 +100,18 @@ def parse_retry_after(value: str | None, server_now: datetime) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, (when - server_now).total_seconds())
+
+
+def _parse(model: type[_M], resp: requests.Response, base: str | None) -> _M:
+    """The answer as ``model``, or :class:`BadAnswer` (the body itself is never quoted)."""
+    try:
+        return model.model_validate_json(resp.content)
+    except (ValidationError, ValueError):
+        kind = resp.headers.get("Content-Type", "no content type").split(";")[0][:60]
+        raise BadAnswer(
+            f"{base or 'the server'} answered {resp.status_code} with a body that is not a "
+            f"valid {model.__name__} ({kind}, {len(resp.content)} bytes)"
+        ) from None
 
 
 def _error_body(resp: requests.Response) -> ErrorBody | None:
@@ -147,12 +167,12 @@ class SyncClient:
     # -- the endpoints ------------------------------------------------------------------
     def get_time(self) -> TimeResponse:
         resp = self._request("GET", "/time", None, signed=False)
-        return TimeResponse.model_validate_json(resp.content)
+        return _parse(TimeResponse, resp, self.last_url)
 
     def send_batch(self, punches: list[Punch]) -> BatchResult:
         body = PunchBatch(punches=punches).model_dump_json().encode()
         resp = self._request("POST", "/punches", body)
-        return BatchResult.model_validate_json(resp.content)
+        return _parse(BatchResult, resp, self.last_url)
 
     def get_roster(self, etag: str | None) -> tuple[Roster | None, str | None]:
         """The roster, or ``(None, etag)`` when it did not change (304)."""
@@ -160,10 +180,11 @@ class SyncClient:
         resp = self._request("GET", "/roster", None, extra_headers=headers)
         if resp.status_code == 304:
             return None, etag
-        return Roster.model_validate_json(resp.content), resp.headers.get("ETag")
+        return _parse(Roster, resp, self.last_url), resp.headers.get("ETag")
 
     def heartbeat(self, beat: Heartbeat) -> None:
-        self._request("POST", "/heartbeat", beat.model_dump_json().encode())
+        resp = self._request("POST", "/heartbeat", beat.model_dump_json().encode())
+        _parse(TimeResponse, resp, self.last_url)  # a captive portal's 200 is no heartbeat
 
     # -- plumbing -----------------------------------------------------------------------
     def _order(self) -> list[int]:

@@ -417,3 +417,53 @@ def test_engine_purges_sent_punches_past_retention_only(server, terminal: Termin
     assert (stats.sent, stats.rejected, stats.pending) == (0, 1, 1)
     server.start()
     box.close()
+
+
+GARBAGE = [
+    http_response(200, "OK", {"Content-Type": "text/html"}, b"<html>Captive portal</html>"),
+    http_response(200, "OK", {"Content-Type": "application/json"}, b"{not json"),
+    http_response(200, "OK", {"Content-Type": "application/json"}, b'{"results": "nope"}'),
+    http_response(200, "OK", {"Content-Type": "application/json"}, b"[]"),
+    http_response(200, "OK", {"Content-Type": "application/json"}),  # empty body
+    http_response(302, "Found", {"Location": "http://127.0.0.1:9/login"}),
+]
+
+
+def test_garbage_answers_keep_the_punches_pending(server, terminal: Terminal) -> None:
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url], roster_refresh_s=0.001)
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()  # time and roster through the proxy
+        roster_before = terminal.paths.roster_cache.read_bytes()
+        fill(box, terminal, 3)
+        for answer in GARBAGE:
+            proxy.set_mode("respond", response=answer)
+            report = engine.sync_once()  # must not raise
+            assert report.error is not None and "BatchResult" in report.error, answer
+            assert "Captive" not in report.error  # the body itself is never quoted
+            stats = box.stats()
+            assert (stats.pending, stats.rejected, stats.sent) == (3, 0, 0), answer
+            assert not engine.state().online
+        assert terminal.paths.roster_cache.read_bytes() == roster_before
+        proxy.set_mode("pass")
+        report = engine.sync_once()
+        assert report.ok and report.sent == 3 and box.stats().pending == 0
+        box.close()
+
+
+def test_a_garbage_roster_keeps_the_cached_one(server, terminal: Terminal) -> None:
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url], roster_refresh_s=60)
+        clock = FakeClock(datetime.now(timezone.utc))
+        box = Outbox(terminal.paths.outbox_file, clock)
+        engine = SyncEngine(cfg, box, terminal.secrets, clock)
+        assert engine.sync_once().ok and engine.state().online
+        cached = terminal.paths.roster_cache.read_bytes()
+        proxy.set_mode("respond", response=GARBAGE[2])
+        clock.advance(61)  # the roster refresh is due: it gets garbage
+        engine.sync_once()  # must not raise
+        assert not engine.state().online
+        assert terminal.paths.roster_cache.read_bytes() == cached
+        assert engine.roster.roster is not None
+        box.close()
