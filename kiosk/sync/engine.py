@@ -189,6 +189,10 @@ class SyncEngine:
                 self._mark_revoked(str(exc))
             except SyncError as exc:
                 self._fail(report, exc, [])
+            except OutboxError as exc:  # the outbox cannot be read: nothing was sent
+                self._online = False
+                report.error = str(exc)
+                self._attempt += 1
             if report.error is None and not self._revoked and not self._extras_failed \
                     and client.answers > answers:
                 self._online = True  # the server answered this pass; else keep what we knew

@@ -467,3 +467,32 @@ def test_a_garbage_roster_keeps_the_cached_one(server, terminal: Terminal) -> No
         assert terminal.paths.roster_cache.read_bytes() == cached
         assert engine.roster.roster is not None
         box.close()
+
+
+def test_a_roster_cache_that_cannot_be_written_is_not_fatal(server, terminal: Terminal) -> None:
+    cfg = terminal.tune()
+    blocked = terminal.paths.data_dir / "roster-is-a-folder"
+    blocked.mkdir()  # writing the cache there fails like a full or read-only disk
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    fill(box, terminal, 2)
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock(),
+                        roster=RosterCache(blocked))
+    report = engine.sync_once()  # must not raise
+    assert report.ok and report.sent == 2
+    assert engine.roster.roster is not None  # used from memory
+    assert engine.roster.verifier().verify(terminal.badges[0][1], datetime.now(timezone.utc))
+    assert blocked.is_dir()
+    box.close()
+
+
+def test_an_unreadable_outbox_is_an_error_report_not_a_crash(server, terminal: Terminal) -> None:
+    cfg = terminal.tune()
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+    fill(box, terminal, 2)
+    box.close()  # every read now fails, as with a file pulled from under the kiosk
+    report = engine.sync_once()
+    assert report.error is not None and "punch buffer" in report.error
+    assert report.sent == 0
+    with Outbox(terminal.paths.outbox_file, SystemClock()) as again:
+        assert again.stats().pending == 2
