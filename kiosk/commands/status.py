@@ -64,6 +64,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
             except SecretStoreError as exc:
                 problems.append(str(exc))
     if paths.outbox_file.exists():
+        s = None
         try:
             box = Outbox(paths.outbox_file, SystemClock(), recover=False)
         except OutboxError as exc:
@@ -74,8 +75,12 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                 revoked_id = box.meta("terminal_revoked")
                 recovered = box.meta("recovered_from")
                 offset = box.meta("clock_offset_s")
+            except OutboxError as exc:  # opened, but not a punch buffer this kiosk can read
+                problems.append(f"outbox unusable: {exc}")
+                s = None
             finally:
                 box.close()
+        if s is not None:
             out.update(
                 pending=s.pending, oldest_pending_age_s=s.oldest_pending_age_s,
                 rejected=s.rejected, sent=s.sent, last_seq=s.last_seq,
