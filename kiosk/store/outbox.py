@@ -16,7 +16,8 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -208,6 +209,25 @@ class Outbox:
         return target
 
     # -- writing ------------------------------------------------------------------------
+    @contextmanager
+    def _write(self, consequence: str) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction under the lock: committed when the block ends,
+        rolled back when it raises; a SQLite error becomes the clear :class:`OutboxError`
+        whose sentence ends with ``consequence``."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise translate(exc, consequence) from None
+
     def append(
         self,
         *,
@@ -226,44 +246,34 @@ class Outbox:
         """
         event_id = uuid.uuid4()
         now = self._clock.now()
-        with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    row = conn.execute(
-                        "SELECT last_seq FROM seqs WHERE terminal_id = ?", (terminal_id,)
-                    ).fetchone()
-                    seq = (row[0] if row else 0) + 1
-                    punch = Punch(
-                        event_id=event_id, terminal_id=terminal_id, seq=seq, badge=badge,
-                        wall_time=wall_time, clock_offset_s=clock_offset_s, source=source,
-                        app_version=app_version,
-                    )
-                    conn.execute(
-                        "INSERT INTO seqs (terminal_id, last_seq) VALUES (?, ?) "
-                        "ON CONFLICT (terminal_id) DO UPDATE SET last_seq = excluded.last_seq",
-                        (terminal_id, seq),
-                    )
-                    conn.execute(
-                        "INSERT INTO punches (event_id, terminal_id, seq, badge, badge_id,"
-                        " source, wall_time, clock_offset_s, app_version, recorded_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (str(event_id), terminal_id, seq, badge, badge_id, punch.source.value,
-                         _iso(punch.wall_time), clock_offset_s, app_version, _iso(now)),
-                    )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise translate(exc, "the punch could not be recorded") from None
-            except ValidationError as exc:
-                raise OutboxError(
-                    f"The punch is not valid ({exc.errors()[0]['loc'][0]}: "
-                    f"{exc.errors()[0]['msg']}), so it could not be recorded."
-                ) from None
+        try:
+            with self._write("the punch could not be recorded") as conn:
+                row = conn.execute(
+                    "SELECT last_seq FROM seqs WHERE terminal_id = ?", (terminal_id,)
+                ).fetchone()
+                seq = (row[0] if row else 0) + 1
+                punch = Punch(
+                    event_id=event_id, terminal_id=terminal_id, seq=seq, badge=badge,
+                    wall_time=wall_time, clock_offset_s=clock_offset_s, source=source,
+                    app_version=app_version,
+                )
+                conn.execute(
+                    "INSERT INTO seqs (terminal_id, last_seq) VALUES (?, ?) "
+                    "ON CONFLICT (terminal_id) DO UPDATE SET last_seq = excluded.last_seq",
+                    (terminal_id, seq),
+                )
+                conn.execute(
+                    "INSERT INTO punches (event_id, terminal_id, seq, badge, badge_id,"
+                    " source, wall_time, clock_offset_s, app_version, recorded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (str(event_id), terminal_id, seq, badge, badge_id, punch.source.value,
+                     _iso(punch.wall_time), clock_offset_s, app_version, _iso(now)),
+                )
+        except ValidationError as exc:  # rolled back: no seq was used
+            raise OutboxError(
+                f"The punch is not valid ({exc.errors()[0]['loc'][0]}: "
+                f"{exc.errors()[0]['msg']}), so it could not be recorded."
+            ) from None
         return punch
 
     def mark_verdicts(self, verdicts: Iterable[Verdict]) -> int:
@@ -306,26 +316,15 @@ class Outbox:
     def _write_many(
         self, sql: str | None, rows: list[tuple], meta: dict[str, str | None]
     ) -> int:
-        with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    changed = 0
-                    for row in rows if sql else ():
-                        changed += conn.execute(sql, row).rowcount
-                    for key, value in meta.items():
-                        conn.execute(
-                            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
-                            " DO UPDATE SET value = excluded.value", (key, value),
-                        )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise translate(exc, "the server's answers could not be saved") from None
+        changed = 0
+        with self._write("the server's answers could not be saved") as conn:
+            for row in rows if sql else ():
+                changed += conn.execute(sql, row).rowcount
+            for key, value in meta.items():
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                    " DO UPDATE SET value = excluded.value", (key, value),
+                )
         return changed
 
     def purge_sent(self, older_than_days: int) -> int:
