@@ -125,11 +125,16 @@ class Outbox:
         self._clock = clock
         self._lock = threading.RLock()
         self.recovered_from: Path | None = None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = self._open_checked()
         except sqlite3.Error as exc:
             raise translate(exc, "the punch buffer could not be opened") from None
+        except OSError as exc:  # the folder cannot be made, a corrupt file cannot be moved
+            raise OutboxReadOnlyError(
+                f"The punch buffer {self.path} cannot be opened "
+                f"({exc.strerror or type(exc).__name__}). Check the kiosk's data folder."
+            ) from None
         if max_db_pages is not None:
             # A size cap (also how the tests simulate a full disk).
             self._conn.execute(f"PRAGMA max_page_count = {int(max_db_pages)}")
