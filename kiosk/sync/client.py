@@ -11,11 +11,13 @@ retry (:class:`TransportError`, :class:`BadAnswer`, :class:`ServerBusy`), stop
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import requests
+import urllib3
 from pydantic import BaseModel, ValidationError
 
 from kiosk.core.clock import Clock
@@ -41,6 +43,7 @@ _M = TypeVar("_M", bound=BaseModel)
 REVOKED = "terminal_revoked"
 # 4xx statuses that, with our ErrorBody, mean "this content is refused for good".
 PERMANENT = frozenset({400, 409, 413, 422})
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a roster of thousands of employees is well below
 
 
 class SyncError(Exception):
@@ -247,9 +250,13 @@ class SyncClient:
                 self.terminal_id, self._secret, method, prepared.path_url, body or b"", ts))
         sent_wall = self._clock.now()
         t0 = self._clock.monotonic()
+        # The real clock (a test's fake one stands still): the whole answer must be in by
+        # then, not only each read within the read timeout.
+        deadline = time.monotonic() + sum(self._timeout)
         try:
             resp = self.session.send(prepared, timeout=self._timeout, verify=self._verify,
-                                     allow_redirects=False)
+                                     allow_redirects=False, stream=True)
+            _read_body(resp, deadline)
         except requests.Timeout as exc:
             raise TransportError(f"no answer within the timeout ({type(exc).__name__})") from None
         except requests.ConnectionError as exc:
@@ -297,6 +304,41 @@ class SyncClient:
             # the punches are not at fault, so keep them and try again later.
             raise ServerBusy(f"{base} answered {status} {code}", status, None)
         raise Refused(f"server refused the request: {status} {code}: {text}", status, code)
+
+
+def _read_body(resp: requests.Response, deadline: float) -> None:
+    """Read the whole body into ``resp`` (``resp.content`` works as usual afterwards).
+
+    A read timeout bounds each read, not the answer: a server (or proxy) that sends a byte
+    every few seconds would hold the sync thread, and the app's shutdown, for as long as it
+    likes. Past ``deadline`` (``time.monotonic()``) or MAX_ANSWER_BYTES the connection is
+    dropped and the exchange counts as no answer (the punches stay pending).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            chunk = resp.raw.read1(64 * 1024, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise TransportError(f"the answer is larger than {MAX_ANSWER_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise TransportError("the answer did not arrive within the timeout "
+                                     "(it trickled in too slowly)")
+            chunks.append(chunk)
+    except TransportError:
+        resp.close()
+        raise
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        resp.close()
+        if isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError)):
+            raise TransportError("no answer within the timeout (ReadTimeout)") from None
+        raise TransportError(f"connection failed ({_short(exc)})") from None
+    resp._content = b"".join(chunks)  # what requests itself does when it reads the body
+    resp._content_consumed = True
+    resp.raw.release_conn()  # fully read: the keep-alive connection can be reused
 
 
 def _short(exc: BaseException) -> str:

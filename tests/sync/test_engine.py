@@ -501,3 +501,26 @@ def test_an_unreadable_outbox_is_an_error_report_not_a_crash(server, terminal: T
     assert report.sent == 0
     with Outbox(terminal.paths.outbox_file, SystemClock()) as again:
         assert again.stats().pending == 2
+
+
+def test_an_answer_trickling_in_cannot_hold_the_sync_thread(server, terminal: Terminal) -> None:
+    """Each byte comes within the read timeout, the whole answer would take minutes."""
+    with FaultyProxy(server.port, delay_s=0.2) as proxy:
+        cfg = terminal.tune(urls=[proxy.url], connect_timeout_s=0.5, read_timeout_s=0.5)
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        assert engine.sync_once().ok  # time, roster and heartbeat through the proxy
+        fill(box, terminal, 3)
+        proxy.set_mode("drip")
+        reports = []
+        worker = threading.Thread(target=lambda: reports.append(engine.sync_once()))
+        worker.start()
+        worker.join(60)  # a bound, not a measurement: without a deadline this takes minutes
+        assert not worker.is_alive(), "a dripping answer held the sync thread"
+        [report] = reports
+        assert report.error is not None and "timeout" in report.error
+        assert box.stats().pending == 3 and box.stats().rejected == 0
+        proxy.set_mode("pass")
+        report = engine.sync_once()  # the server stored them: its replayed verdicts settle them
+        assert report.ok and report.sent == 3 and box.stats().pending == 0
+        box.close()
