@@ -13,6 +13,7 @@ reason, never dropped). Only ``sent`` rows are purged by retention.
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import threading
 import uuid
@@ -408,6 +409,15 @@ class Outbox:
     def meta(self, key: str) -> str | None:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0][0] if rows else None
+
+    def meta_float(self, key: str) -> float | None:
+        """A number kept in the meta table; a damaged value counts as none (never raises
+        ValueError: one bad row must not stop the kiosk or ``kiosk status``)."""
+        try:
+            value = float(self.meta(key) or "nan")
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
 
     def close(self) -> None:
         with self._lock:

@@ -116,8 +116,7 @@ class SyncEngine:
         self.roster = roster or RosterCache(outbox.path.parent / "roster.json")
         self._rng = rng or random.Random()
         self._app_version = app_version
-        saved = outbox.meta("clock_offset_s")
-        self._saved_offset = float(saved) if saved else None
+        self._saved_offset = outbox.meta_float("clock_offset_s")
         self.offset = ClockOffset(clock, self._saved_offset)
         self._wake = threading.Event()
         self._client: SyncClient | None = None

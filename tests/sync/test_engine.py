@@ -524,3 +524,17 @@ def test_an_answer_trickling_in_cannot_hold_the_sync_thread(server, terminal: Te
         report = engine.sync_once()  # the server stored them: its replayed verdicts settle them
         assert report.ok and report.sent == 3 and box.stats().pending == 0
         box.close()
+
+
+def test_a_damaged_saved_offset_is_ignored(server, terminal: Terminal, capsys) -> None:
+    from kiosk.cli import main as kiosk_main
+
+    cfg = terminal.tune()
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    box.set_meta(clock_offset_s="not a number")
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())  # must not raise
+    assert engine.clock_offset_s == 0.0
+    box.close()
+    home = str(terminal.paths.config_dir.parent)
+    kiosk_main(["--home", home, "status", "--json"])
+    assert '"clock_offset_s": null' in capsys.readouterr().out
