@@ -37,6 +37,21 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO), "KIOSK_LOG_TO_STDERR": "0"}
 
 
+def _on_server(admin, terminal_id: str) -> int:
+    return sum(1 for r in admin.export_punches() if r["terminal_id"] == terminal_id)
+
+
+def _wait_mid_batch(box, admin, terminal_id: str, timeout_s: float = 60.0) -> bool:
+    """Until the server holds punches the outbox has not marked yet (a batch in flight)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        s = box.stats()
+        if _on_server(admin, terminal_id) > s.sent + s.rejected:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def setup_terminal(server_url: str, admin, home: Path, employees: int = 20):
     """Site, staff, badges, an enrolled terminal with fast timers and the file store."""
     from kiosk.core.config import save_config
@@ -90,20 +105,29 @@ def run_chaos(
 ) -> dict:
     """The whole experiment; returns the counts (see the module docstring)."""
     from kiosk.core.clock import SystemClock
+    from kiosk.core.config import save_config
     from kiosk.core.protocol import Source
     from kiosk.store import Outbox
     from server_stub.admin import Admin
     from server_stub.runner import EmbeddedServer
+    from tests.helpers.faulty_proxy import FaultyProxy
 
     rng = random.Random(seed)
     data_dir = workdir / "server-data"
     admin = Admin.init(data_dir)
     server = EmbeddedServer(data_dir)
     server.start()
+    # The kiosk talks through a pass-through proxy: for one kill (the middle one) it holds
+    # the server's answer back, so that kill surely lands after the server committed a batch
+    # and before the kiosk marked it, however slow or loaded the machine is.
+    proxy = FaultyProxy(server.port).start()
+    forced = kills // 2
     started = time.monotonic()
     try:
         home = workdir / "kiosk"
         paths, cfg, badges = setup_terminal(server.url, admin, home)
+        cfg.server.urls = [proxy.url]
+        save_config(cfg, paths.config_file)
         clock = SystemClock()
         box = Outbox(paths.outbox_file, clock)
         acknowledged = []
@@ -111,6 +135,8 @@ def run_chaos(
         mid_batch = 0
         try:
             for i, share in enumerate(per_cycle):
+                if i == forced:  # every answer of this process is held back 3 s
+                    proxy.set_mode("delay", delay_s=3.0)
                 proc = subprocess.Popen(_kiosk(home, "sync"), env=_env(),
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 try:
@@ -122,13 +148,15 @@ def run_chaos(
                             source=Source.CAMERA, wall_time=clock.now(), clock_offset_s=0.0,
                             app_version="chaos"))
                         time.sleep(delay / share)
+                    if i == forced:
+                        if not _wait_mid_batch(box, admin, cfg.terminal.id):
+                            progress("the forced mid-batch kill found no batch in flight")
                 finally:
                     os.kill(proc.pid, signal.SIGKILL)
                     proc.wait(30)
+                    proxy.set_mode("pass")
                 s = box.stats()
-                on_server = len([r for r in admin.export_punches()
-                                 if r["terminal_id"] == cfg.terminal.id])
-                if on_server > s.sent + s.rejected:
+                if _on_server(admin, cfg.terminal.id) > s.sent + s.rejected:
                     mid_batch += 1  # a batch in flight or stored, not yet marked locally
                 if (i + 1) % 10 == 0:
                     progress(f"{i + 1} kills, {box.stats().pending} pending")
@@ -149,6 +177,7 @@ def run_chaos(
         )
         return result
     finally:
+        proxy.stop()
         server.stop()
         admin.close()
 

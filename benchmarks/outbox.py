@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import sqlite3
 import subprocess
 import sys
@@ -120,7 +121,9 @@ def drain(workdir: Path, n: int) -> dict:
     proc = subprocess.Popen([sys.executable, "-c", _SERVER, str(data_dir)], env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        url = proc.stdout.readline().strip()
+        # A server that hangs before printing its URL must not hang the benchmark.
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        url = proc.stdout.readline().strip() if ready else ""
         if not url.startswith("http://"):
             raise RuntimeError("the server process did not start")
         paths = default_paths(workdir / "kiosk").ensure()

@@ -75,5 +75,11 @@ class GroupCommitter(Generic[P, R]):
             for j in group:
                 self._run([j])
             return
+        if len(results) != len(group):  # else the jobs left out would wait for ever
+            error = RuntimeError(f"run_group returned {len(results)} results for "
+                                 f"{len(group)} jobs")
+            for j in group:
+                j.error, j.done = error, True
+            return
         for j, r in zip(group, results):
             j.result, j.done = r, True

@@ -64,6 +64,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
             except SecretStoreError as exc:
                 problems.append(str(exc))
     if paths.outbox_file.exists():
+        s = None
         try:
             box = Outbox(paths.outbox_file, SystemClock(), recover=False)
         except OutboxError as exc:
@@ -73,16 +74,20 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                 s = box.stats()
                 revoked_id = box.meta("terminal_revoked")
                 recovered = box.meta("recovered_from")
-                offset = box.meta("clock_offset_s")
+                offset = box.meta_float("clock_offset_s")
+            except OutboxError as exc:  # opened, but not a punch buffer this kiosk can read
+                problems.append(f"outbox unusable: {exc}")
+                s = None
             finally:
                 box.close()
+        if s is not None:
             out.update(
                 pending=s.pending, oldest_pending_age_s=s.oldest_pending_age_s,
                 rejected=s.rejected, sent=s.sent, last_seq=s.last_seq,
                 last_sync=s.last_sync.isoformat() if s.last_sync else None,
                 last_error=s.last_error,
                 last_error_at=s.last_error_at.isoformat() if s.last_error_at else None,
-                clock_offset_s=float(offset) if offset else None,
+                clock_offset_s=offset,
             )
             if recovered and Path(recovered).exists():
                 out["outbox_recovered_from"] = recovered

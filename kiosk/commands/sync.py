@@ -57,7 +57,11 @@ def main(args: argparse.Namespace) -> int:
     if outbox.recovered_from is not None:
         print(f"kiosk: WARNING: the outbox was corrupt; it was moved to "
               f"{outbox.recovered_from} and a fresh one started.")
-    engine = SyncEngine(config, outbox, store, SystemClock())
+    try:
+        engine = SyncEngine(config, outbox, store, SystemClock())
+    except OutboxError as exc:  # opened, but its state cannot be read
+        outbox.close()
+        return _fail(str(exc), 2)
     try:
         if args.once:
             report = engine.sync_once()

@@ -13,10 +13,12 @@ reason, never dropped). Only ``sent`` rows are purged by retention.
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -124,11 +126,16 @@ class Outbox:
         self._clock = clock
         self._lock = threading.RLock()
         self.recovered_from: Path | None = None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = self._open_checked()
         except sqlite3.Error as exc:
             raise translate(exc, "the punch buffer could not be opened") from None
+        except OSError as exc:  # the folder cannot be made, a corrupt file cannot be moved
+            raise OutboxReadOnlyError(
+                f"The punch buffer {self.path} cannot be opened "
+                f"({exc.strerror or type(exc).__name__}). Check the kiosk's data folder."
+            ) from None
         if max_db_pages is not None:
             # A size cap (also how the tests simulate a full disk).
             self._conn.execute(f"PRAGMA max_page_count = {int(max_db_pages)}")
@@ -208,6 +215,25 @@ class Outbox:
         return target
 
     # -- writing ------------------------------------------------------------------------
+    @contextmanager
+    def _write(self, consequence: str) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction under the lock: committed when the block ends,
+        rolled back when it raises; a SQLite error becomes the clear :class:`OutboxError`
+        whose sentence ends with ``consequence``."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise translate(exc, consequence) from None
+
     def append(
         self,
         *,
@@ -226,44 +252,34 @@ class Outbox:
         """
         event_id = uuid.uuid4()
         now = self._clock.now()
-        with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    row = conn.execute(
-                        "SELECT last_seq FROM seqs WHERE terminal_id = ?", (terminal_id,)
-                    ).fetchone()
-                    seq = (row[0] if row else 0) + 1
-                    punch = Punch(
-                        event_id=event_id, terminal_id=terminal_id, seq=seq, badge=badge,
-                        wall_time=wall_time, clock_offset_s=clock_offset_s, source=source,
-                        app_version=app_version,
-                    )
-                    conn.execute(
-                        "INSERT INTO seqs (terminal_id, last_seq) VALUES (?, ?) "
-                        "ON CONFLICT (terminal_id) DO UPDATE SET last_seq = excluded.last_seq",
-                        (terminal_id, seq),
-                    )
-                    conn.execute(
-                        "INSERT INTO punches (event_id, terminal_id, seq, badge, badge_id,"
-                        " source, wall_time, clock_offset_s, app_version, recorded_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (str(event_id), terminal_id, seq, badge, badge_id, punch.source.value,
-                         _iso(punch.wall_time), clock_offset_s, app_version, _iso(now)),
-                    )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise translate(exc, "the punch could not be recorded") from None
-            except ValidationError as exc:
-                raise OutboxError(
-                    f"The punch is not valid ({exc.errors()[0]['loc'][0]}: "
-                    f"{exc.errors()[0]['msg']}), so it could not be recorded."
-                ) from None
+        try:
+            with self._write("the punch could not be recorded") as conn:
+                row = conn.execute(
+                    "SELECT last_seq FROM seqs WHERE terminal_id = ?", (terminal_id,)
+                ).fetchone()
+                seq = (row[0] if row else 0) + 1
+                punch = Punch(
+                    event_id=event_id, terminal_id=terminal_id, seq=seq, badge=badge,
+                    wall_time=wall_time, clock_offset_s=clock_offset_s, source=source,
+                    app_version=app_version,
+                )
+                conn.execute(
+                    "INSERT INTO seqs (terminal_id, last_seq) VALUES (?, ?) "
+                    "ON CONFLICT (terminal_id) DO UPDATE SET last_seq = excluded.last_seq",
+                    (terminal_id, seq),
+                )
+                conn.execute(
+                    "INSERT INTO punches (event_id, terminal_id, seq, badge, badge_id,"
+                    " source, wall_time, clock_offset_s, app_version, recorded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (str(event_id), terminal_id, seq, badge, badge_id, punch.source.value,
+                     _iso(punch.wall_time), clock_offset_s, app_version, _iso(now)),
+                )
+        except ValidationError as exc:  # rolled back: no seq was used
+            raise OutboxError(
+                f"The punch is not valid ({exc.errors()[0]['loc'][0]}: "
+                f"{exc.errors()[0]['msg']}), so it could not be recorded."
+            ) from None
         return punch
 
     def mark_verdicts(self, verdicts: Iterable[Verdict]) -> int:
@@ -306,26 +322,15 @@ class Outbox:
     def _write_many(
         self, sql: str | None, rows: list[tuple], meta: dict[str, str | None]
     ) -> int:
-        with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    changed = 0
-                    for row in rows if sql else ():
-                        changed += conn.execute(sql, row).rowcount
-                    for key, value in meta.items():
-                        conn.execute(
-                            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
-                            " DO UPDATE SET value = excluded.value", (key, value),
-                        )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise translate(exc, "the server's answers could not be saved") from None
+        changed = 0
+        with self._write("the server's answers could not be saved") as conn:
+            for row in rows if sql else ():
+                changed += conn.execute(sql, row).rowcount
+            for key, value in meta.items():
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                    " DO UPDATE SET value = excluded.value", (key, value),
+                )
         return changed
 
     def purge_sent(self, older_than_days: int) -> int:
@@ -404,6 +409,15 @@ class Outbox:
     def meta(self, key: str) -> str | None:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0][0] if rows else None
+
+    def meta_float(self, key: str) -> float | None:
+        """A number kept in the meta table; a damaged value counts as none (never raises
+        ValueError: one bad row must not stop the kiosk or ``kiosk status``)."""
+        try:
+            value = float(self.meta(key) or "nan")
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
 
     def close(self) -> None:
         with self._lock:

@@ -4,18 +4,21 @@ Every request is signed with :func:`kiosk.core.protocol.signing.sign_request` us
 estimated *server* time, so a terminal whose clock is off still authenticates. Server URLs
 are tried in order; the one that answered stays preferred, and the first one is tried
 again after ``failback_s``. Errors come out as a small hierarchy the engine can act on:
-retry (:class:`TransportError`, :class:`ServerBusy`), stop (:class:`TerminalRevoked`),
-or settle the punch for good (:class:`Refused`).
+retry (:class:`TransportError`, :class:`BadAnswer`, :class:`ServerBusy`), stop
+(:class:`TerminalRevoked`), or settle the punch for good (:class:`Refused`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import requests
-from pydantic import ValidationError
+import urllib3
+from pydantic import BaseModel, ValidationError
 
 from kiosk.core.clock import Clock
 from kiosk.core.config import Config
@@ -35,9 +38,12 @@ from .clock_offset import ClockOffset
 
 log = logging.getLogger(__name__)
 
+_M = TypeVar("_M", bound=BaseModel)
+
 REVOKED = "terminal_revoked"
 # 4xx statuses that, with our ErrorBody, mean "this content is refused for good".
 PERMANENT = frozenset({400, 409, 413, 422})
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a roster of thousands of employees is well below
 
 
 class SyncError(Exception):
@@ -46,6 +52,11 @@ class SyncError(Exception):
 
 class TransportError(SyncError):
     """No answer: refused, reset, timed out. Retry later."""
+
+
+class BadAnswer(TransportError):
+    """A 2xx/3xx answer that is not our server's JSON (an HTML page, invalid or wrong-shaped
+    JSON, an empty body): nothing was learnt about the punches, so they stay pending."""
 
 
 class ServerBusy(SyncError):
@@ -92,6 +103,18 @@ def parse_retry_after(value: str | None, server_now: datetime) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, (when - server_now).total_seconds())
+
+
+def _parse(model: type[_M], resp: requests.Response, base: str | None) -> _M:
+    """The answer as ``model``, or :class:`BadAnswer` (the body itself is never quoted)."""
+    try:
+        return model.model_validate_json(resp.content)
+    except (ValidationError, ValueError):
+        kind = resp.headers.get("Content-Type", "no content type").split(";")[0][:60]
+        raise BadAnswer(
+            f"{base or 'the server'} answered {resp.status_code} with a body that is not a "
+            f"valid {model.__name__} ({kind}, {len(resp.content)} bytes)"
+        ) from None
 
 
 def _error_body(resp: requests.Response) -> ErrorBody | None:
@@ -147,12 +170,12 @@ class SyncClient:
     # -- the endpoints ------------------------------------------------------------------
     def get_time(self) -> TimeResponse:
         resp = self._request("GET", "/time", None, signed=False)
-        return TimeResponse.model_validate_json(resp.content)
+        return _parse(TimeResponse, resp, self.last_url)
 
     def send_batch(self, punches: list[Punch]) -> BatchResult:
         body = PunchBatch(punches=punches).model_dump_json().encode()
         resp = self._request("POST", "/punches", body)
-        return BatchResult.model_validate_json(resp.content)
+        return _parse(BatchResult, resp, self.last_url)
 
     def get_roster(self, etag: str | None) -> tuple[Roster | None, str | None]:
         """The roster, or ``(None, etag)`` when it did not change (304)."""
@@ -160,10 +183,11 @@ class SyncClient:
         resp = self._request("GET", "/roster", None, extra_headers=headers)
         if resp.status_code == 304:
             return None, etag
-        return Roster.model_validate_json(resp.content), resp.headers.get("ETag")
+        return _parse(Roster, resp, self.last_url), resp.headers.get("ETag")
 
     def heartbeat(self, beat: Heartbeat) -> None:
-        self._request("POST", "/heartbeat", beat.model_dump_json().encode())
+        resp = self._request("POST", "/heartbeat", beat.model_dump_json().encode())
+        _parse(TimeResponse, resp, self.last_url)  # a captive portal's 200 is no heartbeat
 
     # -- plumbing -----------------------------------------------------------------------
     def _order(self) -> list[int]:
@@ -226,9 +250,13 @@ class SyncClient:
                 self.terminal_id, self._secret, method, prepared.path_url, body or b"", ts))
         sent_wall = self._clock.now()
         t0 = self._clock.monotonic()
+        # The real clock (a test's fake one stands still): the whole answer must be in by
+        # then, not only each read within the read timeout.
+        deadline = time.monotonic() + sum(self._timeout)
         try:
             resp = self.session.send(prepared, timeout=self._timeout, verify=self._verify,
-                                     allow_redirects=False)
+                                     allow_redirects=False, stream=True)
+            _read_body(resp, deadline)
         except requests.Timeout as exc:
             raise TransportError(f"no answer within the timeout ({type(exc).__name__})") from None
         except requests.ConnectionError as exc:
@@ -276,6 +304,41 @@ class SyncClient:
             # the punches are not at fault, so keep them and try again later.
             raise ServerBusy(f"{base} answered {status} {code}", status, None)
         raise Refused(f"server refused the request: {status} {code}: {text}", status, code)
+
+
+def _read_body(resp: requests.Response, deadline: float) -> None:
+    """Read the whole body into ``resp`` (``resp.content`` works as usual afterwards).
+
+    A read timeout bounds each read, not the answer: a server (or proxy) that sends a byte
+    every few seconds would hold the sync thread, and the app's shutdown, for as long as it
+    likes. Past ``deadline`` (``time.monotonic()``) or MAX_ANSWER_BYTES the connection is
+    dropped and the exchange counts as no answer (the punches stay pending).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            chunk = resp.raw.read1(64 * 1024, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise TransportError(f"the answer is larger than {MAX_ANSWER_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise TransportError("the answer did not arrive within the timeout "
+                                     "(it trickled in too slowly)")
+            chunks.append(chunk)
+    except TransportError:
+        resp.close()
+        raise
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        resp.close()
+        if isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError)):
+            raise TransportError("no answer within the timeout (ReadTimeout)") from None
+        raise TransportError(f"connection failed ({_short(exc)})") from None
+    resp._content = b"".join(chunks)  # what requests itself does when it reads the body
+    resp._content_consumed = True
+    resp.raw.release_conn()  # fully read: the keep-alive connection can be reused
 
 
 def _short(exc: BaseException) -> str:

@@ -116,8 +116,7 @@ class SyncEngine:
         self.roster = roster or RosterCache(outbox.path.parent / "roster.json")
         self._rng = rng or random.Random()
         self._app_version = app_version
-        saved = outbox.meta("clock_offset_s")
-        self._saved_offset = float(saved) if saved else None
+        self._saved_offset = outbox.meta_float("clock_offset_s")
         self.offset = ClockOffset(clock, self._saved_offset)
         self._wake = threading.Event()
         self._client: SyncClient | None = None
@@ -127,6 +126,7 @@ class SyncEngine:
         self._next_purge = 0.0
         self._revoked = outbox.meta("terminal_revoked") == config.terminal.id != ""
         self._online = False
+        self._extras_failed = False  # a roster or heartbeat failure in the current pass
         self._state = SyncState(terminal_revoked=self._revoked,
                                 clock_offset_s=self.offset.offset_s)
 
@@ -171,6 +171,7 @@ class SyncEngine:
         client = self._get_client(report)
         if client is not None and not self._revoked:
             answers = client.answers
+            self._extras_failed = False
             try:
                 now = self._clock.monotonic()
                 if not self.offset.precise:
@@ -187,7 +188,12 @@ class SyncEngine:
                 self._mark_revoked(str(exc))
             except SyncError as exc:
                 self._fail(report, exc, [])
-            if report.error is None and not self._revoked and client.answers > answers:
+            except OutboxError as exc:  # the outbox cannot be read: nothing was sent
+                self._online = False
+                report.error = str(exc)
+                self._attempt += 1
+            if report.error is None and not self._revoked and not self._extras_failed \
+                    and client.answers > answers:
                 self._online = True  # the server answered this pass; else keep what we knew
         self._purge_if_due()
         report.revoked = self._revoked
@@ -275,6 +281,7 @@ class SyncEngine:
         except (TransportError, ServerBusy) as exc:
             log.info("roster refresh failed: %s", exc)
             self._online = False
+            self._extras_failed = True
             return
         if roster is not None:
             self.roster.update(roster, etag)
@@ -302,6 +309,7 @@ class SyncEngine:
         except (TransportError, ServerBusy, Refused) as exc:
             log.info("heartbeat failed: %s", exc)
             self._online = False
+            self._extras_failed = True
 
     def _purge_if_due(self) -> None:
         now = self._clock.monotonic()

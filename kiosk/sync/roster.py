@@ -54,9 +54,17 @@ class RosterCache:
             return self._etag
 
     def update(self, roster: Roster, etag: str | None) -> None:
-        """Keep a new roster, on disk first (atomic), then in memory."""
+        """Keep a new roster, on disk first (atomic), then in memory.
+
+        A disk that refuses the write (full, read-only) costs only the offline copy: the
+        new roster is still used now, and the old file stays whole.
+        """
         payload = {"etag": etag, "roster": roster.model_dump(mode="json")}
-        atomic_write(self.path, json.dumps(payload).encode("utf-8"), mode=0o600)
+        try:
+            atomic_write(self.path, json.dumps(payload).encode("utf-8"), mode=0o600)
+        except OSError as exc:
+            log.error("roster cache %s cannot be written (%s); using the new roster from "
+                      "memory only", self.path, exc.strerror or type(exc).__name__)
         with self._lock:
             self._roster, self._etag = roster, etag
 

@@ -6,7 +6,7 @@ import string
 from datetime import timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.core.protocol import BadgeError, BadgeErrorReason, BadgeVerifier
@@ -18,6 +18,10 @@ OTHER = make_signer("k2")
 VERIFIER = verifier_for(SIGNER, OTHER)
 TOKEN = make_token(SIGNER)
 
+# No per-example deadline nor "too slow" check: both are timed assertions that flake when a
+# loaded 2-core machine stalls one example (a GC pause, a busy neighbour).
+NO_DEADLINE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
 ids = st.text(string.ascii_letters + string.digits, min_size=1, max_size=16)
 emp_ids = st.text(string.ascii_letters + string.digits + "_-", min_size=1, max_size=32)
 
@@ -27,6 +31,7 @@ def test_token_is_compact_for_8_char_employee_id():
     assert TOKEN.startswith("KB1.k1.")
 
 
+@NO_DEADLINE
 @given(badge_id=ids, employee_id=emp_ids, days=st.integers(1, 3650))
 def test_round_trip(badge_id, employee_id, days):
     token = SIGNER.issue(badge_id, employee_id, T0, T0 + timedelta(days=days))
@@ -35,14 +40,16 @@ def test_round_trip(badge_id, employee_id, days):
     assert badge.verified and badge.expires_at == T0 + timedelta(days=days)
 
 
-@settings(max_examples=400)
+@settings(NO_DEADLINE, max_examples=400)
 @given(pos=st.integers(0, len(TOKEN) - 1), ch=st.characters())
 def test_every_single_character_change_is_refused(pos, ch):
     if TOKEN[pos] == ch:
         return
     tampered = TOKEN[:pos] + ch + TOKEN[pos + 1 :]
-    with pytest.raises(BadgeError):
+    with pytest.raises(BadgeError) as info:
         VERIFIER.verify(tampered, T0)
+    fields = tampered.split(".")
+    assert not any(len(f) > 3 and f in str(info.value) for f in fields)  # never echoed
 
 
 def test_exhaustive_substitutions_over_token_alphabet():
@@ -56,6 +63,7 @@ def test_exhaustive_substitutions_over_token_alphabet():
                 VERIFIER.verify(TOKEN[:pos] + ch + TOKEN[pos + 1 :], T0)
 
 
+@NO_DEADLINE
 @given(st.one_of(st.text(), st.binary(), st.integers(), st.none(), st.floats()))
 def test_arbitrary_input_raises_only_badge_error(value):
     try:
@@ -64,6 +72,7 @@ def test_arbitrary_input_raises_only_badge_error(value):
         assert isinstance(exc.reason, BadgeErrorReason)
 
 
+@NO_DEADLINE
 @given(st.lists(st.text(string.ascii_letters + string.digits + "_-", max_size=90), min_size=7, max_size=7))
 def test_token_shaped_garbage_raises_only_badge_error(parts):
     try:

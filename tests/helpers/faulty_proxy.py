@@ -9,6 +9,8 @@ Modes (switchable while running):
   committed), with probability ``reset_ratio`` throw it away and reset the client's
   connection (RST). The client never learns the outcome: the worst case for exactly-once.
 - ``hang``: accept and read, never answer, never close (until the proxy stops).
+- ``drip``: forward the answer's headers at once, then its body one byte per ``delay_s``
+  (each read is quick, the whole answer takes for ever).
 - ``respond``: answer every request with the canned ``response`` bytes (e.g. a 503 with
   ``Retry-After``) without forwarding it, then close.
 
@@ -25,7 +27,7 @@ import struct
 import threading
 import time
 
-MODES = ("pass", "drop", "delay", "reset", "hang", "respond")
+MODES = ("pass", "drop", "delay", "reset", "hang", "respond", "drip")
 
 
 class FaultyProxy:
@@ -147,6 +149,30 @@ class FaultyProxy:
                 pass
         _close(client)
 
+    def _drip(self, client: socket.socket, upstream: socket.socket, first: bytes) -> None:
+        head, sep, body = first.partition(b"\r\n\r\n")
+        pending = bytearray(body)
+        sources = [client, upstream]
+        try:
+            client.sendall(head + sep)
+            while not self._stop.is_set() and (pending or upstream in sources):
+                ready, _, _ = select.select(sources, [], [], self.delay_s)
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if sock is client:  # the client gave up (or asks again): done
+                        _close(client)
+                        return
+                    if data:
+                        pending += data
+                    else:
+                        sources.remove(upstream)  # the server closed: drip what is left
+                if pending:
+                    client.sendall(bytes(pending[:1]))
+                    del pending[:1]
+        except OSError:
+            pass
+        _close(client)
+
     def _shuttle(self, client: socket.socket, upstream: socket.socket) -> None:
         awaiting_answer = False
         while not self._stop.is_set():
@@ -185,6 +211,9 @@ class FaultyProxy:
                     time.sleep(self.delay_s)
                 if mode == "hang":
                     self._hang(client)
+                    return
+                if mode == "drip":
+                    self._drip(client, upstream, data)
                     return
                 if awaiting_answer:
                     with self._lock:

@@ -272,3 +272,10 @@ def test_invalid_punch_is_refused_clearly_and_uses_no_seq(tmp_path: Path) -> Non
                    wall_time=clock.now(), clock_offset_s=0.0, app_version="1")
     assert _append(box, clock).seq == 1
     box.close()
+
+
+def test_a_data_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be")
+    with pytest.raises(OutboxReadOnlyError, match="cannot be opened"):
+        Outbox(blocker / "outbox.sqlite3", FakeClock())

@@ -239,3 +239,25 @@ def test_status_reports_a_corrupt_outbox_without_moving_it(tmp_path: Path, capsy
     moved.unlink()  # IT has taken it
     kiosk_main(["--home", str(tmp_path), "status", "--json"])
     assert json.loads(capsys.readouterr().out)["outbox_recovered_from"] is None
+
+
+def test_status_reports_an_outbox_of_another_shape_without_a_traceback(
+    tmp_path: Path, capsys
+) -> None:
+    """A valid SQLite file with our table names but other columns opens, then fails to read."""
+    import sqlite3
+
+    paths = default_paths(tmp_path).ensure()
+    with sqlite3.connect(paths.outbox_file) as conn:
+        conn.executescript("CREATE TABLE meta (k); CREATE TABLE seqs (k); "
+                           "CREATE TABLE punches (k);")
+    conn.close()
+    assert kiosk_main(["--home", str(tmp_path), "status", "--json"]) == 2
+    info = json.loads(capsys.readouterr().out)
+    assert any(p.startswith("outbox unusable") for p in info["problems"])
+    assert info["pending"] is None
+    cfg = Config()
+    cfg.terminal.id, cfg.server.urls, cfg.secrets.store = "t1", ["http://127.0.0.1:9"], "file"
+    save_config(cfg, paths.config_file)
+    assert kiosk_main(["--home", str(tmp_path), "sync", "--once"]) == 2
+    assert "punch buffer could not be read" in capsys.readouterr().err

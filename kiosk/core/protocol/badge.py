@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from .reasons import ReasonError
+
 VERSION = "KB1"
 MAX_TOKEN_LEN = 256
 _SIG_LEN = 64
@@ -51,13 +53,10 @@ class BadgeErrorReason(str, enum.Enum):
     REVOKED = "revoked"
 
 
-class BadgeError(Exception):
+class BadgeError(ReasonError):
     """The one error badge parsing raises; ``reason`` is machine-readable."""
 
-    def __init__(self, reason: BadgeErrorReason, detail: str = "") -> None:
-        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
-        self.reason = reason
-        self.detail = detail
+    reason: BadgeErrorReason
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .badge import b64u_decode, b64u_encode
+from .reasons import ReasonError
 
 H_TERMINAL = "X-Kiosk-Terminal"
 H_TIMESTAMP = "X-Kiosk-Timestamp"
@@ -38,13 +39,10 @@ class AuthErrorReason(str, enum.Enum):
     NONCE_REUSED = "nonce_reused"
 
 
-class AuthError(Exception):
+class AuthError(ReasonError):
     """A request that must be refused with 401; ``reason`` is machine-readable."""
 
-    def __init__(self, reason: AuthErrorReason, detail: str = "") -> None:
-        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
-        self.reason = reason
-        self.detail = detail
+    reason: AuthErrorReason
 
 
 def new_secret() -> str:
