@@ -247,9 +247,12 @@ class KioskWindow(QMainWindow):
         return near_x and near_y
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if self.kiosk_mode and event.spontaneous():
-            # Alt+F4 at the door does nothing; IT leaves kiosk mode from the status panel.
+        if self.kiosk_mode:
+            # Alt+F4, a window manager's close or any stray close() does nothing at the
+            # door. The ways out clear kiosk_mode first: the panel's "Leave kiosk mode",
+            # and KioskApp.shutdown (SIGTERM, --exit-after).
             event.ignore()
+            log.info("close ignored: the window is in kiosk mode")
             return
         self._verdict_timer.stop()
         self._long_press.stop()

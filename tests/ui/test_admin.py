@@ -189,3 +189,24 @@ def test_an_exception_in_a_slot_is_logged_not_fatal(qtbot, caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert "unhandled exception" in messages
     assert "unhandled exception in thread kiosk-test-thread" in messages
+
+
+def test_kiosk_mode_ignores_close_events_until_left_from_the_panel(qtbot):
+    """Alt+F4 and a window manager's close arrive as a QCloseEvent: in kiosk mode nothing
+    closes; once IT left kiosk mode from the panel, the same event closes the window."""
+    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QApplication
+
+    win, _ = _window(qtbot, hash_pin("2468", **FAST), FakeClock())
+    win.kiosk_mode = True
+    closing = []
+    win.close_requested.connect(lambda: closing.append(True))
+    event = QCloseEvent()
+    QApplication.sendEvent(win, event)
+    assert not event.isAccepted() and win.isVisible() and closing == []
+    win.close()  # a stray programmatic close is refused too
+    assert win.isVisible() and closing == []
+    win.status_panel.leave_button.click()
+    event = QCloseEvent()
+    QApplication.sendEvent(win, event)
+    assert event.isAccepted() and closing == [True]
