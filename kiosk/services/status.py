@@ -80,6 +80,7 @@ class StatusModel(QObject):
     def __init__(self, initial: Status, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._status = initial
+        self._open_error: str | None = None  # the sync thread could not open the outbox
 
     @property
     def status(self) -> Status:
@@ -97,9 +98,19 @@ class StatusModel(QObject):
         self._set(pending=snap.pending, oldest_pending_age_s=snap.oldest_pending_age_s,
                   rejected=snap.rejected, sent=snap.sent, last_sync=last_sync,
                   rejected_list=tuple(snap.rejected_list), disk_free_bytes=snap.disk_free_bytes,
-                  outbox_recovered_from=snap.recovered_from, outbox_error=snap.outbox_error)
+                  # sticky: the sync thread's open moved the file, the recorder's did not
+                  outbox_recovered_from=snap.recovered_from or self._status.outbox_recovered_from,
+                  outbox_error=snap.outbox_error or self._open_error)
         if snap.last_error and not self._status.sync_error:
             self._set(sync_error=snap.last_error)
+
+    def update_outbox_open(self, recovered_from: str | None, error: Any) -> None:
+        """The sync thread opened the outbox (moving a corrupt file aside) or could not."""
+        self._open_error = str(error) if error is not None else None
+        values: dict[str, Any] = {"outbox_error": self._open_error or self._status.outbox_error}
+        if recovered_from:
+            values["outbox_recovered_from"] = recovered_from
+        self._set(**values)
 
     def update_sync_state(self, state: Any) -> None:
         values: dict[str, Any] = {"online": is_online(state)}
