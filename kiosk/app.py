@@ -31,6 +31,7 @@ from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
 from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.panel_actions import PanelActions
+from kiosk.services.problems import enrol_problem
 from kiosk.services.recorder_service import RecorderService
 from kiosk.services.status import Status, StatusModel
 from kiosk.services.sync_service import SyncService
@@ -153,10 +154,12 @@ class KioskApp(QObject):
         self.background.start("enroll", lambda: enroll(url, code, paths, store))
 
     def _background_done(self, name: str, result: Any, error: str) -> None:
+        from kiosk.ui.problems import describe
+
         if name != "enroll" or self._shut:
             return
-        if error:
-            self.enroll_screen.show_error(error)
+        if error:  # the English sentence is in the log; the screen says it translated
+            self.enroll_screen.show_error(describe(enrol_problem(error)))
             return
         self.config = result
         self.enroll_screen.close()

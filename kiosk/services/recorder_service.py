@@ -21,6 +21,8 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.recorder import Outcome, OutcomeKind, Recorder
 
+from .problems import Problem, outbox_problem
+
 log = logging.getLogger("kiosk.services.recorder")
 
 _STOP = object()
@@ -39,7 +41,7 @@ class StorageSnapshot:
     disk_free_bytes: int | None = None
     rejected_list: list[Any] = field(default_factory=list)
     recovered_from: str | None = None
-    outbox_error: str | None = None  # the outbox cannot be opened or read
+    outbox_error: Problem | None = None  # the outbox cannot be opened or read
 
 
 class RecorderService(QObject):
@@ -74,6 +76,7 @@ class RecorderService(QObject):
         self._stats_queued = threading.Event()
         self._ready = threading.Event()
         self.open_error: str | None = None
+        self._open_problem: Problem | None = None
 
     # -- GUI-thread API ------------------------------------------------------------------
     def start(self) -> None:
@@ -117,6 +120,7 @@ class RecorderService(QObject):
             recorder = self._make_recorder(outbox)
         except Exception as exc:
             self.open_error = str(exc)
+            self._open_problem = outbox_problem(exc)
             log.error("cannot open the outbox: %s", exc)
         self._ready.set()
         try:
@@ -171,12 +175,13 @@ class RecorderService(QObject):
         except OSError:
             free = None
         if outbox is None:
-            return StorageSnapshot(outbox_error=self.open_error, disk_free_bytes=free)
+            return StorageSnapshot(outbox_error=self._open_problem, disk_free_bytes=free)
         try:
             st = outbox.stats()
             rejected = list(outbox.rejected(20)) if st.rejected else []
         except Exception as exc:
-            return StorageSnapshot(outbox_error=str(exc), disk_free_bytes=free)
+            log.error("outbox stats failed: %s", exc)
+            return StorageSnapshot(outbox_error=outbox_problem(exc), disk_free_bytes=free)
         recovered = getattr(outbox, "recovered_from", None)
         return StorageSnapshot(
             pending=st.pending, oldest_pending_age_s=st.oldest_pending_age_s,

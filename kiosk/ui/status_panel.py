@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from kiosk.services.status import Status, StatusModel
+from kiosk.services.status import ServerLine, Status, StatusModel
+
+from .problems import describe
 
 
 def _age(seconds: float | None) -> str:
@@ -39,12 +41,6 @@ def _bytes(n: int | None) -> str:
     return str(n)
 
 
-def _short(text: str, limit: int = 160) -> str:
-    """One readable line of an error (the full text is in the log and the diagnostics)."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class StatusPanel(QWidget):
     """Signals (the actions): sync_requested, camera_test_requested,
     diagnostics_requested, leave_kiosk_requested, closed."""
@@ -65,7 +61,7 @@ class StatusPanel(QWidget):
         form_left, form_right = QFormLayout(), QFormLayout()
         rows = [
             ("terminal", self.tr("Terminal:")), ("site", self.tr("Site:")),
-            ("version", self.tr("Version:")), ("servers", self.tr("Server:")),
+            ("version", self.tr("Version:")), ("servers", self.tr("Servers:")),
             ("connection", self.tr("Connection:")), ("last_sync", self.tr("Last sync:")),
             ("pending", self.tr("Waiting to send:")), ("oldest", self.tr("Oldest waiting:")),
             ("rejected", self.tr("Rejected by server:")), ("offset", self.tr("Clock offset:")),
@@ -139,12 +135,22 @@ class StatusPanel(QWidget):
     def show_result(self, text: str) -> None:
         self.action_result.setText(text)
 
+    def _server_line(self, line: ServerLine) -> str:
+        if line.reachable is None:
+            state = self.tr("not tried yet")
+        elif line.reachable:
+            state = self.tr("reachable, in use") if line.active else self.tr("reachable")
+        else:
+            state = describe(line.problem) or self.tr("unreachable")
+        return f"{line.url} – {state}"
+
     def show_status(self, st: Status) -> None:
         f = self.fields
         f["terminal"].setText(f"{st.terminal_name or '–'} ({st.terminal_id or '–'})")
         f["site"].setText(st.site or "–")
         f["version"].setText(st.version)
-        f["servers"].setText(", ".join(st.server_urls) or "–")
+        servers = st.servers or tuple(ServerLine(url) for url in st.server_urls)
+        f["servers"].setText("\n".join(self._server_line(s) for s in servers) or "–")
         if st.terminal_revoked:
             conn = self.tr("terminal revoked by the server – not sending; punches kept")
         elif st.online is None:
@@ -166,7 +172,7 @@ class StatusPanel(QWidget):
                             .replace("%3", f"{st.decode_ms:.1f}"))
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(st.keyring_backend or "–")
-        problems = [_short(p) for p in (st.outbox_error, st.sync_error) if p]
+        problems = [describe(p) for p in (st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:
             problems.append(self.tr("outbox was corrupt, moved to %1")
                             .replace("%1", st.outbox_recovered_from))
