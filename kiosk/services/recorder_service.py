@@ -49,13 +49,11 @@ class RecorderService(QObject):
         punch_recorded(Outcome): the punch is durable in the outbox.
         scan_refused(Outcome): nothing new stored (refused, already recorded, storage error).
         storage_changed(StorageSnapshot): fresh outbox/disk figures.
-        task_finished(str, object, str): name, result, error sentence ("" if fine).
     """
 
     punch_recorded = Signal(object)
     scan_refused = Signal(object)
     storage_changed = Signal(object)
-    task_finished = Signal(str, object, str)
 
     def __init__(
         self,
@@ -93,10 +91,6 @@ class RecorderService(QObject):
         if not self._stats_queued.is_set():
             self._stats_queued.set()
             self._jobs.put(("stats",))
-
-    def run_task(self, name: str, fn: Callable[[Any], Any]) -> None:
-        """Run ``fn(outbox)`` on the worker; the result arrives as ``task_finished``."""
-        self._jobs.put(("task", name, fn))
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the queued scans (each is a promise to someone at the door), then join."""
@@ -160,14 +154,6 @@ class RecorderService(QObject):
         elif kind == "stats":
             self._stats_queued.clear()
             self.storage_changed.emit(self._snapshot(outbox))
-        elif kind == "task":
-            _, name, fn = job
-            try:
-                result, error = fn(outbox), ""
-            except Exception as exc:
-                log.warning("task %s failed: %s", name, exc)
-                result, error = None, str(exc)
-            self.task_finished.emit(name, result, error)
 
     def _snapshot(self, outbox: Any) -> StorageSnapshot:
         try:

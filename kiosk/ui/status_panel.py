@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QPushButton,
     QVBoxLayout, QWidget,
@@ -17,7 +17,11 @@ from PySide6.QtWidgets import (
 
 from kiosk.services.status import ServerLine, Status, StatusModel
 
+from .messages import reject_reason
 from .problems import describe
+
+
+_T = QCoreApplication  # lupdate reads the literal _T.translate("StatusPanel", ...) calls
 
 
 def _age(seconds: float | None) -> str:
@@ -25,10 +29,11 @@ def _age(seconds: float | None) -> str:
         return "–"
     s = int(seconds)
     if s < 120:
-        return f"{s} s"
+        return _T.translate("StatusPanel", "%1 s").replace("%1", str(s))
     if s < 7200:
-        return f"{s // 60} min"
-    return f"{s // 3600} h {(s % 3600) // 60} min"
+        return _T.translate("StatusPanel", "%1 min").replace("%1", str(s // 60))
+    return _T.translate("StatusPanel", "%1 h %2 min").replace("%1", str(s // 3600)).replace(
+        "%2", str((s % 3600) // 60))
 
 
 def _bytes(n: int | None) -> str:
@@ -135,6 +140,15 @@ class StatusPanel(QWidget):
     def show_result(self, text: str) -> None:
         self.action_result.setText(text)
 
+    def _camera_word(self, state: str) -> str:
+        words = {
+            "running": self.tr("running"), "ok": self.tr("running"), "open": self.tr("running"),
+            "connecting": self.tr("connecting"), "disconnected": self.tr("reconnecting"),
+            "reconnecting": self.tr("reconnecting"), "error": self.tr("not available"),
+            "stopped": self.tr("stopped"),
+        }
+        return words.get(str(state).lower(), self.tr("unknown"))
+
     def _server_line(self, line: ServerLine) -> str:
         if line.reachable is None:
             state = self.tr("not tried yet")
@@ -167,7 +181,8 @@ class StatusPanel(QWidget):
         f["oldest"].setText(_age(st.oldest_pending_age_s))
         f["rejected"].setText(str(st.rejected))
         f["offset"].setText("–" if st.clock_offset_s is None else f"{st.clock_offset_s:+.2f} s")
-        f["camera"].setText(self.tr("%1, %2 fps, decode %3 ms").replace("%1", st.camera_state)
+        f["camera"].setText(self.tr("%1, %2 fps, decode %3 ms")
+                            .replace("%1", self._camera_word(st.camera_state))
                             .replace("%2", f"{st.camera_fps:.1f}")
                             .replace("%3", f"{st.decode_ms:.1f}"))
         f["disk"].setText(_bytes(st.disk_free_bytes))
@@ -181,8 +196,10 @@ class StatusPanel(QWidget):
         for r in st.rejected_list:
             when = getattr(r, "wall_time", None)
             when_s = when.astimezone().strftime("%m-%d %H:%M") if isinstance(when, datetime) else ""
+            code = str(getattr(r, "reason", "") or "")
             self.rejected_list.addItem(
-                f"#{getattr(r, 'seq', '?')} {when_s} badge {getattr(r, 'badge_id', '?')}: "
-                f"{getattr(r, 'reason', '')} – {getattr(r, 'message', '')}")
+                self.tr("#%1 %2 badge %3: %4").replace("%1", str(getattr(r, "seq", "?")))
+                .replace("%2", when_s).replace("%3", str(getattr(r, "badge_id", "?")))
+                .replace("%4", f"{reject_reason(code)} ({code})"))
         if self.isVisible():
             self.refresh_log()

@@ -553,6 +553,30 @@
         <translation>最近日志：</translation>
     </message>
     <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>正在连接</translation>
+    </message>
+    <message>
+        <source>reconnecting</source>
+        <translation>正在重新连接</translation>
+    </message>
+    <message>
+        <source>not available</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
         <source>not tried yet</source>
         <translation>尚未尝试</translation>
     </message>
@@ -569,8 +593,24 @@
         <translation>尚未连接</translation>
     </message>
     <message>
+        <source>#%1 %2 badge %3: %4</source>
+        <translation>#%1 %2 工牌 %3：%4</translation>
+    </message>
+    <message>
         <source>reachable</source>
         <translation>可连接</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
     </message>
     <message>
         <source>Servers:</source>

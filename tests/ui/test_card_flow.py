@@ -138,7 +138,8 @@ def test_server_rejection_shows_its_reason_and_lands_on_the_panel(qtbot, tmp_pat
             panel = app.window.status_panel
             qtbot.waitUntil(lambda: panel.fields["rejected"].text() == "1", timeout=10000)
             assert panel.rejected_list.count() == 1
-            assert "employee_inactive" in panel.rejected_list.item(0).text()
+            item = panel.rejected_list.item(0).text()
+            assert "employee no longer active (employee_inactive)" in item
 
 
 def test_second_punch_of_the_day_checks_out_early(qtbot, tmp_path, store):

@@ -132,6 +132,9 @@ def test_panel_lists_every_server_and_says_the_problem_in_words(qtbot, tmp_path)
                 app.window.status_panel.show_status(app.status.status)
                 assert "无法连接服务器：连接被拒绝（127.0.0.1:" in problem.text()
                 assert servers.text().count("无法连接服务器：连接被拒绝") == 2
+                fields = app.window.status_panel.fields
+                assert fields["camera"].text().startswith("未知")  # no camera configured
+                assert fields["oldest"].text().endswith(" 秒")
             finally:
                 QApplication.removeTranslator(translator)
 
