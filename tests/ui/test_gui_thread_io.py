@@ -13,15 +13,19 @@ import threading
 from kiosk.services.memory_secrets import MemorySecretStore
 from tests.helpers.clock import FakeClock
 from tests.helpers.live_server import live_server
-from tests.helpers.ui import MONDAY_0850, card_text, enrolled_config, running_kiosk, seed_site
+from tests.helpers.ui import (
+    MONDAY_0850, card_text, enrolled_config, kiosk_on_site, running_kiosk, seed_site,
+)
 
 WATCHED = ("open", "sqlite3.connect", "socket.connect", "os.listdir", "os.scandir",
            "shutil.copyfile", "os.rename", "os.remove")
 _armed: list[list[str]] = []
+_MAIN = threading.main_thread().ident
 
 
 def _hook(event: str, args: tuple) -> None:
-    if _armed and event in WATCHED and threading.current_thread() is threading.main_thread():
+    # get_ident() takes no lock (current_thread() may, inside threading's own bookkeeping)
+    if _armed and event in WATCHED and threading.get_ident() == _MAIN:
         _armed[-1].append(f"{event} {args[:1]!r}")
 
 
@@ -68,23 +72,19 @@ def test_no_disk_or_network_on_the_gui_thread_while_running(qtbot, tmp_path):
     from kiosk.ui.pin import hash_pin
 
     clock = FakeClock(MONDAY_0850)
-    store = MemorySecretStore()
-    with live_server(tmp_path, clock=clock) as srv:
-        site = seed_site(srv.admin)
-        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store,
-                                        admin_pin_hash=hash_pin("2468", n=2 ** 4))
-        with running_kiosk(qtbot, config, paths, store, clock) as app:
-            with gui_thread_io() as seen:
-                win = app.window
-                app.submit(site.tokens["alice"], "wedge", 0.0)
-                qtbot.waitUntil(lambda: "Checked in" in card_text(app), timeout=10000)
-                win._open_status()
-                win.status_panel.sync_button.click()
-                win.status_panel.diag_button.click()
-                qtbot.waitUntil(lambda: "Diagnostics saved" in
-                                win.status_panel.action_result.text(), timeout=10000)
-                app.recorder.request_stats()
-                qtbot.waitUntil(lambda: app.status.status.sent == 1, timeout=10000)
-                win.show_kiosk()
-                qtbot.wait(300)
-            assert seen == []
+    with kiosk_on_site(qtbot, tmp_path, clock,
+                       admin_pin_hash=hash_pin("2468", n=2 ** 4)) as (_srv, site, app):
+        win = app.window
+        with gui_thread_io() as seen:
+            app.submit(site.tokens["alice"], "wedge", 0.0)
+            qtbot.waitUntil(lambda: "Checked in" in card_text(app), timeout=10000)
+            win._open_status()
+            win.status_panel.sync_button.click()
+            win.status_panel.diag_button.click()
+            qtbot.waitUntil(lambda: "Diagnostics saved" in
+                            win.status_panel.action_result.text(), timeout=10000)
+            app.recorder.request_stats()
+            qtbot.waitUntil(lambda: app.status.status.sent == 1, timeout=10000)
+            win.show_kiosk()
+            qtbot.wait(300)
+        assert seen == []
