@@ -180,7 +180,8 @@ class StatusPanel(QWidget):
         f["pending"].setText(str(st.pending))
         f["oldest"].setText(_age(st.oldest_pending_age_s))
         f["rejected"].setText(str(st.rejected))
-        f["offset"].setText("–" if st.clock_offset_s is None else f"{st.clock_offset_s:+.2f} s")
+        f["offset"].setText("–" if st.clock_offset_s is None else _T.translate(
+            "StatusPanel", "%1 s").replace("%1", f"{st.clock_offset_s:+.2f}"))
         f["camera"].setText(self.tr("%1, %2 fps, decode %3 ms")
                             .replace("%1", self._camera_word(st.camera_state))
                             .replace("%2", f"{st.camera_fps:.1f}")
