@@ -196,7 +196,8 @@ class KioskApp(QObject):
         sync = self.sync
 
         def open_recorder_outbox() -> Outbox:
-            sync.wait_ready()
+            if not sync.wait_ready():
+                log.warning("the sync thread has not opened the outbox yet; opening anyway")
             return Outbox(paths.outbox_file, clock)
 
         self.recorder = RecorderService(
@@ -208,7 +209,7 @@ class KioskApp(QObject):
             log_lines=self.log_buffer.lines, card_seconds=cfg.ui.card_seconds,
             sounds=SoundPlayer(enabled=sounds_on), kiosk_mode=self.options.fullscreen,
         )
-        self.window.header.set_timezone(self._tz)
+        self.window.set_timezone(self._tz)
         self._connect()
         self.sync.start()
         self.recorder.start()
@@ -296,7 +297,7 @@ class KioskApp(QObject):
         if self.status is not None:
             self.status.update_roster(roster)
         if self.window is not None:
-            self.window.header.set_timezone(self._tz)
+            self.window.set_timezone(self._tz)
 
     # -- camera and wedge ------------------------------------------------------------------
     def _camera_state(self) -> str:

@@ -150,6 +150,11 @@ class KioskWindow(QMainWindow):
         self.status_panel.show_result(self.tr("Kiosk mode left: the window can now be closed."))
         log.info("kiosk mode left from the status panel")
 
+    def set_timezone(self, tz: Any) -> None:
+        """The site's time zone (from the roster) for the header clock and the panel."""
+        self.header.set_timezone(tz)
+        self.status_panel.set_timezone(tz)
+
     # -- slots for the services ------------------------------------------------------------
     def show_frame(self, image: QImage) -> None:
         self.preview.set_frame(image)

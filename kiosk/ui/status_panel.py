@@ -7,7 +7,7 @@ signals, the app does the work on worker threads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
@@ -62,6 +62,7 @@ class StatusPanel(QWidget):
         self.setObjectName("statusPanel")
         self._model = model
         self._log_lines = log_lines
+        self._tz: tzinfo | None = None  # the site's, like the header clock (None: system)
         self.fields: dict[str, QLabel] = {}
         form_left, form_right = QFormLayout(), QFormLayout()
         rows = [
@@ -133,6 +134,10 @@ class StatusPanel(QWidget):
         model.changed.connect(self.show_status)
         self.show_status(model.status)
 
+    def set_timezone(self, tz: tzinfo | None) -> None:
+        self._tz = tz
+        self.show_status(self._model.status)
+
     def refresh_log(self) -> None:
         self.log_view.setPlainText("\n".join(self._log_lines(40)))
         self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
@@ -175,7 +180,7 @@ class StatusPanel(QWidget):
             conn = self.tr("unreachable")
         f["connection"].setText(conn)
         f["last_sync"].setText(
-            st.last_sync.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            st.last_sync.astimezone(self._tz).strftime("%Y-%m-%d %H:%M:%S")
             if isinstance(st.last_sync, datetime) else self.tr("never"))
         f["pending"].setText(str(st.pending))
         f["oldest"].setText(_age(st.oldest_pending_age_s))
@@ -196,7 +201,8 @@ class StatusPanel(QWidget):
         self.rejected_list.clear()
         for r in st.rejected_list:
             when = getattr(r, "wall_time", None)
-            when_s = when.astimezone().strftime("%m-%d %H:%M") if isinstance(when, datetime) else ""
+            when_s = when.astimezone(self._tz).strftime("%m-%d %H:%M") \
+                if isinstance(when, datetime) else ""
             code = str(getattr(r, "reason", "") or "")
             self.rejected_list.addItem(
                 self.tr("#%1 %2 badge %3: %4").replace("%1", str(getattr(r, "seq", "?")))
