@@ -31,6 +31,7 @@ from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
 from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.panel_actions import PanelActions
+from kiosk.services.problems import enrol_problem
 from kiosk.services.recorder_service import RecorderService
 from kiosk.services.status import Status, StatusModel
 from kiosk.services.sync_service import SyncService
@@ -122,7 +123,6 @@ class KioskApp(QObject):
         self.actions: PanelActions | None = None
         self.background = BackgroundCall(self)
         self.background.finished.connect(self._background_done)
-        self._sync_outbox: Any = None
         self._roster: Any = None
         self._tz: tzinfo = timezone.utc
         self._stats_timer = QTimer(self)
@@ -154,10 +154,12 @@ class KioskApp(QObject):
         self.background.start("enroll", lambda: enroll(url, code, paths, store))
 
     def _background_done(self, name: str, result: Any, error: str) -> None:
+        from kiosk.ui.problems import describe
+
         if name != "enroll" or self._shut:
             return
-        if error:
-            self.enroll_screen.show_error(error)
+        if error:  # the English sentence is in the log; the screen says it translated
+            self.enroll_screen.show_error(describe(enrol_problem(error)))
             return
         self.config = result
         self.enroll_screen.close()
@@ -166,7 +168,7 @@ class KioskApp(QObject):
         self._start_kiosk()
 
     def _start_kiosk(self) -> None:
-        from kiosk.store import Outbox, OutboxError
+        from kiosk.store import Outbox
         from kiosk.sync.engine import SyncEngine
         from kiosk.sync.roster import RosterCache
         from kiosk.ui.main_window import KioskWindow
@@ -174,32 +176,32 @@ class KioskApp(QObject):
         from kiosk.ui.sounds import SoundPlayer
 
         cfg, paths, clock = self.config, self.paths.ensure(), self.clock
-        self._roster = RosterCache(paths.roster_cache)
-        # The sync connection opens first: it runs the integrity check and moves a corrupt
-        # file aside, so the recorder's connection then opens a healthy file.
-        outbox_error = None
-        try:
-            self._sync_outbox = Outbox(paths.outbox_file, clock)
-        except OutboxError as exc:  # the window still opens and says so; nothing is lost
-            log.error("the outbox cannot be opened: %s", exc)
-            outbox_error = str(exc)
-        recovered = getattr(self._sync_outbox, "recovered_from", None)
+        self._roster = RosterCache(paths.roster_cache)  # start-up, before the window shows
         roster = self._roster.roster
         self._tz = site_timezone(roster.timezone if roster else None)
         self.status = StatusModel(Status(
             terminal_id=cfg.terminal.id, terminal_name=cfg.terminal.name, site=cfg.terminal.site,
             version=__version__, server_urls=tuple(cfg.server.urls),
             keyring_backend=self.keyring_label,
-            outbox_recovered_from=str(recovered) if recovered else None,
-            outbox_error=outbox_error,
         ), self)
-        if self._sync_outbox is not None:
-            self.sync = SyncService(lambda listener: SyncEngine(
-                cfg, self._sync_outbox, self.secret_store, clock, session=self.options.session,
+        # The sync thread opens its connection first: the open runs the integrity check and
+        # moves a corrupt file aside, so the recorder's thread waits for that, then opens a
+        # healthy file. Neither open runs on the GUI thread.
+        self.sync = SyncService(
+            lambda: Outbox(paths.outbox_file, clock),
+            lambda outbox, listener: SyncEngine(
+                cfg, outbox, self.secret_store, clock, session=self.options.session,
                 listener=listener, status_provider=self._camera_state, roster=self._roster,
             ), self)
+        sync = self.sync
+
+        def open_recorder_outbox() -> Outbox:
+            if not sync.wait_ready():
+                log.warning("the sync thread has not opened the outbox yet; opening anyway")
+            return Outbox(paths.outbox_file, clock)
+
         self.recorder = RecorderService(
-            lambda: Outbox(paths.outbox_file, clock), self._make_recorder,
+            open_recorder_outbox, self._make_recorder,
             data_dir=paths.data_dir, on_appended=self._wake_sync, parent=self)
         sounds_on = cfg.ui.sounds if self.options.sounds is None else self.options.sounds
         self.window = KioskWindow(
@@ -207,11 +209,10 @@ class KioskApp(QObject):
             log_lines=self.log_buffer.lines, card_seconds=cfg.ui.card_seconds,
             sounds=SoundPlayer(enabled=sounds_on), kiosk_mode=self.options.fullscreen,
         )
-        self.window.header.set_timezone(self._tz)
+        self.window.set_timezone(self._tz)
         self._connect()
+        self.sync.start()
         self.recorder.start()
-        if self.sync is not None:
-            self.sync.start()
         self._start_camera()
         self._install_wedge()
         self._stats_timer.start()
@@ -235,7 +236,7 @@ class KioskApp(QObject):
             verifier=lambda: roster.verifier() if roster.roster is not None else None,
             display_name=roster.display_name,
             site_tz=lambda: self._tz,
-            clock_offset=lambda: sync.engine.clock_offset_s if sync is not None else 0.0,
+            clock_offset=lambda: sync.clock_offset_s if sync is not None else 0.0,
             last_punch_time=outbox.last_punch_time,
         )
 
@@ -249,6 +250,7 @@ class KioskApp(QObject):
             sync.verdicts_received.connect(self._on_verdicts)
             sync.sync_state_changed.connect(st.update_sync_state)
             sync.roster_changed.connect(self._on_roster)
+            sync.outbox_opened.connect(st.update_outbox_open)
         self._stats_timer.timeout.connect(rec.request_stats)
         win.close_requested.connect(self.shutdown)
         self.actions = PanelActions(self, win.status_panel, self)
@@ -295,7 +297,7 @@ class KioskApp(QObject):
         if self.status is not None:
             self.status.update_roster(roster)
         if self.window is not None:
-            self.window.header.set_timezone(self._tz)
+            self.window.set_timezone(self._tz)
 
     # -- camera and wedge ------------------------------------------------------------------
     def _camera_state(self) -> str:
@@ -363,17 +365,11 @@ class KioskApp(QObject):
                 self.wedge.uninstall(app)
         if self.recorder is not None:  # 3. finish the queued scans, close its connection
             self.recorder.stop()
-        if self.sync is not None:  # 4. stop the drain loop (its request has timeouts)
+        if self.sync is not None:  # 4. stop the drain loop, close the last connection
             self.sync.stop()
         self.background.join()
         if self.actions is not None:
             self.actions.join()
-        if self._sync_outbox is not None:  # 5. last connection: checkpoint and close
-            try:
-                self._sync_outbox.close()
-            except Exception:
-                log.exception("closing the outbox failed")
-            self._sync_outbox = None
         for w in (self.window, self.enroll_screen):
             if w is not None and w.isVisible():
                 if hasattr(w, "kiosk_mode"):

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject
 
 from .background import BackgroundCall
+from .diagnostics import export_diagnostics
 
 
 class PanelActions(QObject):
@@ -41,8 +42,6 @@ class PanelActions(QObject):
             "App", "Camera restarted: watch the preview and the camera line above."))
 
     def export_diagnostics(self) -> None:
-        from .diagnostics import export_diagnostics
-
         if self.background.busy():
             return
         k = self._kiosk

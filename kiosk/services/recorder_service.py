@@ -21,6 +21,8 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.recorder import Outcome, OutcomeKind, Recorder
 
+from .problems import Problem, outbox_problem
+
 log = logging.getLogger("kiosk.services.recorder")
 
 _STOP = object()
@@ -39,7 +41,7 @@ class StorageSnapshot:
     disk_free_bytes: int | None = None
     rejected_list: list[Any] = field(default_factory=list)
     recovered_from: str | None = None
-    outbox_error: str | None = None  # the outbox cannot be opened or read
+    outbox_error: Problem | None = None  # the outbox cannot be opened or read
 
 
 class RecorderService(QObject):
@@ -47,13 +49,11 @@ class RecorderService(QObject):
         punch_recorded(Outcome): the punch is durable in the outbox.
         scan_refused(Outcome): nothing new stored (refused, already recorded, storage error).
         storage_changed(StorageSnapshot): fresh outbox/disk figures.
-        task_finished(str, object, str): name, result, error sentence ("" if fine).
     """
 
     punch_recorded = Signal(object)
     scan_refused = Signal(object)
     storage_changed = Signal(object)
-    task_finished = Signal(str, object, str)
 
     def __init__(
         self,
@@ -74,6 +74,7 @@ class RecorderService(QObject):
         self._stats_queued = threading.Event()
         self._ready = threading.Event()
         self.open_error: str | None = None
+        self._open_problem: Problem | None = None
 
     # -- GUI-thread API ------------------------------------------------------------------
     def start(self) -> None:
@@ -90,10 +91,6 @@ class RecorderService(QObject):
         if not self._stats_queued.is_set():
             self._stats_queued.set()
             self._jobs.put(("stats",))
-
-    def run_task(self, name: str, fn: Callable[[Any], Any]) -> None:
-        """Run ``fn(outbox)`` on the worker; the result arrives as ``task_finished``."""
-        self._jobs.put(("task", name, fn))
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the queued scans (each is a promise to someone at the door), then join."""
@@ -117,6 +114,7 @@ class RecorderService(QObject):
             recorder = self._make_recorder(outbox)
         except Exception as exc:
             self.open_error = str(exc)
+            self._open_problem = outbox_problem(exc)
             log.error("cannot open the outbox: %s", exc)
         self._ready.set()
         try:
@@ -156,14 +154,6 @@ class RecorderService(QObject):
         elif kind == "stats":
             self._stats_queued.clear()
             self.storage_changed.emit(self._snapshot(outbox))
-        elif kind == "task":
-            _, name, fn = job
-            try:
-                result, error = fn(outbox), ""
-            except Exception as exc:
-                log.warning("task %s failed: %s", name, exc)
-                result, error = None, str(exc)
-            self.task_finished.emit(name, result, error)
 
     def _snapshot(self, outbox: Any) -> StorageSnapshot:
         try:
@@ -171,12 +161,13 @@ class RecorderService(QObject):
         except OSError:
             free = None
         if outbox is None:
-            return StorageSnapshot(outbox_error=self.open_error, disk_free_bytes=free)
+            return StorageSnapshot(outbox_error=self._open_problem, disk_free_bytes=free)
         try:
             st = outbox.stats()
             rejected = list(outbox.rejected(20)) if st.rejected else []
         except Exception as exc:
-            return StorageSnapshot(outbox_error=str(exc), disk_free_bytes=free)
+            log.error("outbox stats failed: %s", exc)
+            return StorageSnapshot(outbox_error=outbox_problem(exc), disk_free_bytes=free)
         recovered = getattr(outbox, "recovered_from", None)
         return StorageSnapshot(
             pending=st.pending, oldest_pending_age_s=st.oldest_pending_age_s,

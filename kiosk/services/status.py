@@ -12,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from .problems import Problem, outbox_problem, sync_problem
+
 
 def state_value(state: Any, *names: str, default: Any = None) -> Any:
     """Read the first present field of the sync engine's state (object or mapping)."""
@@ -30,6 +32,42 @@ def is_online(state: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
+def _as_raised(text: Any, errors: Any) -> Any:
+    """The exception behind the engine's error text when the client still holds it (its
+    type and cause say more than the shortened text)."""
+    if isinstance(text, str) and isinstance(errors, dict):
+        for error in errors.values():
+            if error is not None and str(error) == text:
+                return error
+    return text
+
+
+@dataclass(frozen=True)
+class ServerLine:
+    """One configured server URL: reachable True/False, or None when not tried yet."""
+
+    url: str
+    reachable: bool | None = None
+    problem: Problem | None = None
+    active: bool = False
+
+
+def server_lines(urls: tuple[str, ...], errors: Any, active_url: str | None,
+                 online: bool | None) -> tuple[ServerLine, ...]:
+    """Every configured URL with the sync client's last outcome for it."""
+    errors = errors if isinstance(errors, dict) else {}
+    lines = []
+    for url in urls:
+        key = url.rstrip("/")
+        if key not in errors:
+            lines.append(ServerLine(url))
+            continue
+        error = errors[key]
+        lines.append(ServerLine(url, error is None, sync_problem(error, key),
+                                bool(online) and key == (active_url or "").rstrip("/")))
+    return tuple(lines)
+
+
 @dataclass(frozen=True)
 class Status:
     terminal_id: str = ""
@@ -37,9 +75,10 @@ class Status:
     site: str = ""
     version: str = ""
     server_urls: tuple[str, ...] = ()
+    servers: tuple[ServerLine, ...] = ()  # each URL's reachability (server_urls' order)
     online: bool | None = None
     active_url: str | None = None
-    sync_error: str | None = None
+    sync_error: Problem | None = None
     terminal_revoked: bool = False
     last_sync: datetime | None = None
     pending: int = 0
@@ -53,7 +92,7 @@ class Status:
     decode_ms: float = 0.0
     disk_free_bytes: int | None = None
     keyring_backend: str = ""
-    outbox_error: str | None = None
+    outbox_error: Problem | None = None
     outbox_recovered_from: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -80,6 +119,7 @@ class StatusModel(QObject):
     def __init__(self, initial: Status, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._status = initial
+        self._open_error: Problem | None = None  # the sync thread could not open the outbox
 
     @property
     def status(self) -> Status:
@@ -97,9 +137,19 @@ class StatusModel(QObject):
         self._set(pending=snap.pending, oldest_pending_age_s=snap.oldest_pending_age_s,
                   rejected=snap.rejected, sent=snap.sent, last_sync=last_sync,
                   rejected_list=tuple(snap.rejected_list), disk_free_bytes=snap.disk_free_bytes,
-                  outbox_recovered_from=snap.recovered_from, outbox_error=snap.outbox_error)
+                  # sticky: the sync thread's open moved the file, the recorder's did not
+                  outbox_recovered_from=snap.recovered_from or self._status.outbox_recovered_from,
+                  outbox_error=snap.outbox_error or self._open_error)
         if snap.last_error and not self._status.sync_error:
-            self._set(sync_error=snap.last_error)
+            self._set(sync_error=sync_problem(snap.last_error))
+
+    def update_outbox_open(self, recovered_from: str | None, error: Any) -> None:
+        """The sync thread opened the outbox (moving a corrupt file aside) or could not."""
+        self._open_error = outbox_problem(error)
+        values: dict[str, Any] = {"outbox_error": self._open_error or self._status.outbox_error}
+        if recovered_from:
+            values["outbox_recovered_from"] = recovered_from
+        self._set(**values)
 
     def update_sync_state(self, state: Any) -> None:
         values: dict[str, Any] = {"online": is_online(state)}
@@ -109,7 +159,12 @@ class StatusModel(QObject):
         url = state_value(state, "active_url", "server_url", "url")
         if url is not None:
             values["active_url"] = str(url)
-        values["sync_error"] = state_value(state, "last_error", "error")
+        errors = state_value(state, "server_errors")
+        values["sync_error"] = sync_problem(_as_raised(state_value(state, "last_error", "error"),
+                                                       errors))
+        values["servers"] = server_lines(
+            self._status.server_urls, errors,
+            values.get("active_url", self._status.active_url), values["online"])
         values["terminal_revoked"] = bool(state_value(state, "revoked", "terminal_revoked",
                                                       default=False))
         last_sync = state_value(state, "last_sync", "last_success")

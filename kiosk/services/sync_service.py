@@ -1,7 +1,10 @@
-"""Hosts the Qt-free sync engine's drain loop on its own thread and re-emits its callbacks.
+"""Hosts the Qt-free sync engine on its own thread and re-emits its callbacks.
 
-The engine calls its listener from the sync thread; the listener here only emits signals,
-which Qt queues to the GUI thread, so no widget is ever touched from the network thread.
+The thread opens the sync outbox connection itself (the open runs SQLite's integrity check
+and may move a corrupt file aside: disk work that must not stall the GUI thread), builds
+the engine, then runs its drain loop and closes the connection when it ends. The engine
+calls its listener from that thread; the listener here only emits signals, which Qt queues
+to the GUI thread, so no widget is ever touched from the network thread.
 """
 
 from __future__ import annotations
@@ -21,23 +24,43 @@ class SyncService(QObject):
         verdicts_received(list): server verdicts (kiosk.core.protocol.Verdict).
         sync_state_changed(object): the engine's SyncState (reachability, offset, error).
         roster_changed(object): a fresh Roster from the server.
+        outbox_opened(object, object): recovered_from (str or None), the open error (the
+            exception, or None); the engine runs only when the error is None.
     """
 
     verdicts_received = Signal(list)
     sync_state_changed = Signal(object)
     roster_changed = Signal(object)
+    outbox_opened = Signal(object, object)
 
-    def __init__(self, make_engine: Callable[[Any], Any], parent: QObject | None = None) -> None:
-        """``make_engine(listener)`` builds the SyncEngine with this service as listener."""
+    def __init__(self, open_outbox: Callable[[], Any],
+                 make_engine: Callable[[Any, Any], Any],
+                 parent: QObject | None = None) -> None:
+        """``open_outbox()`` and ``make_engine(outbox, listener)`` both run on the sync
+        thread; the engine gets this service as its listener."""
         super().__init__(parent)
-        self._engine = make_engine(self)
+        self._open_outbox = open_outbox
+        self._make_engine = make_engine
+        self._engine: Any = None
         self._stop = threading.Event()
+        self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_state: Any = None
 
     @property
     def engine(self) -> Any:
+        """The engine, once the sync thread built it (None before, or if the open failed)."""
         return self._engine
+
+    @property
+    def clock_offset_s(self) -> float:
+        engine = self._engine
+        return engine.clock_offset_s if engine is not None else 0.0
+
+    def wait_ready(self, timeout: float = 30.0) -> bool:
+        """Block until the outbox was opened (or failed to): for the recorder's thread,
+        whose connection must open after the integrity check moved a corrupt file aside."""
+        return self._ready.wait(timeout)
 
     # -- listener interface (called on the sync thread) ------------------------------------
     def on_verdicts(self, verdicts: list[Any]) -> None:
@@ -59,9 +82,13 @@ class SyncService(QObject):
         self._thread.start()
 
     def wake(self) -> None:
-        """Send now (after an append, or "Sync now" on the status panel). Thread-safe."""
+        """Send now (after an append, or "Sync now" on the status panel). Thread-safe; a
+        wake before the engine exists is not needed: its loop starts with a pass."""
+        engine = self._engine
+        if engine is None:
+            return
         try:
-            self._engine.wake()
+            engine.wake()
         except Exception:
             log.exception("waking the sync engine failed")
 
@@ -75,8 +102,26 @@ class SyncService(QObject):
             log.error("sync thread did not stop within %.0f s", timeout)
         self._thread = None
 
+    # -- the sync thread ---------------------------------------------------------------------
     def _run(self) -> None:
         try:
+            outbox = self._open_outbox()
+        except Exception as exc:  # the window still opens and says so; nothing is lost
+            log.error("the outbox cannot be opened: %s", exc)
+            self._ready.set()
+            self.outbox_opened.emit(None, exc)
+            return
+        try:
+            recovered = getattr(outbox, "recovered_from", None)
+            self.outbox_opened.emit(str(recovered) if recovered else None, None)
+            self._engine = self._make_engine(outbox, self)
+            self._ready.set()
             self._engine.run(self._stop)
         except Exception:
             log.exception("the sync loop ended with an error")
+        finally:
+            self._ready.set()
+            try:
+                outbox.close()  # the last connection: checkpoint and close
+            except Exception:
+                log.exception("closing the outbox failed")

@@ -156,6 +156,8 @@ class SyncClient:
         self._preferred_since = clock.monotonic()
         self.last_url: str | None = None
         self.answers = 0  # requests the server answered (any status): "online" evidence
+        # The last outcome per URL tried (None: it answered), for the status panel.
+        self.url_errors: dict[str, SyncError | None] = {}
 
     @classmethod
     def from_config(
@@ -206,12 +208,17 @@ class SyncClient:
             try:
                 resp = self._send_once(base, method, path, body, signed, extra_headers or {})
             except (TransportError, ServerBusy) as exc:
+                self.url_errors[base] = exc
                 log.info("server %s: %s", base, exc)
                 if not (isinstance(failure, ServerBusy) and failure.retry_after_s is not None):
                     failure = exc  # a server's explicit Retry-After wins over later errors
                 if isinstance(exc, ServerBusy) and exc.status == 429:
                     break  # asked to slow down, not down: do not hammer the next one
                 continue
+            except SyncError:
+                self.url_errors[base] = None  # it answered; the refusal is raised on
+                raise
+            self.url_errors[base] = None
             if index != self._preferred:
                 log.warning("failed over to server %s", base)
                 self._preferred = index

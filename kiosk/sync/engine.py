@@ -60,6 +60,8 @@ class SyncState:
     pending: int = 0
     oldest_pending_age_s: float | None = None
     rejected: int = 0
+    # server URL -> the last error trying it (None: it answered); untried URLs are absent
+    server_errors: dict[str, Exception | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -393,6 +395,7 @@ class SyncEngine:
             pending=stats.pending,
             oldest_pending_age_s=stats.oldest_pending_age_s,
             rejected=stats.rejected,
+            server_errors=dict(self._client.url_errors) if self._client else {},
         )
         self._notify("on_state", self._state)
 

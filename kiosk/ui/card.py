@@ -8,7 +8,7 @@ the card only while it still shows that punch.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .messages import TONE_COLOURS, TONE_ICONS, CardMessage, Tone, idle
@@ -49,6 +49,11 @@ class FeedbackCard(QFrame):
         self._clear.setSingleShot(True)
         self._clear.setInterval(int(card_seconds * 1000))
         self._clear.timeout.connect(self.show_idle)
+        # Read the icons once, at start-up: a card change must not wait on the disk.
+        self._pixmaps: dict[str, QPixmap] = {
+            name: QIcon(str(resource("icons", f"{name}.svg"))).pixmap(96, 96)
+            for name in {"kiosk", *TONE_ICONS.values()}
+        }
         self.message: CardMessage = idle()
         self._render(self.message, idle=True)
 
@@ -91,7 +96,7 @@ class FeedbackCard(QFrame):
         self._detail.setText(m.detail)
         self._detail.setVisible(bool(m.detail))
         icon_name = "kiosk" if idle else TONE_ICONS[m.tone]
-        self._icon.setPixmap(QIcon(str(resource("icons", f"{icon_name}.svg"))).pixmap(96, 96))
+        self._icon.setPixmap(self._pixmaps[icon_name])
         self.setAccessibleName(self.text())
         if not idle and m.tone is Tone.ERROR:
             self.setAccessibleDescription("error")

@@ -150,6 +150,11 @@ class KioskWindow(QMainWindow):
         self.status_panel.show_result(self.tr("Kiosk mode left: the window can now be closed."))
         log.info("kiosk mode left from the status panel")
 
+    def set_timezone(self, tz: Any) -> None:
+        """The site's time zone (from the roster) for the header clock and the panel."""
+        self.header.set_timezone(tz)
+        self.status_panel.set_timezone(tz)
+
     # -- slots for the services ------------------------------------------------------------
     def show_frame(self, image: QImage) -> None:
         self.preview.set_frame(image)
@@ -247,9 +252,12 @@ class KioskWindow(QMainWindow):
         return near_x and near_y
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if self.kiosk_mode and event.spontaneous():
-            # Alt+F4 at the door does nothing; IT leaves kiosk mode from the status panel.
+        if self.kiosk_mode:
+            # Alt+F4, a window manager's close or any stray close() does nothing at the
+            # door. The ways out clear kiosk_mode first: the panel's "Leave kiosk mode",
+            # and KioskApp.shutdown (SIGTERM, --exit-after).
             event.ignore()
+            log.info("close ignored: the window is in kiosk mode")
             return
         self._verdict_timer.stop()
         self._long_press.stop()

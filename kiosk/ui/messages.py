@@ -90,7 +90,8 @@ def saved_offline(outcome: Outcome) -> CardMessage:
     )
 
 
-def _reject_reason(reason: Any) -> str:
+def reject_reason(reason: Any) -> str:
+    """A server's reject code in words (the card, the status panel's rejected list)."""
     code = getattr(reason, "value", reason) or ""
     return {
         "badge_malformed": _T.translate("Card", "not a badge"),
@@ -122,7 +123,7 @@ def _verdict_card(verdict: Any, name: str) -> CardMessage:
     status = getattr(verdict.status, "value", verdict.status)
     if status == "rejected":
         return CardMessage(
-            _T.translate("Card", "Not accepted: %1").replace("%1", _reject_reason(verdict.reason)),
+            _T.translate("Card", "Not accepted: %1").replace("%1", reject_reason(verdict.reason)),
             _T.translate("Card", "Please see reception."), name, Tone.ERROR, event_id, sound=True,
         )
     direction = getattr(verdict.direction, "value", verdict.direction)

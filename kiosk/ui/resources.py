@@ -1,14 +1,35 @@
-"""Where the icons, sounds and translations live (the repo's ``resources/`` folder).
+"""Where the icons, sounds and translations live (the repo's top-level ``resources/``).
 
-Found next to the ``kiosk`` package in a checkout or an editable install, or in the
-PyInstaller bundle folder (``sys._MEIPASS``) when frozen; ``KIOSK_RESOURCES`` overrides.
+In order: ``KIOSK_RESOURCES`` (an override); the PyInstaller bundle folder
+(``sys._MEIPASS``) when frozen; ``resources/`` next to the ``kiosk`` package (a checkout or
+an editable install); the installed package ``kiosk_resources`` (a wheel: pyproject maps
+``resources/`` to that package name at build time), found through the import system.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from functools import lru_cache
+import importlib.util
 from pathlib import Path
+
+PACKAGE = "kiosk_resources"
+
+
+@lru_cache(maxsize=1)
+def _installed() -> Path | None:
+    # resources/ has no __init__.py, so kiosk_resources is a namespace package: its
+    # folder comes from the import system's spec (importlib.resources.files() would give a
+    # MultiplexedPath, not a folder).
+    try:
+        spec = importlib.util.find_spec(PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
+    return None
 
 
 def resources_dir() -> Path:
@@ -18,7 +39,10 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent.parent / "resources"
+    checkout = Path(__file__).resolve().parent.parent.parent / "resources"
+    if checkout.is_dir():
+        return checkout
+    return _installed() or checkout
 
 
 def resource(*parts: str) -> Path:

@@ -7,15 +7,21 @@ signals, the app does the work on worker threads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QPushButton,
     QVBoxLayout, QWidget,
 )
 
-from kiosk.services.status import Status, StatusModel
+from kiosk.services.status import ServerLine, Status, StatusModel
+
+from .messages import reject_reason
+from .problems import describe
+
+
+_T = QCoreApplication  # lupdate reads the literal _T.translate("StatusPanel", ...) calls
 
 
 def _age(seconds: float | None) -> str:
@@ -23,10 +29,11 @@ def _age(seconds: float | None) -> str:
         return "–"
     s = int(seconds)
     if s < 120:
-        return f"{s} s"
+        return _T.translate("StatusPanel", "%1 s").replace("%1", str(s))
     if s < 7200:
-        return f"{s // 60} min"
-    return f"{s // 3600} h {(s % 3600) // 60} min"
+        return _T.translate("StatusPanel", "%1 min").replace("%1", str(s // 60))
+    return _T.translate("StatusPanel", "%1 h %2 min").replace("%1", str(s // 3600)).replace(
+        "%2", str((s % 3600) // 60))
 
 
 def _bytes(n: int | None) -> str:
@@ -37,12 +44,6 @@ def _bytes(n: int | None) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024  # type: ignore[assignment]
     return str(n)
-
-
-def _short(text: str, limit: int = 160) -> str:
-    """One readable line of an error (the full text is in the log and the diagnostics)."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class StatusPanel(QWidget):
@@ -61,11 +62,12 @@ class StatusPanel(QWidget):
         self.setObjectName("statusPanel")
         self._model = model
         self._log_lines = log_lines
+        self._tz: tzinfo | None = None  # the site's, like the header clock (None: system)
         self.fields: dict[str, QLabel] = {}
         form_left, form_right = QFormLayout(), QFormLayout()
         rows = [
             ("terminal", self.tr("Terminal:")), ("site", self.tr("Site:")),
-            ("version", self.tr("Version:")), ("servers", self.tr("Server:")),
+            ("version", self.tr("Version:")), ("servers", self.tr("Servers:")),
             ("connection", self.tr("Connection:")), ("last_sync", self.tr("Last sync:")),
             ("pending", self.tr("Waiting to send:")), ("oldest", self.tr("Oldest waiting:")),
             ("rejected", self.tr("Rejected by server:")), ("offset", self.tr("Clock offset:")),
@@ -132,6 +134,10 @@ class StatusPanel(QWidget):
         model.changed.connect(self.show_status)
         self.show_status(model.status)
 
+    def set_timezone(self, tz: tzinfo | None) -> None:
+        self._tz = tz
+        self.show_status(self._model.status)
+
     def refresh_log(self) -> None:
         self.log_view.setPlainText("\n".join(self._log_lines(40)))
         self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
@@ -139,12 +145,31 @@ class StatusPanel(QWidget):
     def show_result(self, text: str) -> None:
         self.action_result.setText(text)
 
+    def _camera_word(self, state: str) -> str:
+        words = {
+            "running": self.tr("running"), "ok": self.tr("running"), "open": self.tr("running"),
+            "connecting": self.tr("connecting"), "disconnected": self.tr("reconnecting"),
+            "reconnecting": self.tr("reconnecting"), "error": self.tr("not available"),
+            "stopped": self.tr("stopped"),
+        }
+        return words.get(str(state).lower(), self.tr("unknown"))
+
+    def _server_line(self, line: ServerLine) -> str:
+        if line.reachable is None:
+            state = self.tr("not tried yet")
+        elif line.reachable:
+            state = self.tr("reachable, in use") if line.active else self.tr("reachable")
+        else:
+            state = describe(line.problem) or self.tr("unreachable")
+        return f"{line.url} – {state}"
+
     def show_status(self, st: Status) -> None:
         f = self.fields
         f["terminal"].setText(f"{st.terminal_name or '–'} ({st.terminal_id or '–'})")
         f["site"].setText(st.site or "–")
         f["version"].setText(st.version)
-        f["servers"].setText(", ".join(st.server_urls) or "–")
+        servers = st.servers or tuple(ServerLine(url) for url in st.server_urls)
+        f["servers"].setText("\n".join(self._server_line(s) for s in servers) or "–")
         if st.terminal_revoked:
             conn = self.tr("terminal revoked by the server – not sending; punches kept")
         elif st.online is None:
@@ -155,18 +180,20 @@ class StatusPanel(QWidget):
             conn = self.tr("unreachable")
         f["connection"].setText(conn)
         f["last_sync"].setText(
-            st.last_sync.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            st.last_sync.astimezone(self._tz).strftime("%Y-%m-%d %H:%M:%S")
             if isinstance(st.last_sync, datetime) else self.tr("never"))
         f["pending"].setText(str(st.pending))
         f["oldest"].setText(_age(st.oldest_pending_age_s))
         f["rejected"].setText(str(st.rejected))
-        f["offset"].setText("–" if st.clock_offset_s is None else f"{st.clock_offset_s:+.2f} s")
-        f["camera"].setText(self.tr("%1, %2 fps, decode %3 ms").replace("%1", st.camera_state)
+        f["offset"].setText("–" if st.clock_offset_s is None else _T.translate(
+            "StatusPanel", "%1 s").replace("%1", f"{st.clock_offset_s:+.2f}"))
+        f["camera"].setText(self.tr("%1, %2 fps, decode %3 ms")
+                            .replace("%1", self._camera_word(st.camera_state))
                             .replace("%2", f"{st.camera_fps:.1f}")
                             .replace("%3", f"{st.decode_ms:.1f}"))
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(st.keyring_backend or "–")
-        problems = [_short(p) for p in (st.outbox_error, st.sync_error) if p]
+        problems = [describe(p) for p in (st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:
             problems.append(self.tr("outbox was corrupt, moved to %1")
                             .replace("%1", st.outbox_recovered_from))
@@ -174,9 +201,12 @@ class StatusPanel(QWidget):
         self.rejected_list.clear()
         for r in st.rejected_list:
             when = getattr(r, "wall_time", None)
-            when_s = when.astimezone().strftime("%m-%d %H:%M") if isinstance(when, datetime) else ""
+            when_s = when.astimezone(self._tz).strftime("%m-%d %H:%M") \
+                if isinstance(when, datetime) else ""
+            code = str(getattr(r, "reason", "") or "")
             self.rejected_list.addItem(
-                f"#{getattr(r, 'seq', '?')} {when_s} badge {getattr(r, 'badge_id', '?')}: "
-                f"{getattr(r, 'reason', '')} – {getattr(r, 'message', '')}")
+                self.tr("#%1 %2 badge %3: %4").replace("%1", str(getattr(r, "seq", "?")))
+                .replace("%2", when_s).replace("%3", str(getattr(r, "badge_id", "?")))
+                .replace("%4", f"{reject_reason(code)} ({code})"))
         if self.isVisible():
             self.refresh_log()

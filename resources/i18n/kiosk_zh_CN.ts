@@ -332,6 +332,141 @@
     </message>
 </context>
 <context>
+    <name>Problem</name>
+    <message>
+        <source>Server unreachable: connection refused (%1)</source>
+        <translation>无法连接服务器：连接被拒绝（%1）</translation>
+    </message>
+    <message>
+        <source>Server unreachable: name not found (%1)</source>
+        <translation>无法连接服务器：找不到该域名（%1）</translation>
+    </message>
+    <message>
+        <source>Server timed out (%1)</source>
+        <translation>服务器响应超时（%1）</translation>
+    </message>
+    <message>
+        <source>Server timed out</source>
+        <translation>服务器响应超时</translation>
+    </message>
+    <message>
+        <source>Server certificate not trusted (%1)</source>
+        <translation>服务器证书不受信任（%1）</translation>
+    </message>
+    <message>
+        <source>Server closed the connection (%1)</source>
+        <translation>服务器断开了连接（%1）</translation>
+    </message>
+    <message>
+        <source>Server unreachable (%1)</source>
+        <translation>无法连接服务器（%1）</translation>
+    </message>
+    <message>
+        <source>Server answered %1</source>
+        <translation>服务器返回 %1</translation>
+    </message>
+    <message>
+        <source>Server refused the request (%1)</source>
+        <translation>服务器拒绝了请求（%1）</translation>
+    </message>
+    <message>
+        <source>Server refused the terminal&apos;s signature: check the clock, or enrol the terminal again</source>
+        <translation>服务器不接受本终端的签名：请检查时钟，或重新登记终端</translation>
+    </message>
+    <message>
+        <source>Terminal revoked by the server: punches are kept, not sent</source>
+        <translation>终端已被服务器停用：打卡记录保留在本机，不再发送</translation>
+    </message>
+    <message>
+        <source>Terminal not enrolled</source>
+        <translation>终端尚未登记</translation>
+    </message>
+    <message>
+        <source>Terminal secret missing: enrol the terminal again</source>
+        <translation>缺少终端密钥：请重新登记终端</translation>
+    </message>
+    <message>
+        <source>The secret store (keyring) cannot be read</source>
+        <translation>无法读取密钥存储（keyring）</translation>
+    </message>
+    <message>
+        <source>Server answer incomplete: will try again</source>
+        <translation>服务器应答不完整：稍后重试</translation>
+    </message>
+    <message>
+        <source>Internal error: see the log</source>
+        <translation>内部错误：请查看日志</translation>
+    </message>
+    <message>
+        <source>Disk full: punches cannot be saved. Free some space.</source>
+        <translation>磁盘已满：无法保存打卡记录。请释放空间。</translation>
+    </message>
+    <message>
+        <source>Punch storage cannot be written: check the permissions of the data folder</source>
+        <translation>打卡存储无法写入：请检查数据文件夹的权限</translation>
+    </message>
+    <message>
+        <source>Punch storage is corrupt: see the log</source>
+        <translation>打卡存储已损坏：请查看日志</translation>
+    </message>
+    <message>
+        <source>Punch storage failed: see the log</source>
+        <translation>打卡存储出错：请查看日志</translation>
+    </message>
+    <message>
+        <source>Sync problem: see the log</source>
+        <translation>同步出现问题：请查看日志</translation>
+    </message>
+    <message>
+        <source>The server address must start with http:// or https://</source>
+        <translation>服务器地址必须以 http:// 或 https:// 开头</translation>
+    </message>
+    <message>
+        <source>The enrolment code must be 4 to 64 characters long.</source>
+        <translation>登记码长度必须为 4 到 64 个字符。</translation>
+    </message>
+    <message>
+        <source>The kiosk config file cannot be read: see the log.</source>
+        <translation>无法读取签到机配置文件：请查看日志。</translation>
+    </message>
+    <message>
+        <source>The kiosk config file cannot be written: check the permissions of the config folder.</source>
+        <translation>无法写入签到机配置文件：请检查配置文件夹的权限。</translation>
+    </message>
+    <message>
+        <source>The server did not answer in time. Try again.</source>
+        <translation>服务器未及时响应。请重试。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server. Check the address and the network.</source>
+        <translation>无法连接服务器。请检查地址和网络。</translation>
+    </message>
+    <message>
+        <source>The server refused the code: it is unknown, expired or already used. Ask the administrator for a new one.</source>
+        <translation>服务器拒绝了该登记码：登记码无效、已过期或已被使用。请向管理员索取新的登记码。</translation>
+    </message>
+    <message>
+        <source>The server refused the enrolment (%1).</source>
+        <translation>服务器拒绝了登记（%1）。</translation>
+    </message>
+    <message>
+        <source>The server sent an answer this kiosk does not understand.</source>
+        <translation>服务器的应答本签到机无法识别。</translation>
+    </message>
+    <message>
+        <source>The secret could not be stored and the code was used: ask the administrator for a new one.</source>
+        <translation>密钥无法保存，而登记码已被使用：请向管理员索取新的登记码。</translation>
+    </message>
+    <message>
+        <source>No secret store (keyring) is available on this terminal: see the setup guide.</source>
+        <translation>本终端没有可用的密钥存储（keyring）：请参阅安装指南。</translation>
+    </message>
+    <message>
+        <source>Enrolment failed: see the log.</source>
+        <translation>登记失败：请查看日志。</translation>
+    </message>
+</context>
+<context>
     <name>StatusPanel</name>
     <message>
         <source>Terminal:</source>
@@ -344,10 +479,6 @@
     <message>
         <source>Version:</source>
         <translation>版本：</translation>
-    </message>
-    <message>
-        <source>Server:</source>
-        <translation>服务器：</translation>
     </message>
     <message>
         <source>Connection:</source>
@@ -422,6 +553,38 @@
         <translation>最近日志：</translation>
     </message>
     <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>正在连接</translation>
+    </message>
+    <message>
+        <source>reconnecting</source>
+        <translation>正在重新连接</translation>
+    </message>
+    <message>
+        <source>not available</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>not tried yet</source>
+        <translation>尚未尝试</translation>
+    </message>
+    <message>
+        <source>reachable, in use</source>
+        <translation>可连接，正在使用</translation>
+    </message>
+    <message>
         <source>terminal revoked by the server – not sending; punches kept</source>
         <translation>终端已被服务器注销 – 停止发送；打卡已保留</translation>
     </message>
@@ -430,8 +593,28 @@
         <translation>尚未连接</translation>
     </message>
     <message>
+        <source>#%1 %2 badge %3: %4</source>
+        <translation>#%1 %2 工牌 %3：%4</translation>
+    </message>
+    <message>
         <source>reachable</source>
         <translation>可连接</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
+        <source>Servers:</source>
+        <translation>服务器：</translation>
     </message>
     <message>
         <source>unreachable</source>

@@ -87,3 +87,19 @@ def running_kiosk(qtbot: Any, config: Config, paths: Paths, store: Any, clock: F
 
 def card_text(app: KioskApp) -> str:
     return app.window.card.text()
+
+
+@contextmanager
+def kiosk_on_site(qtbot: Any, tmp_path: Path, clock: FakeClock, *, store: Any = None,
+                  wait_roster: bool = True, **ui: Any) -> Iterator[tuple[Any, Site, KioskApp]]:
+    """The usual test set-up in one line: a live server with the seeded site, and an
+    enrolled kiosk running against it. Yields (server, site, app)."""
+    from tests.helpers.live_server import live_server
+
+    store = store if store is not None else MemorySecretStore()
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store, **ui)
+        with running_kiosk(qtbot, config, paths, store, clock,
+                           wait_roster=wait_roster) as app:
+            yield srv, site, app

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import zipfile
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.services.status import Status, StatusModel
 from kiosk.ui.main_window import KioskWindow
@@ -41,8 +43,14 @@ def test_five_wrong_pins_lock_for_five_minutes():
 
 def _window(qtbot, pin_hash, clock):
     status = StatusModel(Status(terminal_id="t1", terminal_name="Door", site="HQ"))
+    buffer = LogBuffer()  # the real handler the app attaches, fed by a real logger
+    logger = logging.getLogger("kiosk.test.admin")
+    logger.addHandler(buffer)
+    logger.warning("line one")
+    logger.warning("line two")
+    logger.removeHandler(buffer)
     win = KioskWindow(clock=clock, status=status, pin_lock=PinLock(pin_hash, clock),
-                      log_lines=lambda n: ["line one", "line two"], kiosk_mode=False)
+                      log_lines=buffer.lines, kiosk_mode=False)
     qtbot.addWidget(win)
     with qtbot.waitActive(win):
         win.show()
@@ -189,3 +197,39 @@ def test_an_exception_in_a_slot_is_logged_not_fatal(qtbot, caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert "unhandled exception" in messages
     assert "unhandled exception in thread kiosk-test-thread" in messages
+
+
+def test_kiosk_mode_ignores_close_events_until_left_from_the_panel(qtbot):
+    """Alt+F4 and a window manager's close arrive as a QCloseEvent: in kiosk mode nothing
+    closes; once IT left kiosk mode from the panel, the same event closes the window."""
+    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QApplication
+
+    win, _ = _window(qtbot, hash_pin("2468", **FAST), FakeClock())
+    win.kiosk_mode = True
+    closing = []
+    win.close_requested.connect(lambda: closing.append(True))
+    event = QCloseEvent()
+    QApplication.sendEvent(win, event)
+    assert not event.isAccepted() and win.isVisible() and closing == []
+    win.close()  # a stray programmatic close is refused too
+    assert win.isVisible() and closing == []
+    win.status_panel.leave_button.click()
+    event = QCloseEvent()
+    QApplication.sendEvent(win, event)
+    assert event.isAccepted() and closing == [True]
+
+
+def test_status_panel_times_are_the_sites_like_the_header(qtbot):
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from kiosk.services.recorder_service import StorageSnapshot
+
+    clock = FakeClock(datetime(2026, 11, 2, 7, 58, tzinfo=timezone.utc))
+    win, status = _window(qtbot, hash_pin("2468", **FAST), clock)
+    status.update_storage(StorageSnapshot(
+        sent=1, last_sync=datetime(2026, 11, 2, 7, 57, 10, tzinfo=timezone.utc)))
+    win.set_timezone(ZoneInfo("Asia/Shanghai"))  # UTC+8, whatever the machine's zone
+    assert win.status_panel.fields["last_sync"].text() == "2026-11-02 15:57:10"
+    assert win.header.clock_label.text() == "15:58:00"
