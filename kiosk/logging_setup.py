@@ -140,8 +140,8 @@ class RedactingFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
+            # Formatters reuse exc_text rather than formatting exc_info again.
             record.exc_text = redact(record.exc_text)
-            record.exc_info = None  # the raw exception would be formatted again otherwise
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         record._kiosk_redacted = True
@@ -151,12 +151,35 @@ class RedactingFilter(logging.Filter):
 # --- setup ---------------------------------------------------------------------------------
 
 
-def _owned(handler: logging.Handler) -> bool:
-    return bool(getattr(handler, _MARK, False))
+def _owned(obj: object) -> bool:
+    return bool(getattr(obj, _MARK, False))
+
+
+_FILTER = RedactingFilter()
+
+
+def _install_record_factory() -> None:
+    """Redact every record when it is created, so handlers added by anyone (the status
+    panel's in-memory buffer, pytest's caplog) only ever see the redacted text."""
+    current = logging.getLogRecordFactory()
+    if _owned(current):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        _FILTER.filter(record)
+        return record
+
+    factory._kiosk_previous = current  # type: ignore[attr-defined]
+    setattr(factory, _MARK, True)
+    logging.setLogRecordFactory(factory)
 
 
 def teardown_logging() -> None:
     """Remove and close the handlers :func:`setup_logging` installed (tests, re-setup)."""
+    factory = logging.getLogRecordFactory()
+    if _owned(factory):
+        logging.setLogRecordFactory(factory._kiosk_previous)  # type: ignore[attr-defined]
     root = logging.getLogger()
     for handler in list(root.handlers):
         if _owned(handler):
@@ -183,6 +206,9 @@ def setup_logging(
 ) -> logging.handlers.RotatingFileHandler | None:
     """Install the rotating file (and stderr) handlers on the root logger; idempotent.
 
+    Records are redacted as they are created (a record factory) and again by a filter on
+    each handler installed here, so no handler anywhere sees a token or a secret.
+
     ``KIOSK_LOG_TO_STDERR=0`` in the environment turns the stderr handler off (the test
     suite sets it). A log folder that cannot be written is reported on stderr and the kiosk
     runs on without a log file rather than not at all; the file handler is returned, or
@@ -191,6 +217,7 @@ def setup_logging(
     teardown_logging()
     for s in secrets:
         register_secret(s)
+    _install_record_factory()
     level = logging.getLevelName(str(log_config.level).upper())
     if not isinstance(level, int):
         level = logging.INFO

@@ -187,3 +187,29 @@ def test_modules_do_not_import_qt() -> None:
     )
     env = dict(os.environ, PYTHONPATH=str(REPO))
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+
+
+def test_handlers_added_by_others_see_redacted_records(
+    logged: tuple[Path, logging.Handler],
+) -> None:
+    """The status panel keeps its own in-memory handler; it must not see secrets either."""
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(self.format(record))
+
+    other = Collect()
+    root = logging.getLogger()
+    root.addHandler(other)
+    try:
+        token = make_token(make_signer(), badge_id="b31")
+        logging.getLogger("kiosk.ui").info("card for %s", token)
+        try:
+            raise RuntimeError(token)
+        except RuntimeError:
+            logging.getLogger("kiosk.ui").exception("slot failed")
+    finally:
+        root.removeHandler(other)
+    assert seen[0] == "card for [badge b31]"
+    assert token not in "\n".join(seen) and "RuntimeError: [badge b31]" in seen[1]
