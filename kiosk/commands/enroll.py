@@ -1,0 +1,33 @@
+"""``kiosk enroll --server URL --code CODE``: enrol this terminal with a one-time code."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "enroll", help="enrol this terminal with the server (one-time code from the admin)"
+    )
+    p.add_argument("--server", required=True, help="server base URL, e.g. https://host:8443")
+    p.add_argument("--code", required=True, help="the one-time enrolment code")
+
+
+def main(args: argparse.Namespace) -> int:
+    from kiosk.core.config import ConfigError
+    from kiosk.sync.enroll import EnrollError, enroll
+    from kiosk.sync.secrets import SecretStoreError, open_secret_store
+
+    from ._common import fail, load, paths_from
+
+    paths = paths_from(args)
+    try:
+        config = load(paths)
+        store = open_secret_store(config, paths)
+        cfg = enroll(args.server, args.code, paths, store)
+    except (ConfigError, SecretStoreError, EnrollError) as exc:
+        return fail(str(exc))
+    print(f"Enrolled as terminal {cfg.terminal.id} ({cfg.terminal.name}, site "
+          f"{cfg.terminal.site}) at {cfg.server.urls[0]}.")
+    print(f"Settings saved to {paths.config_file}; secret kept in the {store.description}.")
+    return 0

@@ -1,0 +1,127 @@
+"""``kiosk status [--json]``: outbox and sync state, for people and monitoring scripts.
+
+Works offline and without touching the server: it reads the config, the secret store and
+the outbox (the sync process records its state there). Exit codes follow the monitoring
+convention: 0 healthy, 1 warning (backlog growing old, punches rejected), 2 critical (not
+enrolled, revoked, no secret, outbox unusable or recovered from corruption).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+OK, WARNING, CRITICAL = 0, 1, 2
+STALE_BACKLOG_S = 15 * 60
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("status", help="show outbox and sync state (exit 0/1/2)")
+    p.add_argument("--json", action="store_true", help="one JSON object with stable keys")
+
+
+def collect(args: argparse.Namespace) -> dict[str, Any]:
+    """The status as a dict with stable keys (the ``--json`` output)."""
+    from kiosk.core.clock import SystemClock
+    from kiosk.core.config import ConfigError
+    from kiosk.store import Outbox, OutboxError
+    from kiosk.sync.secrets import SecretStoreError, open_secret_store
+
+    from ._common import load, paths_from
+
+    paths = paths_from(args)
+    problems: list[str] = []
+    warnings: list[str] = []
+    out: dict[str, Any] = {
+        "status": "ok", "problems": problems, "warnings": warnings,
+        "enrolled": False, "terminal_id": None, "terminal_name": None, "site": None,
+        "server_urls": [], "secret_store": None, "secret_present": False,
+        "terminal_revoked": False, "outbox_path": str(paths.outbox_file),
+        "outbox_recovered_from": None, "pending": None, "oldest_pending_age_s": None,
+        "rejected": None, "sent": None, "last_seq": None, "last_sync": None,
+        "last_error": None, "last_error_at": None, "clock_offset_s": None,
+    }
+    try:
+        config = load(paths)
+    except ConfigError as exc:
+        problems.append(f"config unusable: {exc}")
+        config = None
+    if config is not None:
+        out.update(enrolled=config.enrolled, terminal_id=config.terminal.id or None,
+                   terminal_name=config.terminal.name or None, site=config.terminal.site or None,
+                   server_urls=list(config.server.urls))
+        if not config.enrolled:
+            problems.append("not enrolled: run 'kiosk enroll --server URL --code CODE'")
+        else:
+            try:
+                store = open_secret_store(config, paths)
+                out["secret_store"] = store.description
+                out["secret_present"] = bool(store.get(config.terminal.id))
+                if not out["secret_present"]:
+                    problems.append("no terminal secret in the secret store: enrol again")
+            except SecretStoreError as exc:
+                problems.append(str(exc))
+    if paths.outbox_file.exists():
+        try:
+            box = Outbox(paths.outbox_file, SystemClock())
+        except OutboxError as exc:
+            problems.append(f"outbox unusable: {exc}")
+        else:
+            try:
+                s = box.stats()
+                revoked_id = box.meta("terminal_revoked")
+                offset = box.meta("clock_offset_s")
+            finally:
+                box.close()
+            out.update(
+                pending=s.pending, oldest_pending_age_s=s.oldest_pending_age_s,
+                rejected=s.rejected, sent=s.sent, last_seq=s.last_seq,
+                last_sync=s.last_sync.isoformat() if s.last_sync else None,
+                last_error=s.last_error,
+                last_error_at=s.last_error_at.isoformat() if s.last_error_at else None,
+                clock_offset_s=float(offset) if offset else None,
+            )
+            if box.recovered_from is not None:
+                out["outbox_recovered_from"] = str(box.recovered_from)
+                problems.append(f"the outbox was corrupt and was moved to "
+                                f"{box.recovered_from}; IT must look at it")
+            if config is not None and revoked_id and revoked_id == config.terminal.id:
+                out["terminal_revoked"] = True
+                problems.append("this terminal was revoked by the server; punches are kept "
+                                "but not sent")
+            if s.oldest_pending_age_s is not None and s.oldest_pending_age_s > STALE_BACKLOG_S:
+                warnings.append(f"{s.pending} punches pending, the oldest for "
+                                f"{s.oldest_pending_age_s / 60:.0f} min")
+            if s.rejected:
+                warnings.append(f"{s.rejected} punches rejected by the server (kept)")
+    else:
+        out.update(pending=0, rejected=0, sent=0, last_seq=0)
+    out["status"] = "critical" if problems else "warning" if warnings else "ok"
+    return out
+
+
+def main(args: argparse.Namespace) -> int:
+    info = collect(args)
+    code = {"ok": OK, "warning": WARNING, "critical": CRITICAL}[info["status"]]
+    if args.json:
+        print(json.dumps(info, sort_keys=True))
+        return code
+    print(f"Status:        {info['status'].upper()}")
+    for p in info["problems"]:
+        print(f"  problem:     {p}")
+    for w in info["warnings"]:
+        print(f"  warning:     {w}")
+    print(f"Terminal:      {info['terminal_id'] or '-'} ({info['terminal_name'] or '-'}, "
+          f"site {info['site'] or '-'})")
+    print(f"Servers:       {', '.join(info['server_urls']) or '-'}")
+    print(f"Secret store:  {info['secret_store'] or '-'}")
+    age = info["oldest_pending_age_s"]
+    print(f"Pending:       {info['pending']}" + (f" (oldest {age:.0f} s)" if age else ""))
+    print(f"Rejected:      {info['rejected']}   Sent (kept): {info['sent']}   "
+          f"Last seq: {info['last_seq']}")
+    print(f"Last sync:     {info['last_sync'] or 'never'}")
+    print(f"Last error:    {info['last_error'] or '-'}")
+    if info["clock_offset_s"] is not None:
+        print(f"Clock offset:  {info['clock_offset_s']:+.3f} s (server - terminal)")
+    return code

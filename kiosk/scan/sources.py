@@ -1,0 +1,396 @@
+"""Frame sources behind one interface: a camera, a video file, a folder of images, synthetic.
+
+All of them are chosen by one string (``--camera`` / ``[camera] source``) through
+:func:`open_source`. A source is owned by one worker thread, which calls :meth:`read` in a
+loop; ``read`` returns a BGR frame or ``None`` when there is no frame right now (camera
+unplugged, reconnecting), and never raises for a device that comes and goes. Opening a file
+or folder that cannot be used raises :class:`SourceError` with a sentence for the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from .pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+STATES = ("ok", "connecting", "disconnected", "error")
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
+
+
+class SourceError(Exception):
+    """A frame source that cannot be opened; ``str()`` is a sentence for the user."""
+
+
+class FrameSource:
+    """The interface every source implements (and the worker relies on).
+
+    Attributes:
+        state: one of "ok", "connecting", "disconnected", "error".
+        state_detail: one sentence saying what the state means right now.
+    """
+
+    state: str = "ok"
+    state_detail: str = ""
+
+    def read(self) -> np.ndarray | None:
+        """The next BGR frame, or None when there is no frame now."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the device or file; reading after close returns None."""
+
+    def _set_state(self, state: str, detail: str) -> None:
+        if state != self.state or detail != self.state_detail:
+            log.info("source %s: %s", state, detail)
+        self.state = state
+        self.state_detail = detail
+
+
+# ---------------------------------------------------------------------------- camera
+
+
+class Capture(Protocol):
+    """The part of ``cv2.VideoCapture`` a camera source uses (so tests can fake it)."""
+
+    def isOpened(self) -> bool: ...  # noqa: N802 - OpenCV's name
+    def read(self) -> tuple[bool, Any]: ...
+    def set(self, prop: int, value: float) -> bool: ...
+    def release(self) -> None: ...
+
+
+def open_cv_capture(index: int) -> Capture:
+    return cv2.VideoCapture(index)
+
+
+class CameraSource(FrameSource):
+    """A camera by index that reconnects by itself, with backoff, when it disappears.
+
+    ``misses_before_disconnect`` consecutive failed reads mean the camera is gone (a USB
+    camera unplugged makes ``read()`` fail at once); the capture is released and reopened
+    after ``backoff_base_s``, doubling up to ``backoff_cap_s`` while it stays away.
+    """
+
+    def __init__(
+        self,
+        index: int,
+        *,
+        width: int = 1280,
+        height: int = 720,
+        fps: int = 30,
+        capture_factory: Callable[[int], Capture] = open_cv_capture,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_base_s: float = 0.5,
+        backoff_cap_s: float = 5.0,
+        misses_before_disconnect: int = 5,
+    ) -> None:
+        self.index = index
+        self._size = (width, height, fps)
+        self._factory = capture_factory
+        self._clock = clock
+        self._backoff_base = backoff_base_s
+        self._backoff_cap = backoff_cap_s
+        self._max_misses = misses_before_disconnect
+        self._cap: Capture | None = None
+        self._misses = 0
+        self._attempts = 0
+        self._next_try = clock()
+        self._closed = False
+        self.reconnects = 0
+        self._ever_opened = False
+        self._set_state("connecting", f"Opening camera {index}…")
+
+    def read(self) -> np.ndarray | None:
+        if self._closed:
+            return None
+        if self._cap is None and not self._try_open():
+            return None
+        assert self._cap is not None
+        try:
+            ok, frame = self._cap.read()
+        except cv2.error:
+            ok, frame = False, None
+        if ok and isinstance(frame, np.ndarray) and frame.size:
+            self._misses = 0
+            if self.state != "ok":
+                self._set_state("ok", f"Camera {self.index} is working.")
+            return frame
+        self._misses += 1
+        if self._misses >= self._max_misses:
+            self._drop("Camera {i} stopped delivering frames (unplugged?); retrying in {s:.1f} s.")
+        return None
+
+    def _try_open(self) -> bool:
+        now = self._clock()
+        if now < self._next_try:
+            return False
+        self._set_state("connecting", f"Connecting to camera {self.index}…")
+        try:
+            cap = self._factory(self.index)
+            opened = bool(cap.isOpened())
+        except (cv2.error, OSError):
+            cap, opened = None, False
+        if not opened:
+            if cap is not None:
+                cap.release()
+            self._schedule_retry()
+            self._set_state(
+                "disconnected",
+                f"Camera {self.index} is not available; retrying in {self._retry_in():.1f} s.",
+            )
+            return False
+        width, height, fps = self._size
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        cap.set(cv2.CAP_PROP_FPS, fps)
+        self._cap = cap
+        self._misses = 0
+        self._attempts = 0
+        if self._ever_opened:
+            self.reconnects += 1
+        self._ever_opened = True
+        return True
+
+    def _schedule_retry(self) -> None:
+        delay = min(self._backoff_cap, self._backoff_base * (2 ** self._attempts))
+        self._attempts += 1
+        self._next_try = self._clock() + delay
+
+    def _retry_in(self) -> float:
+        return max(0.0, self._next_try - self._clock())
+
+    def _drop(self, template: str) -> None:
+        if self._cap is not None:
+            self._cap.release()
+        self._cap = None
+        self._misses = 0
+        self._schedule_retry()
+        self._set_state("disconnected", template.format(i=self.index, s=self._retry_in()))
+
+    def close(self) -> None:
+        self._closed = True
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+# ---------------------------------------------------------------------------- files
+
+
+class VideoFileSource(FrameSource):
+    """A video file, frame by frame, optionally looping, paced at the file's frame rate."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        loop: bool = True,
+        fps: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SourceError(f"Video file not found: {self.path}.")
+        self.loop = loop
+        self._cap = self._open()
+        ok, first = self._cap.read()
+        if not ok or not isinstance(first, np.ndarray):
+            self._cap.release()
+            raise SourceError(f"Cannot read video file {self.path}: it is empty, corrupt or in a format OpenCV cannot decode.")
+        self._pending: np.ndarray | None = first
+        file_fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0
+        rate = fps if fps is not None else (file_fps if 1 <= file_fps <= 240 else 30.0)
+        self._pacer = Pacer(rate, clock, sleep)
+        self.frames_read = 0
+        self._set_state("ok", f"Playing {self.path.name}.")
+
+    def _open(self) -> Any:
+        cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"Cannot open video file {self.path}: it is corrupt or not a video.")
+        return cap
+
+    def read(self) -> np.ndarray | None:
+        if self._cap is None:
+            return None
+        self._pacer.wait()
+        if self._pending is not None:
+            frame, self._pending = self._pending, None
+        else:
+            ok, frame = self._cap.read()
+            if not ok or frame is None:
+                if not self.loop or self.frames_read == 0:
+                    self._set_state("error", f"End of video {self.path.name}.")
+                    return None
+                self._cap.release()
+                self._cap = cv2.VideoCapture(str(self.path))
+                ok, frame = self._cap.read()
+                if not ok or frame is None:
+                    self._set_state("error", f"Video {self.path.name} can no longer be read.")
+                    return None
+        self.frames_read += 1
+        return frame
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+def list_images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+class ImageFolderSource(FrameSource):
+    """The images of a folder in name order, each held ``hold_frames`` frames, looping.
+
+    An unreadable image is skipped (and said in ``state_detail``), not fatal; a folder in
+    which no image can be read is an error.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        loop: bool = True,
+        fps: float = 30.0,
+        hold_frames: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise SourceError(f"Image folder not found: {self.folder}.")
+        self.paths = list_images(self.folder)
+        if not self.paths:
+            raise SourceError(
+                f"Folder {self.folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})."
+            )
+        self.loop = loop
+        self._hold = max(1, hold_frames)
+        self._pacer = Pacer(fps, clock, sleep)
+        self._i = 0
+        self._held = 0
+        self._current: np.ndarray | None = None
+        self._bad: set[Path] = set()
+        self._closed = False
+        self._set_state("ok", f"Showing {len(self.paths)} images from {self.folder.name}.")
+
+    def read(self) -> np.ndarray | None:
+        if self._closed:
+            return None
+        self._pacer.wait()
+        if self._current is not None and self._held < self._hold:
+            self._held += 1
+            return self._current
+        for _ in range(len(self.paths)):
+            if self._i >= len(self.paths):
+                if not self.loop:
+                    self._set_state("error", f"End of the images in {self.folder.name}.")
+                    return None
+                self._i = 0
+            path = self.paths[self._i]
+            self._i += 1
+            frame = read_image(path)
+            if frame is None:
+                self._bad.add(path)
+                self._set_state("ok", f"Skipped {path.name}: not a readable image.")
+                continue
+            self._current, self._held = frame, 1
+            return frame
+        self._set_state("error", f"None of the images in {self.folder} can be read.")
+        return None
+
+    def close(self) -> None:
+        self._closed = True
+
+
+def read_image(path: Path) -> np.ndarray | None:
+    """A BGR image from disk, or None when the file is missing, empty or corrupt."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError:
+        return None
+    if data.size == 0:
+        return None
+    try:
+        img = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    except cv2.error:
+        return None
+    return img if isinstance(img, np.ndarray) and img.size else None
+
+
+# ---------------------------------------------------------------------------- choosing
+
+
+def open_source(
+    spec: str,
+    *,
+    width: int = 1280,
+    height: int = 720,
+    fps: int = 30,
+    loop: bool = True,
+    synthetic_tokens: Sequence[str] = (),
+    capture_factory: Callable[[int], Capture] = open_cv_capture,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    hold_s: float = 1.0,
+) -> FrameSource:
+    """The source a ``--camera`` value names: ``0`` (index), a video, a folder, ``synthetic``.
+
+    A single image file works too (shown as a one-image folder). Raises
+    :class:`SourceError` with a sentence for anything that cannot be opened.
+    """
+    spec = str(spec).strip()
+    if not spec:
+        raise SourceError("No camera given: use a camera number (0), a video file, a folder or 'synthetic'.")
+    if spec.isdigit():
+        return CameraSource(
+            int(spec), width=width, height=height, fps=fps,
+            capture_factory=capture_factory, clock=clock,
+        )
+    if spec.lower() == "synthetic":
+        from .synthetic import SyntheticSource
+
+        return SyntheticSource(synthetic_tokens, fps=fps, clock=clock, sleep=sleep)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return ImageFolderSource(
+            path, loop=loop, fps=fps, hold_frames=round(fps * hold_s), clock=clock, sleep=sleep
+        )
+    if path.is_file():
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            return _SingleImageSource(path, fps=fps, clock=clock, sleep=sleep)
+        return VideoFileSource(path, loop=loop, clock=clock, sleep=sleep)
+    raise SourceError(
+        f"No camera, video file or folder called {spec!r}: use a camera number (0), "
+        "a video file, a folder of images or 'synthetic'."
+    )
+
+
+class _SingleImageSource(FrameSource):
+    def __init__(self, path: Path, *, fps: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self._frame = read_image(path)
+        if self._frame is None:
+            raise SourceError(f"Cannot read image {path}: it is empty, corrupt or not an image.")
+        self._pacer = Pacer(fps, clock, sleep)
+        self._set_state("ok", f"Showing {path.name}.")
+
+    def read(self) -> np.ndarray | None:
+        if self._frame is None:
+            return None
+        self._pacer.wait()
+        return self._frame
+
+    def close(self) -> None:
+        self._frame = None

@@ -1,0 +1,430 @@
+"""The outbox: every punch is on disk before the screen says "Recorded".
+
+One SQLite file in WAL mode with ``synchronous=FULL``; each :meth:`Outbox.append` is one
+``BEGIN IMMEDIATE`` transaction that assigns the next gap-free sequence number and inserts
+the punch, so after a kill -9 a punch is either fully there (with its seq) or was never
+acknowledged. Several :class:`Outbox` objects (one per thread: the recorder appends, the
+sync worker marks verdicts) may open the same file; each has its own connection.
+
+States: ``pending`` -> ``sent`` (the server's verdict kept) or ``rejected`` (kept with the
+reason, never dropped). Only ``sent`` rows are purged by retention.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from kiosk.core.clock import Clock
+from kiosk.core.protocol import Punch, Source, Verdict, VerdictStatus
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS seqs (terminal_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS punches (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    terminal_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    badge TEXT NOT NULL,
+    badge_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    wall_time TEXT NOT NULL,
+    clock_offset_s REAL NOT NULL,
+    app_version TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'rejected')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    verdict TEXT,
+    reason TEXT,
+    message TEXT,
+    settled_at TEXT,
+    UNIQUE (terminal_id, seq)
+);
+CREATE INDEX IF NOT EXISTS punches_state ON punches (state, id);
+CREATE INDEX IF NOT EXISTS punches_badge ON punches (badge_id, wall_time);
+"""
+
+# SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+
+
+class OutboxError(Exception):
+    """The outbox could not store or read a punch; the message is a sentence for people."""
+
+
+class OutboxFullError(OutboxError):
+    """The disk (or the configured size cap) is full: the punch was NOT recorded."""
+
+
+class OutboxReadOnlyError(OutboxError):
+    """The outbox file or its folder cannot be written: the punch was NOT recorded."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """What the status panel, the heartbeat and ``kiosk status`` show."""
+
+    pending: int
+    oldest_pending_age_s: float | None
+    rejected: int
+    sent: int
+    last_sync: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedPunch:
+    """A punch the server refused for good, kept for IT with the reason."""
+
+    seq: int
+    event_id: str
+    badge_id: str
+    wall_time: datetime
+    reason: str
+    message: str
+    rejected_at: datetime | None
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _translate(exc: sqlite3.Error, action: str) -> OutboxError:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == _SQLITE_FULL:
+        return OutboxFullError(
+            f"The disk holding the punch buffer is full, so the punch could not be {action}. "
+            "Free some space on the terminal."
+        )
+    if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return OutboxReadOnlyError(
+            f"The punch buffer file cannot be written (read-only), so the punch could not be "
+            f"{action}. Check the permissions of the kiosk's data folder."
+        )
+    return OutboxError(f"The punch buffer failed ({exc}), so the punch could not be {action}.")
+
+
+def _is_corruption(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return code in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+
+
+class Outbox:
+    """A durable, ordered buffer of punches on one SQLite file.
+
+    Attributes:
+        path: the database file.
+        recovered_from: where a corrupt file was moved at open, or None; the caller must
+            report it loudly (punches in it were not lost, but need IT's attention).
+    """
+
+    def __init__(self, path: Path, clock: Clock, *, max_db_pages: int | None = None) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self.recovered_from: Path | None = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = self._open_checked()
+        except sqlite3.Error as exc:
+            raise _translate(exc, "opened") from None
+        if max_db_pages is not None:
+            # A size cap (also how the tests simulate a full disk).
+            self._conn.execute(f"PRAGMA max_page_count = {int(max_db_pages)}")
+
+    # -- opening ------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        row = conn.execute("PRAGMA quick_check").fetchone()
+        if row is None or row[0] != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {row[0] if row else 'no answer'}")
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_READONLY:
+                raise
+            mode = "read-only"  # still open it: pending punches stay readable and sendable
+        if str(mode).lower() != "wal":
+            log.warning("outbox journal mode is %s, not WAL", mode)
+        conn.execute("PRAGMA synchronous = FULL")
+        if conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('meta', 'seqs', 'punches')"
+        ).fetchone()[0] == 3:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(stmt)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _open_checked(self) -> sqlite3.Connection:
+        conn = self._connect()
+        try:
+            self._prepare(conn)
+            return conn
+        except sqlite3.Error as exc:
+            conn.close()
+            if not (_is_corruption(exc) or "quick_check" in str(exc)):
+                raise
+            self.recovered_from = self._move_aside(str(exc))
+        conn = self._connect()
+        self._prepare(conn)
+        return conn
+
+    def _move_aside(self, why: str) -> Path:
+        stamp = self._clock.now().strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        self.path.replace(target)
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.replace(target.with_name(target.name + suffix))
+        log.error("outbox %s was corrupt (%s); moved to %s, started a fresh one",
+                  self.path, why, target)
+        return target
+
+    # -- writing ------------------------------------------------------------------------
+    def append(
+        self,
+        *,
+        terminal_id: str,
+        badge: str,
+        badge_id: str,
+        source: Source,
+        wall_time: datetime,
+        clock_offset_s: float,
+        app_version: str,
+    ) -> Punch:
+        """Store one punch durably and return it (with its fresh event id and seq).
+
+        Returns only after the commit reached the disk; raises :class:`OutboxError` (the
+        punch was NOT recorded) otherwise.
+        """
+        event_id = uuid.uuid4()
+        now = self._clock.now()
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    row = conn.execute(
+                        "SELECT last_seq FROM seqs WHERE terminal_id = ?", (terminal_id,)
+                    ).fetchone()
+                    seq = (row[0] if row else 0) + 1
+                    punch = Punch(
+                        event_id=event_id, terminal_id=terminal_id, seq=seq, badge=badge,
+                        wall_time=wall_time, clock_offset_s=clock_offset_s, source=source,
+                        app_version=app_version,
+                    )
+                    conn.execute(
+                        "INSERT INTO seqs (terminal_id, last_seq) VALUES (?, ?) "
+                        "ON CONFLICT (terminal_id) DO UPDATE SET last_seq = excluded.last_seq",
+                        (terminal_id, seq),
+                    )
+                    conn.execute(
+                        "INSERT INTO punches (event_id, terminal_id, seq, badge, badge_id,"
+                        " source, wall_time, clock_offset_s, app_version, recorded_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (str(event_id), terminal_id, seq, badge, badge_id, punch.source.value,
+                         _iso(punch.wall_time), clock_offset_s, app_version, _iso(now)),
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise _translate(exc, "recorded") from None
+        return punch
+
+    def mark_verdicts(self, verdicts: Iterable[Verdict]) -> int:
+        """Settle punches with the server's answers; returns how many rows changed."""
+        now = _iso(self._clock.now())
+        rows = []
+        for v in verdicts:
+            state = "sent" if v.status is VerdictStatus.ACCEPTED else "rejected"
+            reason = v.reason.value if v.reason else None
+            rows.append((state, v.model_dump_json(), reason, v.message, now, str(v.event_id)))
+        return self._write_many(
+            "UPDATE punches SET state = ?, verdict = ?, reason = ?, message = ?,"
+            " settled_at = ?, attempts = attempts + 1 WHERE event_id = ? AND state = 'pending'",
+            rows, meta={"last_sync": now, "last_error": None, "last_error_at": None},
+        )
+
+    def mark_rejected(self, event_ids: Sequence[str], reason: str, message: str) -> int:
+        """Settle punches refused for good by a whole-request 4xx (kept, never dropped)."""
+        now = _iso(self._clock.now())
+        return self._write_many(
+            "UPDATE punches SET state = 'rejected', reason = ?, message = ?, settled_at = ?,"
+            " attempts = attempts + 1 WHERE event_id = ? AND state = 'pending'",
+            [(reason, message, now, str(e)) for e in event_ids],
+            meta={"last_error": f"{reason}: {message}"[:500], "last_error_at": now},
+        )
+
+    def record_failure(self, event_ids: Sequence[str], error: str) -> None:
+        """Note a failed attempt (kept pending); ``error`` must not contain secrets."""
+        now = _iso(self._clock.now())
+        self._write_many(
+            "UPDATE punches SET attempts = attempts + 1, last_error = ?"
+            " WHERE event_id = ? AND state = 'pending'",
+            [(error[:500], str(e)) for e in event_ids],
+            meta={"last_error": error[:500], "last_error_at": now},
+        )
+
+    def set_meta(self, **values: str | None) -> None:
+        self._write_many(None, [], meta=values)
+
+    def _write_many(
+        self, sql: str | None, rows: list[tuple], meta: dict[str, str | None]
+    ) -> int:
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    changed = 0
+                    for row in rows if sql else ():
+                        changed += conn.execute(sql, row).rowcount
+                    for key, value in meta.items():
+                        conn.execute(
+                            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                            " DO UPDATE SET value = excluded.value", (key, value),
+                        )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise _translate(exc, "updated") from None
+        return changed
+
+    def purge_sent(self, older_than_days: int) -> int:
+        """Delete sent punches settled before the retention window; never pending/rejected."""
+        cutoff = _iso(self._clock.now() - timedelta(days=older_than_days))
+        with self._lock:
+            try:
+                cur = self._conn.execute(
+                    "DELETE FROM punches WHERE state = 'sent' AND settled_at < ?", (cutoff,)
+                )
+            except sqlite3.Error as exc:
+                raise _translate(exc, "purged") from None
+        return cur.rowcount
+
+    # -- reading ------------------------------------------------------------------------
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise OutboxError(f"The punch buffer could not be read ({exc}).") from None
+
+    def pending(self, limit: int = 100) -> list[Punch]:
+        """The oldest pending punches, in the order they were recorded."""
+        rows = self._query(
+            "SELECT event_id, terminal_id, seq, badge, wall_time, clock_offset_s, source,"
+            " app_version FROM punches WHERE state = 'pending' ORDER BY id LIMIT ?",
+            (int(limit),),
+        )
+        return [
+            Punch(event_id=uuid.UUID(r[0]), terminal_id=r[1], seq=r[2], badge=r[3],
+                  wall_time=datetime.fromisoformat(r[4]), clock_offset_s=r[5],
+                  source=Source(r[6]), app_version=r[7])
+            for r in rows
+        ]
+
+    def rejected(self, limit: int = 100) -> list[RejectedPunch]:
+        """The most recently rejected punches, newest first (for the IT panel)."""
+        rows = self._query(
+            "SELECT seq, event_id, badge_id, wall_time, reason, message, settled_at"
+            " FROM punches WHERE state = 'rejected' ORDER BY id DESC LIMIT ?", (int(limit),),
+        )
+        return [
+            RejectedPunch(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4] or "unknown",
+                          r[5] or "", _parse(r[6]))
+            for r in rows
+        ]
+
+    def verdict(self, event_id: str) -> Verdict | None:
+        rows = self._query("SELECT verdict FROM punches WHERE event_id = ?", (str(event_id),))
+        return Verdict.model_validate_json(rows[0][0]) if rows and rows[0][0] else None
+
+    def last_punch_time(self, badge_id: str) -> datetime | None:
+        """Wall time of this badge's latest punch, so the cooldown survives a restart."""
+        rows = self._query("SELECT max(wall_time) FROM punches WHERE badge_id = ?", (badge_id,))
+        return _parse(rows[0][0]) if rows else None
+
+    def stats(self) -> OutboxStats:
+        counts = dict(self._query("SELECT state, count(*) FROM punches GROUP BY state"))
+        oldest = self._query(
+            "SELECT recorded_at FROM punches WHERE state = 'pending' ORDER BY id LIMIT 1"
+        )
+        meta = dict(self._query("SELECT key, value FROM meta"))
+        last_seq = self._query("SELECT coalesce(max(last_seq), 0) FROM seqs")[0][0]
+        age = None
+        if oldest:
+            age = max(0.0, (self._clock.now() - datetime.fromisoformat(oldest[0][0]))
+                      .total_seconds())
+        return OutboxStats(
+            pending=counts.get("pending", 0), oldest_pending_age_s=age,
+            rejected=counts.get("rejected", 0), sent=counts.get("sent", 0),
+            last_sync=_parse(meta.get("last_sync")), last_error=meta.get("last_error"),
+            last_error_at=_parse(meta.get("last_error_at")), last_seq=last_seq,
+        )
+
+    def meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "Outbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+

@@ -1,0 +1,275 @@
+"""The signed HTTP client: one ``requests.Session``, timeouts on every call, failover.
+
+Every request is signed with :func:`kiosk.core.protocol.signing.sign_request` using the
+estimated *server* time, so a terminal whose clock is off still authenticates. Server URLs
+are tried in order; the one that answered stays preferred, and the first one is tried
+again after ``failback_s``. Errors come out as a small hierarchy the engine can act on:
+retry (:class:`TransportError`, :class:`ServerBusy`), stop (:class:`TerminalRevoked`),
+or settle the punch for good (:class:`Refused`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import requests
+from pydantic import ValidationError
+
+from kiosk.core.clock import Clock
+from kiosk.core.config import Config
+from kiosk.core.protocol import (
+    API_PREFIX,
+    BatchResult,
+    ErrorBody,
+    Heartbeat,
+    Punch,
+    PunchBatch,
+    Roster,
+    TimeResponse,
+    sign_request,
+)
+
+from .clock_offset import ClockOffset
+
+log = logging.getLogger(__name__)
+
+REVOKED = "terminal_revoked"
+
+
+class SyncError(Exception):
+    """Base of everything the client raises; messages are safe to log and show."""
+
+
+class TransportError(SyncError):
+    """No answer: refused, reset, timed out. Retry later."""
+
+
+class ServerBusy(SyncError):
+    """5xx or 429: retry later, after ``retry_after_s`` when the server said so."""
+
+    def __init__(self, message: str, status: int, retry_after_s: float | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+
+class AuthFailed(SyncError):
+    """401: the server did not accept our signature (wrong secret, clock, unknown terminal)."""
+
+    def __init__(self, message: str, error: str) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class TerminalRevoked(SyncError):
+    """403 ``terminal_revoked``: stop sending, keep the outbox."""
+
+
+class Refused(SyncError):
+    """Any other 4xx: the server refuses this request for good; ``error`` is its code."""
+
+    def __init__(self, message: str, status: int, error: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+
+
+def parse_retry_after(value: str | None, server_now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header in either form (seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - server_now).total_seconds())
+
+
+def _error_body(resp: requests.Response) -> ErrorBody | None:
+    try:
+        return ErrorBody.model_validate_json(resp.content)
+    except (ValidationError, ValueError):
+        return None
+
+
+class SyncClient:
+    """Talks to the server as one enrolled terminal."""
+
+    def __init__(
+        self,
+        urls: list[str],
+        terminal_id: str,
+        secret: str,
+        clock: Clock,
+        offset: ClockOffset,
+        session: requests.Session | None = None,
+        *,
+        connect_timeout_s: float = 3.0,
+        read_timeout_s: float = 10.0,
+        verify_tls: bool = True,
+        failback_s: float = 300.0,
+    ) -> None:
+        if not urls:
+            raise ValueError("no server URL configured")
+        self.urls = [u.rstrip("/") for u in urls]
+        self.terminal_id = terminal_id
+        self._secret = secret
+        self._clock = clock
+        self.offset = offset
+        self.session = session or requests.Session()
+        self._timeout = (connect_timeout_s, read_timeout_s)
+        self._verify = verify_tls
+        self._failback_s = failback_s
+        self._preferred = 0
+        self._preferred_since = clock.monotonic()
+        self.last_url: str | None = None
+
+    @classmethod
+    def from_config(
+        cls, config: Config, secret: str, clock: Clock, offset: ClockOffset,
+        session: requests.Session | None = None,
+    ) -> "SyncClient":
+        s = config.server
+        return cls(s.urls, config.terminal.id, secret, clock, offset, session,
+                   connect_timeout_s=s.connect_timeout_s, read_timeout_s=s.read_timeout_s,
+                   verify_tls=s.verify_tls)
+
+    # -- the endpoints ------------------------------------------------------------------
+    def get_time(self) -> TimeResponse:
+        resp = self._request("GET", "/time", None, signed=False)
+        return TimeResponse.model_validate_json(resp.content)
+
+    def send_batch(self, punches: list[Punch]) -> BatchResult:
+        body = PunchBatch(punches=punches).model_dump_json().encode()
+        resp = self._request("POST", "/punches", body)
+        return BatchResult.model_validate_json(resp.content)
+
+    def get_roster(self, etag: str | None) -> tuple[Roster | None, str | None]:
+        """The roster, or ``(None, etag)`` when it did not change (304)."""
+        headers = {"If-None-Match": etag} if etag else {}
+        resp = self._request("GET", "/roster", None, extra_headers=headers)
+        if resp.status_code == 304:
+            return None, etag
+        return Roster.model_validate_json(resp.content), resp.headers.get("ETag")
+
+    def heartbeat(self, beat: Heartbeat) -> None:
+        self._request("POST", "/heartbeat", beat.model_dump_json().encode())
+
+    # -- plumbing -----------------------------------------------------------------------
+    def _order(self) -> list[int]:
+        if self._preferred and self._clock.monotonic() - self._preferred_since > self._failback_s:
+            self._preferred = 0  # give the first URL another chance
+        n = len(self.urls)
+        return [(self._preferred + i) % n for i in range(n)]
+
+    def _request(
+        self, method: str, path: str, body: bytes | None, *, signed: bool = True,
+        extra_headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        failure: SyncError | None = None
+        for index in self._order():
+            base = self.urls[index]
+            try:
+                resp = self._send_once(base, method, path, body, signed, extra_headers or {})
+            except (TransportError, ServerBusy) as exc:
+                log.info("server %s: %s", base, exc)
+                failure = exc
+                if isinstance(exc, ServerBusy) and exc.status == 429:
+                    break  # asked to slow down, not down: do not hammer the next one
+                continue
+            if index != self._preferred:
+                log.warning("failed over to server %s", base)
+                self._preferred = index
+                self._preferred_since = self._clock.monotonic()
+            self.last_url = base
+            return resp
+        assert failure is not None
+        raise failure
+
+    def _send_once(
+        self, base: str, method: str, path: str, body: bytes | None, signed: bool,
+        extra_headers: dict[str, str],
+    ) -> requests.Response:
+        for attempt in range(2):
+            resp = self._exchange(base, method, path, body, signed, extra_headers)
+            if resp.status_code == 401 and attempt == 0:
+                err = _error_body(resp)
+                if err is not None and err.server_time is not None:
+                    continue  # the 401 taught us the server's time: re-sign once
+            break
+        return self._check(base, resp)
+
+    def _exchange(
+        self, base: str, method: str, path: str, body: bytes | None, signed: bool,
+        extra_headers: dict[str, str],
+    ) -> requests.Response:
+        headers = {"Accept": "application/json", **extra_headers}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        req = requests.Request(method, base + API_PREFIX + path, data=body, headers=headers)
+        prepared = self.session.prepare_request(req)
+        if signed:
+            ts = int(self.offset.server_now().timestamp())
+            prepared.headers.update(sign_request(
+                self.terminal_id, self._secret, method, prepared.path_url, body or b"", ts))
+        sent_wall = self._clock.now()
+        t0 = self._clock.monotonic()
+        try:
+            resp = self.session.send(prepared, timeout=self._timeout, verify=self._verify,
+                                     allow_redirects=False)
+        except requests.Timeout as exc:
+            raise TransportError(f"no answer within the timeout ({type(exc).__name__})") from None
+        except requests.ConnectionError as exc:
+            raise TransportError(f"connection failed ({_short(exc)})") from None
+        except requests.RequestException as exc:
+            raise TransportError(f"request failed ({_short(exc)})") from None
+        rtt = self._clock.monotonic() - t0
+        self._learn_time(resp, sent_wall, rtt)
+        return resp
+
+    def _learn_time(self, resp: requests.Response, sent_wall: datetime, rtt: float) -> None:
+        server_time = None
+        if resp.headers.get("Content-Type", "").startswith("application/json"):
+            try:
+                data = resp.json()
+                if isinstance(data, dict) and isinstance(data.get("server_time"), str):
+                    server_time = datetime.fromisoformat(data["server_time"].replace("Z", "+00:00"))
+            except ValueError:
+                server_time = None
+        if server_time is not None and server_time.tzinfo is not None:
+            self.offset.observe(sent_wall, rtt, server_time)
+        else:
+            self.offset.observe_date_header(sent_wall, rtt, resp.headers.get("Date"))
+
+    def _check(self, base: str, resp: requests.Response) -> requests.Response:
+        status = resp.status_code
+        if status < 400 or status == 304:
+            return resp
+        err = _error_body(resp)
+        code = err.error if err else f"http_{status}"
+        text = err.message if err else (resp.reason or "")
+        if status >= 500 or status == 429:
+            retry = None
+            if status in (429, 503):
+                retry = parse_retry_after(resp.headers.get("Retry-After"),
+                                          self.offset.server_now())
+            raise ServerBusy(f"{base} answered {status} {code}", status, retry)
+        if status == 401:
+            raise AuthFailed(f"server refused our signature: {code} ({text})", code)
+        if status == 403 and code == REVOKED:
+            raise TerminalRevoked(text or "this terminal was revoked by the server admin")
+        if status == 408:
+            raise ServerBusy(f"{base} answered 408", status, None)
+        raise Refused(f"server refused the request: {status} {code}: {text}", status, code)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 200 else text[:200] + "..."

@@ -1,0 +1,377 @@
+"""The drain loop: pending punches go to the server oldest first, each verdict is kept.
+
+:meth:`SyncEngine.run` loops on a stop event (one worker thread, or the ``kiosk sync``
+process). It wakes at once on :meth:`SyncEngine.wake` and on a timer. Failures that may
+pass (no answer, 5xx, 429) keep the punches pending and back off exponentially with full
+jitter, honouring ``Retry-After``; a 4xx with a reason settles the punch as rejected; a
+revoked terminal stops sending and keeps its outbox. Everything the engine learns goes to
+the optional ``listener`` (``on_verdicts``, ``on_state``, ``on_roster``) and to the
+outbox's meta table, so ``kiosk status`` in another process sees the same state.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from kiosk import __version__
+from kiosk.core.clock import Clock
+from kiosk.core.config import Config
+from kiosk.core.protocol import Heartbeat, Punch, Roster, Verdict
+from kiosk.store import Outbox, OutboxError
+
+from .client import (
+    AuthFailed,
+    Refused,
+    ServerBusy,
+    SyncClient,
+    SyncError,
+    TerminalRevoked,
+    TransportError,
+)
+from .clock_offset import ClockOffset
+from .roster import RosterCache
+from .secrets import SecretStore, SecretStoreError
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_AFTER_S = 3600.0
+PURGE_EVERY_S = 3600.0
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the status panel shows about the link to the server."""
+
+    online: bool = False
+    server_url: str | None = None
+    last_sync: datetime | None = None
+    last_error: str | None = None
+    clock_offset_s: float = 0.0
+    terminal_revoked: bool = False
+    pending: int = 0
+    oldest_pending_age_s: float | None = None
+    rejected: int = 0
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one :meth:`SyncEngine.sync_once`."""
+
+    sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    pending: int = 0
+    error: str | None = None
+    retry_after_s: float | None = None  # the server asked for this pause
+    revoked: bool = False
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.revoked
+
+
+def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
+    return rng.uniform(0.0, min(cap_s, base_s * (2 ** min(attempt, 30))))
+
+
+class SyncEngine:
+    """Drains one outbox to the server; also heartbeat and roster refresh.
+
+    ``status_provider`` returns the terminal's camera state (a string, or a mapping with
+    ``camera_state``) for the heartbeat.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        outbox: Outbox,
+        secret_store: SecretStore,
+        clock: Clock,
+        session: requests.Session | None = None,
+        listener: Any = None,
+        status_provider: Callable[[], Any] | None = None,
+        *,
+        roster: RosterCache | None = None,
+        rng: random.Random | None = None,
+        app_version: str = __version__,
+    ) -> None:
+        self.config = config
+        self.outbox = outbox
+        self._secrets = secret_store
+        self._clock = clock
+        self._session = session or requests.Session()
+        self._listener = listener
+        self._status_provider = status_provider
+        self.roster = roster or RosterCache(outbox.path.parent / "roster.json")
+        self._rng = rng or random.Random()
+        self._app_version = app_version
+        saved = outbox.meta("clock_offset_s")
+        self.offset = ClockOffset(clock, float(saved) if saved else None)
+        self._wake = threading.Event()
+        self._client: SyncClient | None = None
+        self._attempt = 0
+        self._next_heartbeat = 0.0
+        self._next_roster = 0.0
+        self._next_purge = 0.0
+        self._revoked = outbox.meta("terminal_revoked") == config.terminal.id != ""
+        self._online = False
+        self._last_error: str | None = None
+        self._state = SyncState()
+
+    # -- public -------------------------------------------------------------------------
+    @property
+    def clock_offset_s(self) -> float:
+        """The offset to record on each new punch (server time - wall time)."""
+        return self.offset.offset_s
+
+    def wake(self) -> None:
+        """Drain now (called after an append); safe from any thread."""
+        self._wake.set()
+
+    def state(self) -> SyncState:
+        return self._state
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until ``stop`` is set; never raises, never waits longer than a short slice."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                report = self.sync_once(stop)
+            except Exception:  # a bug must not kill the worker silently
+                log.exception("sync pass failed")
+                report = SyncReport(error="internal error (see log)")
+            if report.retry_after_s is not None:
+                delay, wakeable = min(report.retry_after_s, MAX_RETRY_AFTER_S), False
+            elif report.error is not None:
+                delay, wakeable = self._backoff(), True
+            else:
+                delay, wakeable = self.config.sync.interval_s, True
+            self._sleep(stop, delay, wakeable)
+
+    def sync_once(self, stop: threading.Event | None = None) -> SyncReport:
+        """One pass: time, roster and heartbeat when due, then drain everything pending."""
+        report = SyncReport()
+        client = self._get_client(report)
+        if client is not None and not self._revoked:
+            try:
+                now = self._clock.monotonic()
+                if not self.offset.precise:
+                    client.get_time()
+                if now >= self._next_roster:
+                    self._refresh_roster(client)
+                    self._next_roster = now + self.config.sync.roster_refresh_s
+                self._drain(client, report, stop)
+                if now >= self._next_heartbeat:
+                    self._heartbeat(client)
+                    self._next_heartbeat = now + self.config.sync.heartbeat_s
+            except TerminalRevoked as exc:
+                self._mark_revoked(str(exc))
+            except SyncError as exc:
+                self._fail(report, exc, [])
+            else:
+                self._online = True
+        self._purge_if_due()
+        report.revoked = self._revoked
+        if self._revoked and report.error is None:
+            report.error = "terminal revoked by the server; punches are kept, not sent"
+        self._publish(report)
+        return report
+
+    # -- the steps ----------------------------------------------------------------------
+    def _get_client(self, report: SyncReport) -> SyncClient | None:
+        if self._client is not None:
+            return self._client
+        cfg = self.config
+        if not cfg.enrolled:
+            report.error = "not enrolled: run 'kiosk enroll --server URL --code CODE'"
+            return None
+        try:
+            secret = self._secrets.get(cfg.terminal.id)
+        except SecretStoreError as exc:
+            report.error = str(exc)
+            return None
+        if not secret:
+            report.error = (f"no secret for terminal {cfg.terminal.id} in the "
+                            f"{self._secrets.description}; enrol the terminal again")
+            return None
+        self._client = SyncClient.from_config(cfg, secret, self._clock, self.offset,
+                                              self._session)
+        return self._client
+
+    def _drain(self, client: SyncClient, report: SyncReport,
+               stop: threading.Event | None) -> None:
+        size = self.config.sync.batch_size
+        while stop is None or not stop.is_set():
+            batch = self.outbox.pending(size)
+            if not batch:
+                break
+            try:
+                self._send(client, batch, report)
+            except (TransportError, ServerBusy, AuthFailed) as exc:
+                self._fail(report, exc, batch)
+                break
+            self._attempt = 0
+            if len(batch) < size:
+                break
+
+    def _send(self, client: SyncClient, batch: list[Punch], report: SyncReport) -> None:
+        try:
+            result = client.send_batch(batch)
+        except Refused as exc:
+            if len(batch) > 1:  # find the one the server objects to; send the rest
+                for punch in batch:
+                    self._send(client, [punch], report)
+                return
+            self.outbox.mark_rejected([str(batch[0].event_id)], exc.error, str(exc))
+            report.rejected += 1
+            report.sent += 1
+            log.warning("punch seq %d refused for good: %s", batch[0].seq, exc.error)
+            return
+        self.outbox.mark_verdicts(result.results)
+        self._remember_offset()
+        report.sent += len(batch)
+        report.verdicts.extend(result.results)
+        for v in result.results:
+            if v.status.value == "accepted":
+                report.accepted += 1
+            else:
+                report.rejected += 1
+        self._notify("on_verdicts", list(result.results))
+
+    def _refresh_roster(self, client: SyncClient) -> None:
+        try:
+            roster, etag = client.get_roster(self.roster.etag)
+        except (TransportError, ServerBusy) as exc:
+            log.info("roster refresh failed: %s", exc)
+            return
+        if roster is not None:
+            self.roster.update(roster, etag)
+            self._notify("on_roster", roster)
+
+    def _heartbeat(self, client: SyncClient) -> None:
+        stats = self.outbox.stats()
+        camera = "unknown"
+        if self._status_provider is not None:
+            try:
+                status = self._status_provider()
+                camera = status.get("camera_state", "unknown") if isinstance(status, dict) \
+                    else str(status)
+            except Exception:
+                log.exception("status provider failed")
+        beat = Heartbeat(
+            app_version=self._app_version[:40], pending=stats.pending,
+            oldest_pending_age_s=stats.oldest_pending_age_s, rejected=stats.rejected,
+            last_error=(stats.last_error or None) and stats.last_error[:500],
+            last_sync=stats.last_sync, clock_offset_s=self.offset.offset_s,
+            camera_state=str(camera)[:40], last_seq=stats.last_seq,
+        )
+        try:
+            client.heartbeat(beat)
+        except (TransportError, ServerBusy, Refused) as exc:
+            log.info("heartbeat failed: %s", exc)
+
+    def _purge_if_due(self) -> None:
+        now = self._clock.monotonic()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY_S
+        try:
+            n = self.outbox.purge_sent(self.config.storage.retention_days)
+        except OutboxError as exc:
+            log.error("retention purge failed: %s", exc)
+            return
+        if n:
+            log.info("purged %d sent punches older than %d days", n,
+                     self.config.storage.retention_days)
+
+    # -- bookkeeping --------------------------------------------------------------------
+    def _fail(self, report: SyncReport, exc: SyncError, batch: list[Punch]) -> None:
+        self._online = False
+        report.error = str(exc)
+        if isinstance(exc, ServerBusy) and exc.retry_after_s is not None:
+            report.retry_after_s = exc.retry_after_s
+        self._attempt += 1
+        try:
+            if batch:
+                self.outbox.record_failure([str(p.event_id) for p in batch], str(exc))
+            else:
+                self.outbox.set_meta(last_error=str(exc)[:500],
+                                     last_error_at=self._clock.now().isoformat())
+        except OutboxError as oexc:
+            log.error("could not record the failure: %s", oexc)
+        if isinstance(exc, AuthFailed):
+            self._client = None  # re-read the secret next time (re-enrolment)
+
+    def _mark_revoked(self, message: str) -> None:
+        log.error("terminal %s revoked by the server: %s", self.config.terminal.id, message)
+        self._revoked = True
+        self._online = False
+        try:
+            self.outbox.set_meta(terminal_revoked=self.config.terminal.id,
+                                 last_error=f"terminal revoked: {message}"[:500],
+                                 last_error_at=self._clock.now().isoformat())
+        except OutboxError as exc:
+            log.error("could not record the revocation: %s", exc)
+
+    def _remember_offset(self) -> None:
+        saved = self.outbox.meta("clock_offset_s")
+        value = f"{self.offset.offset_s:.3f}"
+        if saved != value:
+            self.outbox.set_meta(clock_offset_s=value)
+
+    def _backoff(self) -> float:
+        s = self.config.sync
+        return backoff_delay(self._attempt - 1, s.backoff_base_s, s.backoff_cap_s, self._rng)
+
+    def _sleep(self, stop: threading.Event, delay: float, wakeable: bool) -> None:
+        # Real waiting uses the real monotonic clock (a fake clock would never move on).
+        deadline = time.monotonic() + delay
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if self._wake.wait(min(left, 0.1)) and wakeable:
+                return
+
+    def _publish(self, report: SyncReport) -> None:
+        try:
+            stats = self.outbox.stats()
+        except OutboxError as exc:
+            log.error("outbox stats failed: %s", exc)
+            return
+        self._state = replace(
+            self._state,
+            online=self._online and report.error is None,
+            server_url=self._client.last_url if self._client else None,
+            last_sync=stats.last_sync,
+            last_error=report.error or (stats.last_error if not self._online else None),
+            clock_offset_s=self.offset.offset_s,
+            terminal_revoked=self._revoked,
+            pending=stats.pending,
+            oldest_pending_age_s=stats.oldest_pending_age_s,
+            rejected=stats.rejected,
+        )
+        self._notify("on_state", self._state)
+
+    def _notify(self, name: str, payload: object) -> None:
+        method = getattr(self._listener, name, None)
+        if method is None:
+            return
+        try:
+            method(payload)
+        except Exception:
+            log.exception("sync listener %s failed", name)
+
+
+__all__ = ["SyncEngine", "SyncReport", "SyncState", "Roster", "backoff_delay"]

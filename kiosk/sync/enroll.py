@@ -1,0 +1,98 @@
+"""Enrolment: trade a one-time code for a terminal id and secret, keep them safely.
+
+The CLI (``kiosk enroll``), the UI's enrolment screen and ``kiosk demo`` all call
+:func:`enroll`. The secret goes to the secret store; the settings (terminal id, name, site,
+server URL) to the config file, written atomically. The secret store is checked *before*
+the code is spent, so a missing keyring never burns a one-time code.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from pydantic import ValidationError
+
+from kiosk import __version__
+from kiosk.core.config import Config, ConfigError, load_config, save_config
+from kiosk.core.paths import Paths
+from kiosk.core.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ErrorBody
+
+from .secrets import SecretStore, SecretStoreError
+
+log = logging.getLogger(__name__)
+
+
+class EnrollError(Exception):
+    """Enrolment failed; the message says why in plain words. Nothing was changed."""
+
+
+def enroll(
+    server_url: str,
+    code: str,
+    paths: Paths,
+    secret_store: SecretStore,
+    session: requests.Session | None = None,
+    *,
+    timeout: tuple[float, float] = (5.0, 15.0),
+    app_version: str = __version__,
+) -> Config:
+    """Enrol this terminal at ``server_url`` with ``code``; returns the saved config."""
+    url = server_url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise EnrollError(f"The server address {server_url!r} must start with http:// or "
+                          "https://.")
+    code = code.strip()
+    try:
+        body = EnrollRequest(code=code, app_version=app_version[:40])
+    except ValidationError:
+        raise EnrollError("The enrolment code must be 4 to 64 characters long.") from None
+    try:
+        config = load_config(paths.config_file)
+    except ConfigError as exc:
+        raise EnrollError(f"The kiosk config cannot be read: {exc}") from None
+    try:
+        secret_store.get("probe")  # fail here, before the one-time code is spent
+    except SecretStoreError as exc:
+        raise EnrollError(str(exc)) from None
+
+    session = session or requests.Session()
+    try:
+        resp = session.post(f"{url}{API_PREFIX}/enroll", data=body.model_dump_json(),
+                            headers={"Content-Type": "application/json"}, timeout=timeout)
+    except requests.Timeout:
+        raise EnrollError(f"The server at {url} did not answer in time.") from None
+    except requests.RequestException:
+        raise EnrollError(f"Cannot reach the server at {url}. Check the address and the "
+                          "network.") from None
+    if resp.status_code != 200:
+        try:
+            err = ErrorBody.model_validate_json(resp.content)
+            detail = f"{err.message} ({err.error})"
+        except (ValidationError, ValueError):
+            detail = f"HTTP {resp.status_code}"
+        raise EnrollError(f"The server refused the enrolment: {detail}")
+    try:
+        answer = EnrollResponse.model_validate_json(resp.content)
+    except ValidationError:
+        raise EnrollError("The server sent an answer this kiosk does not understand.") from None
+
+    try:
+        secret_store.set(answer.terminal_id, answer.secret)
+    except SecretStoreError as exc:
+        raise EnrollError(f"{exc} The code was used; ask the admin for a new one.") from None
+    urls = [url] + [u for u in config.server.urls if u != url]
+    new = config.model_copy(deep=True)
+    new.terminal.id = answer.terminal_id
+    new.terminal.name = answer.name
+    new.terminal.site = answer.site
+    new.server.urls = urls
+    paths.ensure()
+    try:
+        save_config(new, paths.config_file)
+    except OSError as exc:
+        raise EnrollError(f"The config file {paths.config_file} cannot be written: "
+                          f"{exc.strerror}") from None
+    log.info("enrolled as terminal %s (%s, site %s)", answer.terminal_id, answer.name,
+             answer.site)
+    return new

@@ -1,0 +1,386 @@
+"""The Python admin API: what the CLI, the tests, the demo and other helpers call.
+
+Every method validates its input and raises :class:`AdminError` with one clear sentence,
+so the CLI can print it as one line. Names here are a stable interface.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.protocol import BadgeSigner, public_key_to_text
+
+from . import attendance as rules
+from . import datadir, db, reports
+from .overview import terminal_overview
+
+_CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+
+
+class AdminError(Exception):
+    """A refused admin action; ``str()`` is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class IssuedBadge:
+    badge_id: str
+    token: str
+    employee_id: str = ""
+    expires_at: datetime | None = None
+
+
+def ts(when: datetime) -> float:
+    return when.timestamp()
+
+
+def from_ts(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=timezone.utc)
+
+
+def normalize_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AdminError(f"unknown timezone {name!r} (use an IANA name like Europe/Berlin)")
+
+
+class Admin:
+    """Administration of one server data folder (database + badge keys)."""
+
+    def __init__(self, data_dir: Path, engine: Engine, clock: Clock | None = None) -> None:
+        self.data_dir = data_dir
+        self.engine = engine
+        self.clock: Clock = clock or SystemClock()
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @classmethod
+    def init(
+        cls, data_dir: Path, database_url: str | None = None, clock: Clock | None = None
+    ) -> Admin:
+        """Create a data folder: settings, database tables, first badge key, admin token."""
+        data_dir = Path(data_dir)
+        if (data_dir / datadir.SETTINGS_FILE).exists():
+            raise AdminError(f"{data_dir} is already initialised")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        url = database_url or datadir.default_database_url(data_dir)
+        try:
+            engine = db.make_engine(url)
+            db.metadata.create_all(engine)
+        except SQLAlchemyError as exc:
+            raise AdminError(f"cannot create the database: {exc.__class__.__name__}") from None
+        datadir.write_settings(data_dir, url)
+        datadir.ensure_admin_token(data_dir)
+        admin = cls(data_dir, engine, clock)
+        admin.add_key()
+        return admin
+
+    @classmethod
+    def open(cls, data_dir: Path, clock: Clock | None = None) -> Admin:
+        data_dir = Path(data_dir)
+        try:
+            url = datadir.read_settings(data_dir)["database_url"]
+        except datadir.DataDirError as exc:
+            raise AdminError(str(exc)) from None
+        engine = db.make_engine(url)
+        db.metadata.create_all(engine)  # no-op when present; adds tables of newer versions
+        return cls(data_dir, engine, clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _write(self) -> Any:
+        return self.engine.connect().execution_options(**db.WRITE)
+
+    def _now(self) -> float:
+        return ts(self.clock.now())
+
+    # -- badge keys -----------------------------------------------------------------------
+    def add_key(self) -> str:
+        """Create a new badge signing key; it signs new badges, older keys still verify."""
+        with self._write() as conn, conn.begin():
+            n = conn.execute(select(func.count()).select_from(db.badge_keys)).scalar_one()
+            kid = f"k{n + 1}"
+            signer = datadir.create_key(self.data_dir, kid)
+            conn.execute(
+                insert(db.badge_keys).values(
+                    kid=kid, public_key=public_key_to_text(signer.public_key),
+                    created_at=self._now(),
+                )
+            )
+        return kid
+
+    def retire_key(self, kid: str) -> None:
+        """Stop trusting a key: badges it signed are refused from now on."""
+        with self._write() as conn, conn.begin():
+            active = conn.execute(
+                select(func.count()).select_from(db.badge_keys)
+                .where(db.badge_keys.c.retired_at.is_(None))
+            ).scalar_one()
+            row = conn.execute(
+                select(db.badge_keys).where(db.badge_keys.c.kid == kid)
+            ).first()
+            if row is None or row.retired_at is not None:
+                raise AdminError(f"no active badge key {kid!r}")
+            if active <= 1:
+                raise AdminError("cannot retire the only active badge key (add one first)")
+            conn.execute(
+                update(db.badge_keys).where(db.badge_keys.c.kid == kid)
+                .values(retired_at=self._now())
+            )
+
+    def keys(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(db.badge_keys).order_by(db.badge_keys.c.created_at))
+            return [dict(r._mapping) for r in rows]
+
+    def signer(self) -> BadgeSigner:
+        """The newest active key signs new badges."""
+        with self.engine.connect() as conn:
+            kid = conn.execute(
+                select(db.badge_keys.c.kid).where(db.badge_keys.c.retired_at.is_(None))
+                .order_by(db.badge_keys.c.created_at.desc(), db.badge_keys.c.kid.desc())
+            ).scalar()
+        if kid is None:
+            raise AdminError("no active badge key (run 'kiosk-server add-key')")
+        try:
+            return datadir.load_signer(self.data_dir, kid)
+        except datadir.DataDirError as exc:
+            raise AdminError(str(exc)) from None
+
+    # -- sites, shifts, employees -------------------------------------------------------
+    def add_site(self, code: str, name: str, timezone: str = "UTC") -> None:
+        if not _CODE_RE.fullmatch(code):
+            raise AdminError("site code must be 1-32 of A-Z a-z 0-9 _ -")
+        check_timezone(timezone)
+        self._insert(db.sites, f"site {code!r} exists already",
+                     code=code, name=name.strip() or code, timezone=timezone)
+
+    def add_shift(
+        self,
+        name: str,
+        start: str = "09:00",
+        end: str = "17:00",
+        grace_min: int = 5,
+        weekdays: str = "mon-fri",
+    ) -> None:
+        if not _CODE_RE.fullmatch(name):
+            raise AdminError("shift name must be 1-32 of A-Z a-z 0-9 _ -")
+        try:
+            t_start, t_end = rules.parse_hhmm(start), rules.parse_hhmm(end)
+            days = rules.parse_weekdays(weekdays)
+        except ValueError as exc:
+            raise AdminError(str(exc)) from None
+        if t_start == t_end:
+            raise AdminError("shift start and end must differ")
+        if not 0 <= int(grace_min) <= 240:
+            raise AdminError("grace must be 0-240 minutes")
+        self._insert(db.shifts, f"shift {name!r} exists already",
+                     name=name, start=t_start.strftime("%H:%M"), end=t_end.strftime("%H:%M"),
+                     grace_min=int(grace_min), weekdays=rules.format_weekdays(days))
+
+    def add_employee(
+        self, employee_id: str, name: str, site: str, shift: str | None = None,
+        *, update_existing: bool = False,
+    ) -> None:
+        if not _CODE_RE.fullmatch(employee_id):
+            raise AdminError(f"employee id {employee_id!r} must be 1-32 of A-Z a-z 0-9 _ -")
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise AdminError(f"employee {employee_id}: name must be 1-200 characters")
+        with self._write() as conn, conn.begin():
+            if conn.execute(select(db.sites.c.code).where(db.sites.c.code == site)).first() is None:
+                raise AdminError(f"unknown site {site!r} (add it with add-site)")
+            if shift and conn.execute(
+                select(db.shifts.c.name).where(db.shifts.c.name == shift)
+            ).first() is None:
+                raise AdminError(f"unknown shift {shift!r} (add it with add-shift)")
+            values = {"name": name, "site": site, "shift": shift or None}
+            exists = conn.execute(
+                select(db.employees.c.employee_id)
+                .where(db.employees.c.employee_id == employee_id)
+            ).first()
+            if exists and not update_existing:
+                raise AdminError(f"employee {employee_id!r} exists already")
+            if exists:
+                conn.execute(update(db.employees)
+                             .where(db.employees.c.employee_id == employee_id).values(**values))
+            else:
+                conn.execute(insert(db.employees).values(
+                    employee_id=employee_id, active=True, created_at=self._now(), **values))
+
+    def import_employees_csv(self, path: Path) -> int:
+        """Add or update employees from a CSV with columns employee_id,name,site[,shift]."""
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as f:
+                rows = list(csv.DictReader(f))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise AdminError(f"cannot read {path}: {exc}") from None
+        required = {"employee_id", "name", "site"}
+        if not rows:
+            raise AdminError(f"{path} has no rows")
+        missing = required - set(rows[0])
+        if missing:
+            raise AdminError(f"{path} lacks column(s): {', '.join(sorted(missing))}")
+        for lineno, row in enumerate(rows, start=2):
+            try:
+                self.add_employee(
+                    (row["employee_id"] or "").strip(), row["name"] or "",
+                    (row["site"] or "").strip(), (row.get("shift") or "").strip() or None,
+                    update_existing=True,
+                )
+            except AdminError as exc:
+                raise AdminError(f"{path} line {lineno}: {exc}") from None
+        return len(rows)
+
+    def set_employee_active(self, employee_id: str, active: bool) -> None:
+        with self._write() as conn, conn.begin():
+            n = conn.execute(update(db.employees)
+                             .where(db.employees.c.employee_id == employee_id)
+                             .values(active=active)).rowcount
+        if n != 1:
+            raise AdminError(f"unknown employee {employee_id!r}")
+
+    def set_cooldown(self, seconds: int) -> None:
+        if not 0 <= seconds <= 3600:
+            raise AdminError("cooldown must be 0-3600 seconds")
+        with self._write() as conn, conn.begin():
+            conn.execute(db.settings.delete().where(db.settings.c.key == "cooldown_s"))
+            conn.execute(insert(db.settings).values(key="cooldown_s", value=str(seconds)))
+
+    # -- badges ---------------------------------------------------------------------------
+    def issue_badge(
+        self, employee_id: str, days: int = 365, *, issued_at: datetime | None = None
+    ) -> IssuedBadge:
+        if not 1 <= days <= 3650:
+            raise AdminError("badge validity must be 1-3650 days")
+        signer = self.signer()
+        issued = (issued_at or self.clock.now()).replace(microsecond=0)
+        expires = issued + timedelta(days=days)
+        badge_id = "b" + secrets.token_hex(4)
+        with self._write() as conn, conn.begin():
+            if conn.execute(select(db.employees.c.employee_id)
+                            .where(db.employees.c.employee_id == employee_id)).first() is None:
+                raise AdminError(f"unknown employee {employee_id!r}")
+            token = signer.issue(badge_id, employee_id, issued, expires)
+            conn.execute(insert(db.badges).values(
+                badge_id=badge_id, employee_id=employee_id, kid=signer.kid,
+                issued_at=ts(issued), expires_at=ts(expires)))
+        return IssuedBadge(badge_id, token, employee_id, expires)
+
+    def revoke_badge(self, badge_id: str) -> None:
+        with self._write() as conn, conn.begin():
+            row = conn.execute(select(db.badges.c.revoked_at)
+                               .where(db.badges.c.badge_id == badge_id)).first()
+            if row is None:
+                raise AdminError(f"unknown badge {badge_id!r}")
+            if row.revoked_at is None:
+                conn.execute(update(db.badges).where(db.badges.c.badge_id == badge_id)
+                             .values(revoked_at=self._now()))
+
+    # -- terminals ------------------------------------------------------------------------
+    def add_terminal(self, name: str, site: str, valid_days: int = 7) -> str:
+        """Register a terminal; returns its one-time enrolment code (shown once)."""
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise AdminError("terminal name must be 1-200 characters")
+        code = "-".join(
+            "".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(4)
+        )
+        now = self._now()
+        with self._write() as conn, conn.begin():
+            if conn.execute(select(db.sites.c.code).where(db.sites.c.code == site)).first() is None:
+                raise AdminError(f"unknown site {site!r} (add it with add-site)")
+            conn.execute(insert(db.terminals).values(
+                terminal_id="t" + secrets.token_hex(6), name=name, site=site,
+                code_hash=code_hash(code), code_expires_at=now + valid_days * 86400,
+                created_at=now))
+        return code
+
+    def revoke_terminal(self, terminal_id: str) -> None:
+        with self._write() as conn, conn.begin():
+            n = conn.execute(update(db.terminals)
+                             .where(db.terminals.c.terminal_id == terminal_id,
+                                    db.terminals.c.revoked_at.is_(None))
+                             .values(revoked_at=self._now())).rowcount
+            if n != 1 and conn.execute(select(db.terminals.c.terminal_id).where(
+                    db.terminals.c.terminal_id == terminal_id)).first() is None:
+                raise AdminError(f"unknown terminal {terminal_id!r}")
+
+    def terminals(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return terminal_overview(conn, self.clock.now())
+
+    # -- data out -------------------------------------------------------------------------
+    def export_punches(self) -> list[dict[str, Any]]:
+        """Every stored punch (accepted and rejected) with its verdict, oldest first."""
+        p = db.punches.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(db.punches).order_by(p.received_at, p.terminal_id, p.seq))
+            return [_punch_dict(r._mapping) for r in rows]
+
+    def attendance(
+        self,
+        date_from: date | str,
+        date_to: date | str,
+        site: str | None = None,
+        employee: str | None = None,
+    ) -> list[dict[str, Any]]:
+        try:
+            d_from = date.fromisoformat(str(date_from))
+            d_to = date.fromisoformat(str(date_to))
+        except ValueError:
+            raise AdminError("dates must look like 2026-11-02") from None
+        if d_to < d_from or (d_to - d_from).days > 366:
+            raise AdminError("date range must be 1-367 days, from <= to")
+        with self.engine.connect() as conn:
+            return reports.attendance_rows(conn, d_from, d_to, site, employee, self.clock.now())
+
+    def _insert(self, table: Any, dup_message: str, **values: Any) -> None:
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(insert(table).values(**values))
+        except IntegrityError:
+            raise AdminError(dup_message) from None
+
+
+def _punch_dict(row: Any) -> dict[str, Any]:
+    return {
+        "event_id": row["event_id"],
+        "terminal_id": row["terminal_id"],
+        "seq": row["seq"],
+        "badge_id": row["badge_id"],
+        "employee_id": row["employee_id"],
+        "site": row["site"],
+        "wall_time": from_ts(row["wall_time"]).isoformat(),
+        "clock_offset_s": row["clock_offset_s"],
+        "punch_time": from_ts(row["punch_time"]).isoformat(),
+        "received_at": from_ts(row["received_at"]).isoformat(),
+        "source": row["source"],
+        "app_version": row["app_version"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "work_date": row["work_date"],
+        "verdict": json.loads(row["verdict"]),
+    }

@@ -1,0 +1,231 @@
+"""The HTTP API (FastAPI) under ``/api/v1``; thin over :mod:`.service` and :mod:`.ingest`.
+
+Signed endpoints read the raw body first, verify the terminal's HMAC over exactly those
+bytes (path plus query string), and only then parse it: a request that fails
+authentication is answered 401 before any of its content is looked at or stored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.protocol import (
+    API_PREFIX,
+    AuthError,
+    BatchResult,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    Heartbeat,
+    NonceStore,
+    PunchBatch,
+    Roster,
+    TimeResponse,
+    read_headers,
+    verify_request,
+)
+
+from . import datadir, db, errors, reports, service
+from .ingest import Ingestor, TerminalInfo
+from .overview import overview_html, terminal_overview
+
+_AUTH_MESSAGES = {
+    "missing_headers": "The request is not signed.",
+    "unknown_terminal": "This terminal is not enrolled here.",
+    "bad_signature": "The request signature does not match.",
+    "stale_timestamp": "The request time is too far from server time; correct the clock.",
+    "nonce_reused": "This request was already received (nonce reused).",
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorBody} for s in (400, 401, 403, 413, 422)
+}
+
+
+@dataclass(frozen=True)
+class SignedCall:
+    terminal: TerminalInfo
+    body: bytes
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(
+    data_dir: Path,
+    clock: Clock | None = None,
+    *,
+    admin_open_on_loopback: bool = True,
+) -> FastAPI:
+    """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
+    clock = clock or SystemClock()
+    settings = datadir.read_settings(Path(data_dir))
+    engine = db.make_engine(settings["database_url"])
+    db.metadata.create_all(engine)
+    admin_token = datadir.read_admin_token(Path(data_dir))
+    nonces = NonceStore()
+    ingestor = Ingestor(engine, clock)
+
+    app = FastAPI(
+        title="Check-in kiosk server", version="1", docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json", redoc_url=None,
+    )
+    app.state.engine = engine
+    errors.install(app, clock)
+    app.add_middleware(errors.DateHeaderMiddleware, clock=clock)
+
+    async def signed(request: Request) -> SignedCall:
+        """Authenticate a terminal request (dependency of every signed endpoint)."""
+        now = clock.now()
+        body = await errors.read_body(request)
+        try:
+            hdr = read_headers(request.headers)
+            terminal = await run_in_threadpool(service.get_terminal, engine, hdr.terminal_id)
+            if terminal is None or terminal.secret is None:
+                raise ApiError401("unknown_terminal", now)
+            path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+            if request.scope.get("query_string"):
+                path += "?" + request.scope["query_string"].decode("latin-1")
+            verify_request(hdr, terminal.secret, request.method, path, body,
+                           now.timestamp(), nonces)
+        except AuthError as exc:
+            raise ApiError401(exc.reason.value, now) from None
+        if terminal.revoked:
+            raise errors.ApiError(403, "terminal_revoked",
+                                  "This terminal has been revoked; uploads are refused.",
+                                  server_time=now)
+        return SignedCall(terminal, body)
+
+    def admin_only(request: Request) -> None:
+        client = request.client.host if request.client else None
+        if admin_open_on_loopback and _is_loopback(client):
+            return
+        auth = request.headers.get("authorization", "")
+        given = auth[7:] if auth.lower().startswith("bearer ") else request.query_params.get("token", "")
+        if not secrets.compare_digest(given.encode(), admin_token.encode()):
+            raise errors.ApiError(401, "admin_token_required",
+                                  "Admin endpoints need 'Authorization: Bearer <admin_token>'.")
+
+    @app.post(f"{API_PREFIX}/enroll", response_model=EnrollResponse, responses=_ERRORS,
+              tags=["terminal"])
+    def enroll(req: EnrollRequest) -> EnrollResponse:
+        """Spend a one-time enrolment code: returns the terminal id and its secret."""
+        res = service.enroll(engine, req.code, req.app_version, clock.now())
+        if res is None:
+            raise errors.ApiError(403, "invalid_code",
+                                  "This enrolment code is unknown, expired or already used.")
+        return res
+
+    @app.get(f"{API_PREFIX}/time", response_model=TimeResponse, tags=["terminal"])
+    def get_time() -> TimeResponse:
+        """Server time (also in the Date header of every response)."""
+        return TimeResponse(server_time=clock.now())
+
+    @app.get(f"{API_PREFIX}/roster", response_model=Roster,
+             responses={**_ERRORS, 304: {"description": "Not modified"}}, tags=["terminal"])
+    def roster(request: Request, call: SignedCall = Depends(signed)) -> Any:
+        """Keys, revocations, staff of this site, cooldown, shift hints (signed; ETag)."""
+        r = service.build_roster(engine, call.terminal)
+        etag = f'"{r.version}"'
+        given = request.headers.get("if-none-match", "")
+        tags = {t.strip().removeprefix("W/") for t in given.split(",") if t.strip()}
+        if etag in tags or "*" in tags:
+            return Response(status_code=304, headers={"ETag": etag})
+        return JSONResponse(r.model_dump(mode="json"), headers={"ETag": etag})
+
+    @app.post(f"{API_PREFIX}/punches", response_model=BatchResult, responses=_ERRORS,
+              tags=["terminal"], openapi_extra=_body("PunchBatch"))
+    def punches(call: SignedCall = Depends(signed)) -> BatchResult:
+        """Upload a signed batch (<= 500); one verdict per punch, stored exactly once."""
+        batch = _parse(PunchBatch, call.body)
+        verdicts = ingestor.ingest(call.terminal, batch.punches)
+        return BatchResult(results=verdicts, server_time=clock.now())
+
+    @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
+              tags=["terminal"], openapi_extra=_body("Heartbeat"))
+    def heartbeat(call: SignedCall = Depends(signed)) -> TimeResponse:
+        """Terminal status for the overview; answers with server time."""
+        hb = _parse(Heartbeat, call.body)
+        now = clock.now()
+        service.record_heartbeat(engine, call.terminal.terminal_id, hb, now)
+        return TimeResponse(server_time=now)
+
+    @app.get(f"{API_PREFIX}/reports/attendance", responses=_ERRORS, tags=["admin"],
+             dependencies=[Depends(admin_only)])
+    def attendance(
+        date_from: date, date_to: date, site: str | None = Query(None, max_length=32),
+        employee: str | None = Query(None, max_length=32),
+        format: Literal["json", "csv"] = "json",
+    ) -> Any:
+        """Attendance per work day and employee (admin)."""
+        if date_to < date_from or (date_to - date_from).days > 366:
+            raise errors.ApiError(422, "invalid_request", "date range must be 1-367 days, from <= to")
+        with engine.connect() as conn:
+            rows = reports.attendance_rows(conn, date_from, date_to, site, employee, clock.now())
+        if format == "csv":
+            return PlainTextResponse(reports.to_csv(rows), media_type="text/csv; charset=utf-8")
+        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "rows": rows}
+
+    @app.get(f"{API_PREFIX}/terminals", responses=_ERRORS, tags=["admin"],
+             dependencies=[Depends(admin_only)])
+    def terminals() -> Any:
+        """Every terminal's health and sequence gaps (admin)."""
+        with engine.connect() as conn:
+            return {"server_time": clock.now().isoformat(),
+                    "terminals": terminal_overview(conn, clock.now())}
+
+    @app.get(f"{API_PREFIX}/terminals.html", response_class=HTMLResponse, responses=_ERRORS,
+             tags=["admin"], dependencies=[Depends(admin_only)])
+    def terminals_html() -> HTMLResponse:
+        """The same overview as a page for a browser (admin)."""
+        with engine.connect() as conn:
+            rows = terminal_overview(conn, clock.now())
+        return HTMLResponse(overview_html(rows, clock.now()))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            comps = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (PunchBatch, Heartbeat):
+                js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                comps.update(js.pop("$defs", {}))
+                comps[model.__name__] = js
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def ApiError401(reason: str, now: Any) -> errors.ApiError:  # noqa: N802 - reads as a type
+    return errors.ApiError(401, reason, _AUTH_MESSAGES.get(reason, "Not authenticated."),
+                           server_time=now)
+
+
+def _body(model: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}}}
+
+
+def _parse(model: Any, body: bytes) -> Any:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise errors.validation_error(exc) from None
+
+

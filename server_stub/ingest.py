@@ -1,0 +1,309 @@
+"""Validating and storing a batch of punches exactly once, in one transaction.
+
+All reference data a batch needs (keys, badges, employees, earlier punches of the same work
+days) is read with a handful of set queries, verdicts are computed in memory, and the new
+rows go in with one multi-row INSERT ... ON CONFLICT DO NOTHING. A lock serialises batches
+inside this process (SQLite has one writer anyway); the primary key and a re-read after the
+insert keep it exactly-once across processes too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from kiosk.core.clock import Clock
+from kiosk.core.protocol import (
+    BadgeError,
+    BadgeVerifier,
+    Direction,
+    Punch,
+    RejectReason,
+    Verdict,
+    VerdictStatus,
+    parse_badge,
+)
+
+from . import attendance as rules
+from . import db
+from .reports import load_shifts, load_sites
+
+MAX_FUTURE_S = 300
+MAX_AGE = timedelta(days=60)
+
+_BADGE_REASONS = {
+    "malformed": (RejectReason.BADGE_MALFORMED, "This is not a valid badge."),
+    "unknown_key": (RejectReason.BADGE_UNKNOWN_KEY, "This badge was signed by an unknown key."),
+    "bad_signature": (RejectReason.BADGE_BAD_SIGNATURE, "This badge is forged or damaged."),
+    "expired": (RejectReason.BADGE_EXPIRED, "This badge had expired at the time of the scan."),
+    "not_yet_valid": (RejectReason.BADGE_NOT_YET_VALID, "This badge was not valid yet."),
+    "revoked": (RejectReason.BADGE_REVOKED, "This badge has been revoked."),
+}
+
+
+@dataclass(frozen=True)
+class TerminalInfo:
+    terminal_id: str
+    name: str
+    site: str
+    secret: str | None
+    revoked: bool
+
+
+def content_hash(punch: Punch) -> str:
+    return hashlib.sha256(punch.model_dump_json().encode()).hexdigest()
+
+
+def _reject(p: Punch, reason: RejectReason, message: str, employee_id: str | None = None) -> Verdict:
+    return Verdict(event_id=p.event_id, status=VerdictStatus.REJECTED, reason=reason,
+                   message=message, employee_id=employee_id)
+
+
+class Ingestor:
+    """Turns a verified terminal's batch into verdicts and stored rows."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+
+    def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch]) -> list[Verdict]:
+        now = self._clock.now()
+        hashes = [content_hash(p) for p in punches]
+        ids = {str(p.event_id) for p in punches}
+        with self._lock, self._engine.connect().execution_options(**db.WRITE) as conn:
+            with conn.begin():
+                verdicts, rows = self._decide(conn, terminal, punches, hashes, ids, now)
+                if rows:
+                    conn.execute(self._insert(db.punches).on_conflict_do_nothing(), rows)
+                    verdicts = self._reconcile(conn, punches, hashes, verdicts, rows)
+                conn.execute(update(db.terminals)
+                             .where(db.terminals.c.terminal_id == terminal.terminal_id)
+                             .values(last_sync_at=now.timestamp()))
+        return verdicts
+
+    def _decide(
+        self, conn: Any, terminal: TerminalInfo, punches: Sequence[Punch],
+        hashes: list[str], ids: set[str], now: datetime,
+    ) -> tuple[list[Verdict], list[dict[str, Any]]]:
+        p = db.punches.c
+        existing = {
+            r.event_id: r for r in conn.execute(
+                select(p.event_id, p.content_hash, p.verdict).where(p.event_id.in_(ids))
+            )
+        }
+        keys = {r.kid: r.public_key for r in conn.execute(
+            select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
+        verifier = BadgeVerifier(keys, leeway_s=MAX_FUTURE_S)
+        verdicts: list[Verdict | None] = [None] * len(punches)
+        seen: dict[str, tuple[str, int]] = {}  # event id -> (hash, index) within this batch
+        candidates: list[tuple[int, Punch, Any]] = []  # (index, punch, badge) passing checks
+        lo, hi = now - MAX_AGE, now + timedelta(seconds=MAX_FUTURE_S)
+        for i, (punch, h) in enumerate(zip(punches, hashes)):
+            eid = str(punch.event_id)
+            if eid in existing:
+                row = existing[eid]
+                if row.content_hash == h:
+                    verdicts[i] = Verdict.model_validate_json(row.verdict).model_copy(
+                        update={"duplicate": True})
+                else:
+                    verdicts[i] = _reject(punch, RejectReason.CONFLICT,
+                                          "Another punch with this id was stored already.")
+                continue
+            if eid in seen:
+                continue  # resolved after the first occurrence has its verdict
+            seen[eid] = (h, i)
+            if punch.terminal_id != terminal.terminal_id:
+                verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
+                                      "This punch belongs to another terminal.")
+                continue
+            when = punch.server_time
+            if not lo <= when <= hi:
+                verdicts[i] = _reject(punch, RejectReason.TIME_IMPLAUSIBLE,
+                                      "The punch time is implausible (check the terminal clock).")
+                continue
+            try:
+                badge = verifier.verify(punch.badge, when)
+            except BadgeError as exc:
+                reason, message = _BADGE_REASONS[exc.reason.value]
+                verdicts[i] = _reject(punch, reason, message)
+                continue
+            candidates.append((i, punch, badge))
+        meta: dict[int, tuple[str, str]] = {}  # index -> (site, work date) of accepted punches
+        self._judge(conn, terminal, candidates, verdicts, meta)
+        rows = []
+        for i, punch in enumerate(punches):
+            eid = str(punch.event_id)
+            first = seen.get(eid)
+            if first is None:
+                continue
+            h, j = first
+            if j != i:  # a repeat inside the batch
+                v = verdicts[j]
+                assert v is not None
+                verdicts[i] = (v.model_copy(update={"duplicate": True}) if hashes[i] == h else
+                               _reject(punch, RejectReason.CONFLICT,
+                                       "Another punch with this id was stored already."))
+                continue
+            v = verdicts[i]
+            assert v is not None
+            if v.reason is RejectReason.TERMINAL_MISMATCH:
+                continue  # not this terminal's punch: answered, never stored
+            rows.append(self._row(punch, h, v, now, *meta.get(i, (None, None))))
+        return [v for v in verdicts if v is not None], rows
+
+    def _judge(
+        self, conn: Any, terminal: TerminalInfo, candidates: list[tuple[int, Punch, Any]],
+        verdicts: list[Verdict | None], meta: dict[int, tuple[str, str]],
+    ) -> None:
+        """Badge record, employee and site checks, then attendance meaning."""
+        if not candidates:
+            return
+        b, e, p = db.badges.c, db.employees.c, db.punches.c
+        revoked = dict(conn.execute(select(b.badge_id, b.revoked_at).where(
+            b.badge_id.in_({c[2].badge_id for c in candidates}), b.revoked_at.is_not(None))).all())
+        staff = {r.employee_id: r for r in conn.execute(select(db.employees).where(
+            e.employee_id.in_({c[2].employee_id for c in candidates})))}
+        sites = load_sites(conn)
+        shifts = load_shifts(conn)
+        accepted: list[tuple[int, Punch, Any, rules.ShiftRule | None, Any, str]] = []
+        for i, punch, badge in candidates:
+            when = punch.server_time
+            rv = revoked.get(badge.badge_id)
+            if rv is not None and rv <= when.timestamp():
+                verdicts[i] = _reject(punch, RejectReason.BADGE_REVOKED,
+                                      "This badge has been revoked.", badge.employee_id)
+                continue
+            emp = staff.get(badge.employee_id)
+            if emp is None:
+                verdicts[i] = _reject(punch, RejectReason.EMPLOYEE_UNKNOWN,
+                                      "This employee is not known to the server.", badge.employee_id)
+            elif not emp.active:
+                verdicts[i] = _reject(punch, RejectReason.EMPLOYEE_INACTIVE,
+                                      "This employee is no longer active.", badge.employee_id)
+            elif emp.site != terminal.site:
+                verdicts[i] = _reject(punch, RejectReason.WRONG_SITE,
+                                      "This employee may not punch at this site.", badge.employee_id)
+            else:
+                tz = sites[emp.site]
+                shift = shifts.get(emp.shift) if emp.shift else None
+                wd = rules.work_date(when, tz, shift).isoformat()
+                accepted.append((i, punch, badge, shift, tz, wd))
+        if not accepted:
+            return
+        first_of_day: dict[tuple[str, str], float] = {
+            (r[0], r[1]): r[2] for r in conn.execute(
+                select(p.employee_id, p.work_date, func.min(p.punch_time))
+                .where(p.status == "accepted",
+                       p.employee_id.in_({a[2].employee_id for a in accepted}),
+                       p.work_date.in_({a[5] for a in accepted}))
+                .group_by(p.employee_id, p.work_date))
+        }
+        for i, punch, badge, shift, tz, wd in sorted(accepted, key=lambda a: a[1].server_time):
+            when = punch.server_time
+            key = (badge.employee_id, wd)
+            known = first_of_day.get(key)
+            earlier = known is not None and known <= when.timestamp()
+            c = rules.classify(when, tz, shift, earlier_on_day=earlier)
+            if not earlier:
+                first_of_day[key] = when.timestamp()
+            verdicts[i] = _accept(punch, badge.employee_id, c, shift, when.astimezone(tz))
+            meta[i] = (terminal.site, wd)
+
+    def _row(
+        self, punch: Punch, h: str, v: Verdict, now: datetime, site: str | None,
+        work_date: str | None,
+    ) -> dict[str, Any]:
+        badge_id = employee_id = None
+        try:
+            parsed = parse_badge(punch.badge)
+            badge_id, employee_id = parsed.badge_id, parsed.employee_id
+        except BadgeError:
+            pass
+        accepted = v.status is VerdictStatus.ACCEPTED
+        when = punch.server_time
+        return {
+            "event_id": str(punch.event_id),
+            "terminal_id": punch.terminal_id,
+            "seq": punch.seq,
+            "badge_id": badge_id,
+            "employee_id": v.employee_id or employee_id,
+            "site": site,
+            "wall_time": punch.wall_time.timestamp(),
+            "clock_offset_s": punch.clock_offset_s,
+            "punch_time": when.timestamp(),
+            "received_at": now.timestamp(),
+            "source": punch.source.value,
+            "app_version": punch.app_version,
+            "content_hash": h,
+            "status": v.status.value,
+            "reason": v.reason.value if v.reason else None,
+            "work_date": work_date,
+            "verdict": v.model_dump_json(),
+            "badge": punch.badge,
+        }
+
+    def _reconcile(
+        self, conn: Any, punches: Sequence[Punch], hashes: list[str],
+        verdicts: list[Verdict], rows: list[dict[str, Any]],
+    ) -> list[Verdict]:
+        """If another process stored some of these ids first, answer with its verdicts."""
+        p = db.punches.c
+        mine = {r["event_id"]: r for r in rows}
+        stored = {r.event_id: r for r in conn.execute(
+            select(p.event_id, p.content_hash, p.verdict).where(p.event_id.in_(set(mine))))}
+        out = list(verdicts)
+        for i, punch in enumerate(punches):
+            eid = str(punch.event_id)
+            row = mine.get(eid)
+            s = stored.get(eid)
+            if row is None or s is None or s.verdict == row["verdict"]:
+                continue
+            out[i] = (Verdict.model_validate_json(s.verdict).model_copy(update={"duplicate": True})
+                      if s.content_hash == hashes[i] else
+                      _reject(punch, RejectReason.CONFLICT,
+                              "Another punch with this id was stored already."))
+        return out
+
+
+def _accept(
+    punch: Punch, employee_id: str, c: rules.Classification, shift: rules.ShiftRule | None,
+    local: datetime,
+) -> Verdict:
+    hhmm = local.strftime("%H:%M")
+    if c.check_in:
+        message = f"Checked in at {hhmm}"
+        if shift is not None:
+            grace = f"shift {shift.start:%H:%M}, grace {shift.grace_min} min"
+            message += (f" \u2014 late {c.late_min} min ({grace})." if c.late_min
+                        else f" \u2014 on time ({grace}).")
+        else:
+            message += "."
+    else:
+        message = f"Checked out at {hhmm}"
+        if shift is not None and c.early_leave_min:
+            message += f" \u2014 left {c.early_leave_min} min early (shift ends {shift.end:%H:%M})."
+        else:
+            message += "."
+    v = Verdict(
+        event_id=punch.event_id,
+        status=VerdictStatus.ACCEPTED,
+        direction=Direction.CHECK_IN if c.check_in else Direction.CHECK_OUT,
+        late_min=c.late_min,
+        early_leave_min=c.early_leave_min,
+        shift_start=f"{shift.start:%H:%M}" if shift else None,
+        shift_end=f"{shift.end:%H:%M}" if shift else None,
+        grace_min=shift.grace_min if shift else None,
+        message=message,
+        employee_id=employee_id,
+    )
+    return v

@@ -1,0 +1,110 @@
+"""The terminal overview: health of every terminal and the proof that nothing went missing.
+
+Sequence numbers are gap-free per terminal, so any number between 1 and the highest one
+received that the server has not stored is a punch still in transit or lost; the overview
+lists those gaps as ranges.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from . import db
+
+MAX_GAPS_LISTED = 50
+
+
+def _iso(value: float | None) -> str | None:
+    return None if value is None else datetime.fromtimestamp(value, tz=timezone.utc).isoformat()
+
+
+def seq_gaps(seqs: list[int]) -> list[list[int]]:
+    """Missing ranges [first, last] in 1..max(seqs) for a sorted, de-duplicated list."""
+    gaps: list[list[int]] = []
+    expected = 1
+    for s in seqs:
+        if s > expected:
+            gaps.append([expected, s - 1])
+        expected = max(expected, s + 1)
+    return gaps
+
+
+def terminal_overview(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+    t, p = db.terminals.c, db.punches.c
+    out = []
+    for row in conn.execute(select(db.terminals).order_by(t.site, t.name, t.terminal_id)):
+        seqs = list(conn.execute(
+            select(p.seq).where(p.terminal_id == row.terminal_id).distinct().order_by(p.seq)
+        ).scalars())
+        gaps = seq_gaps(seqs)
+        hb = json.loads(row.heartbeat) if row.heartbeat else {}
+        if row.revoked_at is not None:
+            state = "revoked"
+        elif row.enrolled_at is None:
+            state = "awaiting_enrolment"
+        else:
+            state = "active"
+        out.append({
+            "terminal_id": row.terminal_id,
+            "name": row.name,
+            "site": row.site,
+            "state": state,
+            "enrolled_at": _iso(row.enrolled_at),
+            "revoked_at": _iso(row.revoked_at),
+            "app_version": hb.get("app_version") or row.app_version,
+            "last_heartbeat_at": _iso(row.last_heartbeat_at),
+            "heartbeat_age_s": (
+                None if row.last_heartbeat_at is None
+                else round(now.timestamp() - row.last_heartbeat_at, 1)
+            ),
+            "pending": hb.get("pending"),
+            "oldest_pending_age_s": hb.get("oldest_pending_age_s"),
+            "last_error": hb.get("last_error"),
+            "camera_state": hb.get("camera_state"),
+            "clock_offset_s": hb.get("clock_offset_s"),
+            "last_sync_at": _iso(row.last_sync_at),
+            "punches_received": len(seqs),
+            "max_seq": seqs[-1] if seqs else 0,
+            "terminal_last_seq": hb.get("last_seq"),
+            "seq_gaps": gaps[:MAX_GAPS_LISTED],
+            "missing_count": sum(b - a + 1 for a, b in gaps),
+        })
+    return out
+
+
+def overview_html(terminals: list[dict[str, Any]], now: datetime) -> str:
+    """A plain, self-contained page (no scripts) that IT can open in any browser."""
+    e = html.escape
+    rows = []
+    for t in terminals:
+        gaps = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in t["seq_gaps"]) or "none"
+        ok = t["missing_count"] == 0 and t["state"] == "active"
+        rows.append(
+            "<tr class='{}'><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+                "ok" if ok else "warn", e(t["name"]), e(t["terminal_id"]), e(t["site"]),
+                e(t["state"]), e(str(t["app_version"] or "")), e(str(t["last_heartbeat_at"] or "never")),
+                e(str(t["pending"] if t["pending"] is not None else "?")),
+                e(str(t["last_sync_at"] or "never")), t["max_seq"], e(gaps),
+                e(str(t["last_error"] or "")),
+            )
+        )
+    body = "\n".join(rows) or "<tr><td colspan='11'>No terminals yet.</td></tr>"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Terminals</title>
+<style>
+body{{font-family:system-ui,sans-serif;margin:2em}} table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}} tr.warn{{background:#fff3cd}}
+</style></head><body>
+<h1>Terminals</h1><p>Server time {e(now.isoformat(timespec="seconds"))}</p>
+<table><tr><th>Name</th><th>Id</th><th>Site</th><th>State</th><th>Version</th>
+<th>Last heartbeat</th><th>Pending</th><th>Last sync</th><th>Max seq</th>
+<th>Sequence gaps</th><th>Last error</th></tr>
+{body}
+</table></body></html>
+"""

@@ -1,0 +1,64 @@
+"""A real server on 127.0.0.1 with a real SQLite file, for any test that needs one.
+
+    with live_server(tmp_path, clock=fake_clock) as srv:
+        srv.admin.add_site("HQ", "Head office")
+        code = srv.admin.add_terminal("Door", "HQ")
+        requests.post(srv.url + "/api/v1/enroll", json={"code": code})
+        srv.stop()   # server down (connection refused)
+        srv.start()  # up again on the same port, same data
+
+The server is always stopped and its thread joined on exit. ``admin`` shares the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kiosk.core.clock import Clock
+from server_stub.admin import Admin
+from server_stub.runner import EmbeddedServer
+
+
+class LiveServer:
+    def __init__(self, data_dir: Path, admin: Admin, server: EmbeddedServer) -> None:
+        self.data_dir = data_dir
+        self.admin = admin
+        self._server = server
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def running(self) -> bool:
+        return self._server.running
+
+    def start(self) -> None:
+        """Bring the server (back) up on the same port."""
+        self._server.start()
+
+    def stop(self) -> None:
+        """Take the server down; its port refuses connections until start()."""
+        self._server.stop()
+
+
+@contextmanager
+def live_server(tmp_path: Path, clock: Clock | None = None) -> Iterator[LiveServer]:
+    data_dir = Path(tmp_path) / "server-data"
+    if (data_dir / "server.json").exists():
+        admin = Admin.open(data_dir, clock=clock)
+    else:
+        admin = Admin.init(data_dir, clock=clock)
+    server = EmbeddedServer(data_dir, clock=clock)
+    try:
+        server.start()
+        yield LiveServer(data_dir, admin, server)
+    finally:
+        server.stop()
+        admin.close()
