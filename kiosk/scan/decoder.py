@@ -19,14 +19,10 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from .text import BINARY_MARKER, is_binary_text, text_from_bytes
+
 Backend = Literal["zxingcpp", "pyzbar"]
 BACKENDS: tuple[str, ...] = ("zxingcpp", "pyzbar")
-
-#: Texts that are not printable UTF-8 come back as this marker plus a hex preview, so the
-#: badge parser rejects them ("Not a badge") and nothing downstream has to handle bytes.
-BINARY_MARKER = "\x00binary:"
-_PREVIEW_BYTES = 32
-_ALLOWED_CONTROLS = frozenset("\t\r\n")
 
 Polygon = list[tuple[int, int]]
 
@@ -46,35 +42,6 @@ class Decoded:
     @property
     def binary(self) -> bool:
         return is_binary_text(self.text)
-
-
-def is_binary_text(text: str) -> bool:
-    return text.startswith(BINARY_MARKER)
-
-
-def text_from_bytes(raw: bytes, fallback: str | None = None) -> str:
-    """Printable UTF-8 text of a code's bytes, else a binary marker (never raises).
-
-    ``fallback`` is the decoder's own transcoding, used when the code declared another
-    character set (ECI) and the decoder honoured it.
-    """
-    for candidate in (_utf8(raw), fallback):
-        if candidate is not None and _printable(candidate):
-            return candidate
-    return BINARY_MARKER + raw[:_PREVIEW_BYTES].hex() + ("…" if len(raw) > _PREVIEW_BYTES else "")
-
-
-def _utf8(raw: bytes) -> str | None:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
-def _printable(text: str) -> bool:
-    return not any(
-        (ord(c) < 32 or ord(c) == 127) and c not in _ALLOWED_CONTROLS for c in text
-    ) and "\ufffd" not in text
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -235,6 +202,7 @@ class ScanPipeline:
         self._clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
         self._curved = cv2.QRCodeDetector()
         self._zbar_tried = backend == "pyzbar"
+        self.decode(np.full((480, 640), 255, np.uint8))  # warm up: the first call pays set-up costs
 
     def decode(self, frame: np.ndarray) -> list[Decoded]:
         start = time.perf_counter()

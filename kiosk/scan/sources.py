@@ -151,6 +151,7 @@ class CameraSource(FrameSource):
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         cap.set(cv2.CAP_PROP_FPS, fps)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # newest frame, not a backlog, when decoding lags
         self._cap = cap
         self._misses = 0
         self._attempts = 0

@@ -1,0 +1,105 @@
+"""Telling a keyboard-wedge scanner from a person typing, by inter-key timing (Qt-free).
+
+A USB scanner in keyboard mode "types" the code: a character every few milliseconds,
+usually ending with Enter. People are far slower (50-300 ms between keys, rarely under 30
+for more than a pair of rolled letters). The detector therefore holds each printable key
+back for a moment: while keys keep arriving faster than ``max_interkey_ms`` they join the
+candidate burst; a burst of at least ``min_length`` characters ended by Enter (or Tab) or by
+a pause is a scan, anything shorter is given back (``release``) so the person's keys still
+reach the text field, in order, a few milliseconds late.
+
+Callers attach an opaque ``payload`` to each key (the Qt reader stores the event to replay).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TERMINATORS = frozenset("\r\n\t")
+
+
+@dataclass
+class BurstResult:
+    """What to do after one key.
+
+    Attributes:
+        code: a complete scanner burst, or None.
+        release: held payloads to give back (replay) in order; before the current key.
+        hold: True when the current key is held (or consumed) and must not pass now.
+    """
+
+    code: str | None = None
+    release: list[Any] = field(default_factory=list)
+    hold: bool = False
+
+
+class BurstDetector:
+    """Feed keys with timestamps (ms); get scanner codes and the keys to give back."""
+
+    def __init__(self, max_interkey_ms: float = 30.0, min_length: int = 8, max_length: int = 1024) -> None:
+        if max_interkey_ms <= 0 or min_length < 1:
+            raise ValueError("max_interkey_ms must be > 0 and min_length >= 1")
+        self.max_interkey_ms = float(max_interkey_ms)
+        self.min_length = int(min_length)
+        self.max_length = int(max_length)
+        self._chars: list[str] = []
+        self._payloads: list[Any] = []
+        self._last_ts = 0.0
+
+    @property
+    def pending(self) -> bool:
+        """True while keys are held back waiting for the next key or the end of a pause."""
+        return bool(self._chars)
+
+    @property
+    def end_gap_ms(self) -> float:
+        """How long after the last key a burst without Enter counts as ended."""
+        return max(2 * self.max_interkey_ms, 40.0)
+
+    def key(self, char: str, ts_ms: float, payload: Any = None) -> BurstResult:
+        """One key press: ``char`` is its text (one character; "\\r"/"\\n"/"\\t" end a burst)."""
+        if char in TERMINATORS:
+            return self._terminator(ts_ms)
+        if len(char) != 1 or not char.isprintable():
+            result = self.flush()  # a non-text key (arrow, backspace) ends any burst
+            return result
+        result = BurstResult()
+        if self._chars and not 0 <= ts_ms - self._last_ts <= self.max_interkey_ms:
+            result = self.flush()  # a pause (or a clock that went back) ends the burst
+        self._chars.append(char)
+        self._payloads.append(payload)
+        self._last_ts = ts_ms
+        result.hold = True
+        if len(self._chars) >= self.max_length:  # no person types this; no badge is this long
+            done = self.flush()
+            result.code, result.release = result.code or done.code, result.release + done.release
+        return result
+
+    def _terminator(self, ts_ms: float) -> BurstResult:
+        fast = 0 <= ts_ms - self._last_ts <= self.max_interkey_ms * 3  # scanners may pause before Enter
+        if self._chars and fast and len(self._chars) >= self.min_length:
+            code = "".join(self._chars)
+            self._clear()
+            return BurstResult(code=code, hold=True)  # the scanner's Enter is consumed too
+        return self.flush()
+
+    def flush(self) -> BurstResult:
+        """End the candidate burst now (a pause, or a non-text key arrived)."""
+        if not self._chars:
+            return BurstResult()
+        if len(self._chars) >= self.min_length:
+            code = "".join(self._chars)
+            self._clear()
+            return BurstResult(code=code)
+        released = list(self._payloads)
+        self._clear()
+        return BurstResult(release=released)
+
+    def expired(self, now_ms: float) -> bool:
+        """True when the pause since the last key has ended the candidate burst."""
+        return bool(self._chars) and now_ms - self._last_ts >= self.end_gap_ms
+
+    def _clear(self) -> None:
+        self._chars.clear()
+        self._payloads.clear()

@@ -1,0 +1,82 @@
+"""From decoded text to a verdict for the screen (Qt-free, total: never raises).
+
+Whatever a decoder or a wedge scanner produced — a URL, binary junk, a 3 kB code, a badge
+with one character changed — ends up as either a verified :class:`Badge` or a reason code
+and one short sentence the UI can show (and translate by code).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.core.protocol import Badge, BadgeError, BadgeErrorReason, BadgeVerifier
+from kiosk.core.protocol.badge import VERSION
+
+from .text import is_binary_text
+
+
+class ScanReason(str, enum.Enum):
+    OK = "ok"
+    NOT_A_BADGE = "not_a_badge"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    UNKNOWN_KEY = "unknown_key"
+    DAMAGED = "damaged"
+
+
+MESSAGES: dict[ScanReason, str] = {
+    ScanReason.OK: "Badge accepted",
+    ScanReason.NOT_A_BADGE: "Not a badge",
+    ScanReason.REVOKED: "Badge revoked",
+    ScanReason.EXPIRED: "Badge expired",
+    ScanReason.NOT_YET_VALID: "Badge not valid yet",
+    ScanReason.UNKNOWN_KEY: "Badge not recognised (unknown key)",
+    ScanReason.DAMAGED: "Badge damaged or forged",
+}
+
+_FROM_BADGE_ERROR = {
+    BadgeErrorReason.REVOKED: ScanReason.REVOKED,
+    BadgeErrorReason.EXPIRED: ScanReason.EXPIRED,
+    BadgeErrorReason.NOT_YET_VALID: ScanReason.NOT_YET_VALID,
+    BadgeErrorReason.UNKNOWN_KEY: ScanReason.UNKNOWN_KEY,
+    BadgeErrorReason.BAD_SIGNATURE: ScanReason.DAMAGED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanVerdict:
+    """The outcome of one scan: ``badge`` when accepted, else ``reason`` and ``message``."""
+
+    reason: ScanReason
+    message: str
+    badge: Badge | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is ScanReason.OK
+
+
+def _verdict(reason: ScanReason) -> ScanVerdict:
+    return ScanVerdict(reason, MESSAGES[reason])
+
+
+def classify_scan(text: object, verifier: BadgeVerifier, now: datetime) -> ScanVerdict:
+    """Verify ``text`` as a badge at ``now``; a reason for the screen when it is not one.
+
+    A text that starts like a badge (``KB1.``) but does not parse is "damaged or forged";
+    anything else that does not parse is "not a badge".
+    """
+    if not isinstance(text, str) or is_binary_text(text):
+        return _verdict(ScanReason.NOT_A_BADGE)
+    stripped = text.strip("\r\n")  # wedge scanners may add a line end
+    try:
+        badge = verifier.verify(stripped, now)
+    except BadgeError as exc:
+        if exc.reason is BadgeErrorReason.MALFORMED:
+            looks_like = stripped.startswith(VERSION + ".")
+            return _verdict(ScanReason.DAMAGED if looks_like else ScanReason.NOT_A_BADGE)
+        return _verdict(_FROM_BADGE_ERROR.get(exc.reason, ScanReason.DAMAGED))
+    return ScanVerdict(ScanReason.OK, MESSAGES[ScanReason.OK], badge)

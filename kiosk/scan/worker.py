@@ -1,0 +1,191 @@
+"""The scan worker: owns the frame source in its own QThread, decodes, reports by signals.
+
+The loop reads a frame, decodes it, debounces, and goes straight on to the next frame — it
+never queues frames. A camera delivers the newest frame (its buffer is kept at one), and
+paced sources restart their schedule when the loop falls behind, so a slow decode drops
+frames instead of building a backlog. The preview is throttled to ``preview_fps`` and sent
+only when the GUI has taken the previous one, so a busy GUI cannot pile up images either.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtGui import QImage
+
+from kiosk.core.policies import Debouncer
+
+from .decoder import ScanPipeline
+from .sources import FrameSource, SourceError
+
+log = logging.getLogger(__name__)
+
+_IDLE_WAIT_S = 0.02  # no frame now (camera reconnecting): look again this much later
+_STATS_PERIOD_S = 1.0
+
+
+def to_qimage(frame: np.ndarray) -> QImage:
+    """A QImage that owns a copy of a BGR (or gray) frame's pixels."""
+    frame = np.ascontiguousarray(frame)
+    h, w = frame.shape[:2]
+    if frame.ndim == 2:
+        img = QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_Grayscale8)
+    else:
+        img = QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_BGR888)
+    return img.copy()
+
+
+class _PreviewAck(QObject):
+    """Lives in the GUI thread; runs once the GUI's event loop reached a preview frame."""
+
+    def __init__(self, event: threading.Event) -> None:
+        super().__init__()
+        self._event = event
+
+    @Slot(QImage)
+    def taken(self, _image: QImage) -> None:
+        self._event.set()
+
+
+class ScanWorker(QObject):
+    """Captures and decodes in a thread it creates; ``start()`` / ``stop()`` (joins).
+
+    Signals:
+        frame_ready(QImage): preview at display rate; the image owns its pixels.
+        code_decoded(str, list, float): a new scan — text, polygon [(x, y), ...] and the
+            ``time.monotonic()`` at which its frame was captured (for latency figures).
+        stats_changed(float, float): frames per second and mean decode ms, once a second.
+        camera_state_changed(str): "ok", "connecting", "disconnected" or "error".
+        camera_status_changed(str, str): the state and a sentence saying what it means.
+
+    The signals are emitted from the worker thread: connect them to slots of QObjects that
+    live in the GUI thread (then Qt queues them there). A bare lambda or function connected
+    to them runs in the worker thread and must not touch widgets.
+    """
+
+    frame_ready = Signal(QImage)
+    code_decoded = Signal(str, list, float)
+    stats_changed = Signal(float, float)
+    camera_state_changed = Signal(str)
+    camera_status_changed = Signal(str, str)
+
+    def __init__(
+        self,
+        source_factory: Callable[[], FrameSource],
+        pipeline: ScanPipeline,
+        preview_fps: float = 15,
+        *,
+        debouncer: Debouncer | None = None,
+    ) -> None:
+        super().__init__()
+        self._source_factory = source_factory
+        self._pipeline = pipeline
+        self._preview_period = 1.0 / preview_fps if preview_fps > 0 else 0.0
+        self._debouncer = debouncer or Debouncer()
+        self._stop = threading.Event()
+        self._preview_free = threading.Event()
+        self._preview_free.set()
+        self._ack = _PreviewAck(self._preview_free)
+        self.frame_ready.connect(self._ack.taken)
+        self._state = ""
+        self.camera_detail = ""
+        self.frames_processed = 0
+        self._thread = QThread()
+        self._thread.setObjectName("scan-worker")
+        self.moveToThread(self._thread)
+        self._thread.started.connect(self._run)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.isRunning()
+
+    def start(self) -> None:
+        if self._thread.isRunning():
+            return
+        self._stop.clear()
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> bool:
+        """Stop the loop and join the thread; True when the thread has ended."""
+        self._stop.set()
+        self._thread.quit()
+        done = self._thread.wait(int(timeout_s * 1000))
+        if not done:
+            log.error("scan worker did not stop within %.1f s", timeout_s)
+        return bool(done)
+
+    # -- in the worker thread -------------------------------------------------------
+
+    @Slot()
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception:  # noqa: BLE001 - a worker must report, not die silently
+            log.exception("scan worker failed")
+            self._report("error", "The camera worker stopped after an unexpected error; see the log.")
+        finally:
+            self._thread.quit()
+
+    def _loop(self) -> None:
+        try:
+            source = self._source_factory()
+        except SourceError as exc:
+            self._report("error", str(exc))
+            return
+        try:
+            self._capture(source)
+        finally:
+            source.close()
+
+    def _capture(self, source: FrameSource) -> None:
+        last_preview = 0.0
+        window_start = time.monotonic()
+        window_frames = 0
+        window_ms = 0.0
+        self._report(source.state, source.state_detail)
+        while not self._stop.is_set():
+            frame = source.read()
+            self._report(source.state, source.state_detail)
+            if frame is None:
+                if source.state == "error" and not _retries(source):
+                    return
+                self._stop.wait(_IDLE_WAIT_S)
+                continue
+            frame_ts = time.monotonic()
+            found = self._pipeline.decode(frame)
+            window_frames += 1
+            window_ms += self._pipeline.last_ms
+            self.frames_processed += 1
+            polygons = {d.text: d.polygon for d in found}
+            for text in self._debouncer.feed(d.text for d in found):
+                self.code_decoded.emit(text, [list(p) for p in polygons[text]], frame_ts)
+            now = time.monotonic()
+            if now - last_preview >= self._preview_period and self._preview_free.is_set():
+                self._preview_free.clear()
+                last_preview = now
+                self.frame_ready.emit(to_qimage(frame))
+            if now - window_start >= _STATS_PERIOD_S:
+                fps = window_frames / (now - window_start)
+                self.stats_changed.emit(fps, window_ms / max(1, window_frames))
+                window_start, window_frames, window_ms = now, 0, 0.0
+
+    def _report(self, state: str, detail: str) -> None:
+        if state == self._state and detail == self.camera_detail:
+            return
+        changed = state != self._state
+        self._state, self.camera_detail = state, detail
+        if changed:
+            self.camera_state_changed.emit(state)
+        self.camera_status_changed.emit(state, detail)
+
+
+def _retries(source: FrameSource) -> bool:
+    """A camera in "error" may come back; a finished file or folder will not."""
+    from .sources import CameraSource
+
+    return isinstance(source, CameraSource)
