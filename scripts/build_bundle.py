@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -77,12 +78,50 @@ def build_translations() -> None:
         run([tool, str(ts), "-qm", str(ts.with_suffix(".qm"))])
 
 
+def strip_debug_info(bundle: Path) -> int:
+    """Remove DWARF debug sections from bundled ELF files that carry them; bytes saved.
+
+    Only ``--strip-debug`` and only files that have ``.debug_info`` (the pyenv-built
+    libpython alone drops from 23 to 6 MB). Libraries under ``*.libs/`` were rewritten by
+    auditwheel/patchelf and are left alone: strip can break those.
+    """
+    strip, readelf = shutil.which("strip"), shutil.which("readelf")
+    if not sys.platform.startswith("linux") or not strip or not readelf:
+        return 0
+    saved = 0
+    for path in bundle.rglob("*"):
+        if (not path.is_file() or path.is_symlink()
+                or any(part.endswith(".libs") for part in path.parts)):
+            continue
+        with path.open("rb") as f:
+            if f.read(4) != b"\x7fELF":
+                continue
+        sections = subprocess.run([readelf, "-S", "-W", str(path)], capture_output=True,
+                                  text=True).stdout
+        if ".debug_info" not in sections:
+            continue
+        before = path.stat().st_size
+        if subprocess.run([strip, "--strip-debug", "-p", str(path)]).returncode == 0:
+            saved += before - path.stat().st_size
+    return saved
+
+
+def make_archive(bundle: Path) -> Path:
+    """dist/checkin-kiosk-<os>-<arch>.tar.gz (or .zip on Windows): what is copied to a terminal."""
+    base = bundle.parent / f"{NAME}-{sys.platform}-{platform.machine().lower()}"
+    fmt = "zip" if os.name == "nt" else "gztar"
+    return Path(shutil.make_archive(str(base), fmt, bundle.parent, bundle.name))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-venv", action="store_true",
                     help="use this python as is (checkin-kiosk must be pip-installed in it)")
     ap.add_argument("--dist", default=str(ROOT / "dist"), help="output folder (default dist/)")
     ap.add_argument("--work", default=str(ROOT / "build"), help="build folder (default build/)")
+    ap.add_argument("--no-strip", action="store_true", help="keep debug info in binaries")
+    ap.add_argument("--archive", action="store_true",
+                    help="also pack the bundle into one .tar.gz/.zip and print its size")
     args = ap.parse_args(argv)
 
     dist, work = Path(args.dist).resolve(), Path(args.work).resolve()
@@ -92,13 +131,19 @@ def main(argv: list[str] | None = None) -> int:
     build_translations()
     run([py, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
          "--distpath", str(dist), "--workpath", str(work / "pyinstaller"), "build.spec"])
+    bundle = dist / NAME
+    saved = 0 if args.no_strip else strip_debug_info(bundle)
     build_s = time.monotonic() - t0
 
-    bundle = dist / NAME
     size, files = folder_size(bundle)
     exe = bundle / ("kiosk.exe" if os.name == "nt" else "kiosk")
-    info = {"bundle_mb": round(size / 1e6, 1), "files": files, "build_s": round(build_s, 1),
-            "dist": str(bundle), "exe": str(exe)}
+    info: dict[str, object] = {
+        "bundle_mb": round(size / 1e6, 1), "files": files, "build_s": round(build_s, 1),
+        "stripped_mb": round(saved / 1e6, 1), "dist": str(bundle), "exe": str(exe)}
+    if args.archive:
+        archive = make_archive(bundle)
+        info["archive"] = str(archive)
+        info["archive_mb"] = round(archive.stat().st_size / 1e6, 1)
     (dist / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
     print(f"bundle: {bundle} - {size / 1e6:.1f} MB in {files} files; built in {build_s:.0f} s")
     print(json.dumps(info))
