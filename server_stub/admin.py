@@ -352,8 +352,9 @@ class Admin:
             d_to = date.fromisoformat(str(date_to))
         except ValueError:
             raise AdminError("dates must look like 2026-11-02") from None
-        if d_to < d_from or (d_to - d_from).days > 366:
-            raise AdminError("date range must be 1-367 days, from <= to")
+        problem = reports.check_range(d_from, d_to)
+        if problem:
+            raise AdminError(problem)
         with self.engine.connect() as conn:
             return reports.attendance_rows(conn, d_from, d_to, site, employee, self.clock.now())
 

@@ -173,8 +173,9 @@ def create_app(
         format: Literal["json", "csv"] = "json",
     ) -> Any:
         """Attendance per work day and employee (admin)."""
-        if date_to < date_from or (date_to - date_from).days > 366:
-            raise errors.ApiError(422, "invalid_request", "date range must be 1-367 days, from <= to")
+        problem = reports.check_range(date_from, date_to)
+        if problem:
+            raise errors.ApiError(422, "invalid_request", problem)
         with engine.connect() as conn:
             rows = reports.attendance_rows(conn, date_from, date_to, site, employee, clock.now())
         if format == "csv":

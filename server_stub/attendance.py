@@ -169,12 +169,13 @@ def summarize_days(
     date_from: date,
     date_to: date,
     now: datetime,
+    absent_from: date | None = None,
 ) -> list[DayRecord]:
     """One record per work day in [date_from, date_to] for one employee.
 
     Days with punches: first = check-in, last = check-out (missing if only one punch and
     the shift is over). Days without punches on the shift's weekdays whose shift has
-    started: absent. Employees without a shift are never absent and never late.
+    started (and not before ``absent_from``, e.g. the hiring day): absent. Employees without a shift are never absent and never late.
     """
     by_day: dict[date, list[datetime]] = {}
     for p in punches:
@@ -187,7 +188,12 @@ def summarize_days(
         times = sorted(by_day.get(day, ()))
         if times:
             out.append(_day_with_punches(day, times, tz, shift, now))
-        elif shift is not None and shift.works_on(day) and shift.window(day, tz)[0] <= now:
+        elif (
+            shift is not None
+            and shift.works_on(day)
+            and shift.window(day, tz)[0] <= now
+            and (absent_from is None or day >= absent_from)
+        ):
             out.append(DayRecord(day, ABSENT))
         day += DAY
     return out

@@ -24,6 +24,18 @@ REPORT_FIELDS = (
 )
 
 
+MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def check_range(date_from: date, date_to: date) -> str | None:
+    """Why a report range is unacceptable, or None."""
+    if not (MIN_DATE <= date_from <= MAX_DATE and MIN_DATE <= date_to <= MAX_DATE):
+        return "dates must be between 2000-01-01 and 2100-12-31"
+    if date_to < date_from or (date_to - date_from).days > 366:
+        return "date range must be 1-367 days, from <= to"
+    return None
+
+
 def load_sites(conn: Connection) -> dict[str, ZoneInfo]:
     return {r.code: ZoneInfo(r.timezone) for r in conn.execute(select(db.sites))}
 
@@ -75,7 +87,10 @@ def attendance_rows(
     for emp in staff:
         tz = sites[emp.site]
         shift = shifts.get(emp.shift) if emp.shift else None
-        days = rules.summarize_days(times.get(emp.employee_id, ()), tz, shift, date_from, date_to, now)
+        hired = datetime.fromtimestamp(emp.created_at, tz=timezone.utc).astimezone(tz).date()
+        days = rules.summarize_days(
+            times.get(emp.employee_id, ()), tz, shift, date_from, date_to, now, absent_from=hired
+        )
         if not emp.active:
             days = [d for d in days if d.status != rules.ABSENT]
         for d in days:

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -23,12 +24,18 @@ class EmbeddedServer:
     """One uvicorn server for one data folder, in a worker thread."""
 
     def __init__(
-        self, data_dir: Path, host: str = "127.0.0.1", port: int = 0, clock: Clock | None = None
+        self,
+        data_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
+        **app_options: Any,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.host = host
         self.port = port
         self.clock = clock
+        self._app_options = app_options  # passed to create_app (admin_open_on_loopback)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._app = None
@@ -52,7 +59,7 @@ class EmbeddedServer:
             sock.close()
             raise
         self.port = sock.getsockname()[1]
-        self._app = create_app(self.data_dir, self.clock)
+        self._app = create_app(self.data_dir, self.clock, **self._app_options)
         config = uvicorn.Config(
             self._app, log_level="warning", access_log=False, date_header=False,
             server_header=False, lifespan="off", timeout_graceful_shutdown=3,

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from kiosk.core.clock import Clock
 from kiosk.core.protocol import Punch, Source, Verdict, VerdictStatus
 
@@ -277,6 +279,11 @@ class Outbox:
                     raise
             except sqlite3.Error as exc:
                 raise _translate(exc, "recorded") from None
+            except ValidationError as exc:
+                raise OutboxError(
+                    f"The punch is not valid ({exc.errors()[0]['loc'][0]}: "
+                    f"{exc.errors()[0]['msg']}), so it could not be recorded."
+                ) from None
         return punch
 
     def mark_verdicts(self, verdicts: Iterable[Verdict]) -> int:

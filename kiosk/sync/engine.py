@@ -117,7 +117,8 @@ class SyncEngine:
         self._rng = rng or random.Random()
         self._app_version = app_version
         saved = outbox.meta("clock_offset_s")
-        self.offset = ClockOffset(clock, float(saved) if saved else None)
+        self._saved_offset = float(saved) if saved else None
+        self.offset = ClockOffset(clock, self._saved_offset)
         self._wake = threading.Event()
         self._client: SyncClient | None = None
         self._attempt = 0
@@ -168,11 +169,12 @@ class SyncEngine:
                 now = self._clock.monotonic()
                 if not self.offset.precise:
                     client.get_time()
-                if now >= self._next_roster:
-                    self._refresh_roster(client)
-                    self._next_roster = now + self.config.sync.roster_refresh_s
-                self._drain(client, report, stop)
-                if now >= self._next_heartbeat:
+                if self.roster.roster is None:  # badges cannot be verified without it
+                    self._refresh_roster(client, now)
+                self._drain(client, report, stop)  # punches first; extras only if it worked
+                if report.error is None and now >= self._next_roster:
+                    self._refresh_roster(client, now)
+                if report.error is None and now >= self._next_heartbeat:
                     self._heartbeat(client)
                     self._next_heartbeat = now + self.config.sync.heartbeat_s
             except TerminalRevoked as exc:
@@ -249,7 +251,8 @@ class SyncEngine:
                 report.rejected += 1
         self._notify("on_verdicts", list(result.results))
 
-    def _refresh_roster(self, client: SyncClient) -> None:
+    def _refresh_roster(self, client: SyncClient, now: float) -> None:
+        self._next_roster = now + self.config.sync.roster_refresh_s
         try:
             roster, etag = client.get_roster(self.roster.etag)
         except (TransportError, ServerBusy) as exc:
@@ -325,10 +328,11 @@ class SyncEngine:
             log.error("could not record the revocation: %s", exc)
 
     def _remember_offset(self) -> None:
-        saved = self.outbox.meta("clock_offset_s")
-        value = f"{self.offset.offset_s:.3f}"
-        if saved != value:
-            self.outbox.set_meta(clock_offset_s=value)
+        """Keep the offset for the next start (punches recorded offline still get one)."""
+        value = self.offset.offset_s
+        if self._saved_offset is None or abs(value - self._saved_offset) > 0.05:
+            self.outbox.set_meta(clock_offset_s=f"{value:.3f}")
+            self._saved_offset = value
 
     def _backoff(self) -> float:
         s = self.config.sync

@@ -262,3 +262,13 @@ def test_event_ids_are_fresh_uuid4(tmp_path: Path) -> None:
     ids = {_append(box, clock).event_id for _ in range(20)}
     assert len(ids) == 20 and all(isinstance(i, uuid.UUID) and i.version == 4 for i in ids)
     box.close()
+
+
+def test_invalid_punch_is_refused_clearly_and_uses_no_seq(tmp_path: Path) -> None:
+    clock = FakeClock()
+    box = Outbox(tmp_path / "o.sqlite3", clock)
+    with pytest.raises(OutboxError, match="could not be recorded"):
+        box.append(terminal_id="bad id!", badge="tok", badge_id="b", source=Source.CAMERA,
+                   wall_time=clock.now(), clock_offset_s=0.0, app_version="1")
+    assert _append(box, clock).seq == 1
+    box.close()

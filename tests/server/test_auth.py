@@ -1,0 +1,86 @@
+"""Every signature failure is 401 (with server_time), stores nothing, and changes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kiosk.core.protocol import new_secret
+from kiosk.core.protocol.signing import H_SIGNATURE
+
+
+def _nothing_stored(world) -> None:
+    assert world.srv.admin.export_punches() == []
+    t = world.srv.admin.terminals()[0]
+    assert t["last_heartbeat_at"] is None and t["last_sync_at"] is None
+
+
+def _body(term, world) -> bytes:
+    return json.dumps({"punches": [term.punch(world.tokens["E1"])]}).encode()
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs", "error"),
+    [
+        ("bad signature", {"secret": new_secret()}, "bad_signature"),
+        ("stale timestamp, past", {"ts_delta": -301}, "stale_timestamp"),
+        ("stale timestamp, future", {"ts_delta": +301}, "stale_timestamp"),
+        ("missing headers", {"sign": False}, "missing_headers"),
+        ("unknown terminal", {"terminal_id": "tnobody"}, "unknown_terminal"),
+        ("garbled signature header", {"headers": {H_SIGNATURE: "zz"}}, "missing_headers"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/punches", "/heartbeat", "/roster"])
+def test_auth_failures_store_nothing(world, term, case, kwargs, error, path):
+    kwargs = dict(kwargs)
+    if "ts_delta" in kwargs:
+        kwargs["ts"] = int(world.clock.now().timestamp()) + kwargs.pop("ts_delta")
+    if path == "/roster":
+        r = term.request("GET", path, **kwargs)
+    elif path == "/heartbeat":
+        r = term.request("POST", path, json.dumps({"app_version": "x", "pending": 3}).encode(),
+                         **kwargs)
+    else:
+        r = term.request("POST", path, _body(term, world), **kwargs)
+    assert r.status_code == 401, case
+    body = r.json()
+    assert body["error"] == error
+    assert body["server_time"].startswith("2026-11-02T08:00:00")
+    _nothing_stored(world)
+
+
+def test_skew_edge_accepted(world, term):
+    ts = int(world.clock.now().timestamp()) + 300
+    assert term.send([term.punch(world.tokens["E1"])], ts=ts).status_code == 200
+
+
+def test_reused_nonce_refused_and_stores_nothing(world, term):
+    nonce = "n" * 24
+    first = term.request("POST", "/heartbeat", json.dumps({"app_version": "a", "pending": 1}).encode(),
+                         nonce=nonce)
+    assert first.status_code == 200
+    replay = term.send([term.punch(world.tokens["E1"])], nonce=nonce)
+    assert replay.status_code == 401 and replay.json()["error"] == "nonce_reused"
+    assert world.srv.admin.export_punches() == []
+
+
+def test_signature_covers_query_string(world, term):
+    """Signing /roster but sending /roster?x=1 must fail: the query is part of the path."""
+    from kiosk.core.protocol import API_PREFIX, sign_request
+
+    h = sign_request(term.terminal_id, term.secret, "GET", API_PREFIX + "/roster", b"",
+                     int(world.clock.now().timestamp()))
+    r = term.session.get(world.url + API_PREFIX + "/roster?x=1", headers=h, timeout=30)
+    assert r.status_code == 401 and r.json()["error"] == "bad_signature"
+    ok = term.request("GET", "/roster?x=1")
+    assert ok.status_code == 200
+
+
+def test_revoked_terminal_gets_403_and_nothing_stored(world, term):
+    world.srv.admin.revoke_terminal(term.terminal_id)
+    r = term.send([term.punch(world.tokens["E1"])])
+    assert r.status_code == 403
+    assert r.json()["error"] == "terminal_revoked"
+    assert term.request("GET", "/roster").status_code == 403
+    assert world.srv.admin.export_punches() == []

@@ -1,0 +1,97 @@
+"""The kiosk-server CLI end to end, as a user runs it (subprocess, real files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kiosk.core.protocol import BadgeVerifier, public_key_from_text
+from server_stub.admin import Admin
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, cwd: Path, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("KIOSK_SERVER_DATA", None)
+    p = subprocess.run([sys.executable, "-m", "server_stub.cli", *args], cwd=cwd, env=env,
+                       capture_output=True, text=True, timeout=60)
+    if ok:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+@pytest.mark.slow
+def test_cli_end_to_end(tmp_path):
+    d = ["--data", str(tmp_path / "data")]
+    run("init", *d, cwd=tmp_path)
+    key = tmp_path / "data" / "keys" / "k1.pem"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "data" / "admin_token").stat().st_mode) == 0o600
+    run("add-site", "HQ", "Head office", "--timezone", "Europe/Berlin", *d, cwd=tmp_path)
+    run("add-shift", "day", "--start", "09:00", "--end", "17:00", "--grace", "5", *d, cwd=tmp_path)
+    run("add-employee", "E1", "Ana Souza", "--site", "HQ", "--shift", "day", *d, cwd=tmp_path)
+    (tmp_path / "staff.csv").write_text("employee_id,name,site,shift\nE2,王芳,HQ,day\nE3,Bo Li,HQ,\n",
+                                        encoding="utf-8")
+    assert "Imported 2" in run("import-employees", "staff.csv", *d, cwd=tmp_path).stdout
+    token = run("issue-badge", "E2", "--png", "e2.png", *d, cwd=tmp_path).stdout.strip()
+    assert Image.open(tmp_path / "e2.png").size[0] > 100
+    run("print-badges", "--out", "sheet.html", "--site", "HQ", *d, cwd=tmp_path)
+    html = (tmp_path / "sheet.html").read_text(encoding="utf-8")
+    assert html.count("<img") == 3 and "王芳" in html
+    run("print-badges", "--out", "sheet.png", "--employees", "E1", "E3", *d, cwd=tmp_path)
+    assert Image.open(tmp_path / "sheet.png").size[0] > 400
+    code = run("add-terminal", "Door", "--site", "HQ", *d, cwd=tmp_path).stdout.strip()
+    assert len(code.replace("-", "")) == 16
+    admin = Admin.open(tmp_path / "data")
+    try:
+        keys = {k["kid"]: public_key_from_text(k["public_key"]) for k in admin.keys()}
+        from datetime import datetime, timezone
+
+        assert BadgeVerifier(keys).verify(token, datetime.now(timezone.utc)).employee_id == "E2"
+        badge_id = token.split(".")[2]
+        run("revoke-badge", badge_id, *d, cwd=tmp_path)
+        run("add-key", *d, cwd=tmp_path)
+        assert [k["kid"] for k in admin.keys()] == ["k1", "k2"]
+    finally:
+        admin.close()
+    run("export", "--out", "punches.jsonl", *d, cwd=tmp_path)
+    assert (tmp_path / "punches.jsonl").read_text() == ""
+    report = run("report", "--from", "2026-11-02", "--to", "2026-11-03", "--format", "json", *d,
+                 cwd=tmp_path)
+    assert isinstance(json.loads(report.stdout), list)
+    assert "terminal" not in run("terminals", *d, cwd=tmp_path).stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "rc", "needle"),
+    [
+        (("add-employee", "E1", "X"), 2, "--site"),
+        (("frobnicate",), 2, "invalid choice"),
+        (("add-site", "HQ", "x", "--timezone", "Mars/Base"), 1, "unknown timezone"),
+        (("issue-badge", "NOPE"), 1, "unknown employee"),
+        (("report", "--from", "yesterday", "--to", "2026-11-02"), 1, "dates must look like"),
+    ],
+)
+def test_cli_errors_are_one_line(tmp_path, args, rc, needle):
+    run("init", "--data", "d", cwd=tmp_path)
+    p = run(*args, "--data", "d", cwd=tmp_path, ok=False)
+    assert p.returncode == rc
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_cli_without_data_folder_and_help(tmp_path):
+    p = run("export", "--data", "missing", cwd=tmp_path, ok=False)
+    assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1
+    assert "kiosk-server init" in p.stderr
+    for cmd in ("init", "serve", "issue-badge", "report", "print-badges"):
+        assert "usage:" in run(cmd, "--help", cwd=tmp_path).stdout

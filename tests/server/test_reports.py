@@ -1,0 +1,96 @@
+"""Report contents (JSON and CSV over HTTP, and the admin API), and admin protection."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import requests
+
+from kiosk.core.protocol import API_PREFIX
+from server_stub.runner import EmbeddedServer
+
+from .conftest import T0
+
+
+def _week(world, term) -> None:
+    """Mon: E1 late 7, leaves 16:40; E2 night in 22:20 out 05:50; Tue: E1 only checks in.
+    E4 (no shift) present Mon. Uploaded Wednesday, out of order."""
+    t1, t2, t4 = world.tokens["E1"], world.tokens["E2"], world.tokens["E4"]
+    punches = [
+        term.punch(t1, T0 + timedelta(days=1, minutes=-2)),  # Tue 08:58
+        term.punch(t1, T0 + timedelta(hours=7, minutes=40)),  # Mon 16:40
+        term.punch(t1, T0 + timedelta(minutes=7)),  # Mon 09:07
+        term.punch(t2, T0 + timedelta(hours=13, minutes=20)),  # Mon 22:20
+        term.punch(t2, T0 + timedelta(hours=20, minutes=50)),  # Tue 05:50
+        term.punch(t4, T0 + timedelta(hours=1)),
+        term.punch(t4, T0 + timedelta(hours=2)),
+    ]
+    world.clock.advance(2 * 86400 + 4 * 3600)  # Wed 13:00 Berlin
+    assert all(v["status"] == "accepted" for v in term.verdicts(punches))
+
+
+def _rows(world, **params) -> list[dict]:
+    q = {"date_from": "2026-11-02", "date_to": "2026-11-03", **params}
+    r = requests.get(world.url + API_PREFIX + "/reports/attendance", params=q, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["rows"]
+
+
+def test_report_json(world, term):
+    _week(world, term)
+    rows = {(r["date"], r["employee_id"]): r for r in _rows(world, site="HQ")}
+    assert set(rows) == {("2026-11-02", "E1"), ("2026-11-02", "E2"), ("2026-11-02", "E4"),
+                         ("2026-11-03", "E1"), ("2026-11-03", "E2")}
+    mon = rows[("2026-11-02", "E1")]
+    assert (mon["status"], mon["late_min"], mon["early_leave_min"], mon["punches"]) == (
+        "present", 7, 20, 2)
+    assert mon["check_in"] == "2026-11-02T09:07:00+01:00"
+    assert mon["check_out"] == "2026-11-02T16:40:00+01:00"
+    night = rows[("2026-11-02", "E2")]
+    assert (night["status"], night["late_min"], night["early_leave_min"]) == ("present", 20, 10)
+    assert night["check_out"] == "2026-11-03T05:50:00+01:00"
+    tue = rows[("2026-11-03", "E1")]
+    assert (tue["status"], tue["check_out"]) == ("missing_check_out", None)
+    assert rows[("2026-11-03", "E2")]["status"] == "absent"
+    assert rows[("2026-11-02", "E4")]["status"] == "present"
+    only = _rows(world, employee="E1")
+    assert {r["employee_id"] for r in only} == {"E1"}
+    assert world.srv.admin.attendance("2026-11-02", "2026-11-03", site="HQ") == _rows(world, site="HQ")
+
+
+def test_report_csv(world, term):
+    _week(world, term)
+    r = requests.get(world.url + API_PREFIX + "/reports/attendance", timeout=30, params={
+        "date_from": "2026-11-02", "date_to": "2026-11-02", "format": "csv", "employee": "E2"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    (row,) = list(csv.DictReader(io.StringIO(r.text)))
+    assert row["name"] == "王芳" and row["status"] == "present"
+    assert (row["late_min"], row["early_leave_min"], row["shift"]) == ("20", "10", "night")
+
+
+def test_report_bad_params(world):
+    base = world.url + API_PREFIX + "/reports/attendance"
+    for params in ({"date_from": "x", "date_to": "2026-11-02"},
+                   {"date_from": "2026-11-05", "date_to": "2026-11-02"},
+                   {"date_from": "2026-11-02"},
+                   {"date_from": "2026-11-02", "date_to": "2026-11-02", "format": "xml"}):
+        r = requests.get(base, params=params, timeout=30)
+        assert r.status_code == 422, params
+        assert r.json()["error"] == "invalid_request"
+
+
+def test_admin_endpoints_need_token_when_not_open_on_loopback(world):
+    token = (world.srv.data_dir / "admin_token").read_text().strip()
+    server = EmbeddedServer(world.srv.data_dir, clock=world.clock, admin_open_on_loopback=False)
+    server.start()
+    try:
+        url = server.url + API_PREFIX + "/terminals"
+        r = requests.get(url, timeout=30)
+        assert r.status_code == 401 and r.json()["error"] == "admin_token_required"
+        assert requests.get(url, headers={"Authorization": "Bearer nope"}, timeout=30).status_code == 401
+        ok = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert ok.status_code == 200
+    finally:
+        server.stop()

@@ -1,0 +1,347 @@
+"""The drain loop against the real server on 127.0.0.1 (and our fault-injecting proxy)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk.core.clock import SystemClock
+from kiosk.core.protocol import Roster, Verdict, VerdictStatus
+from kiosk.store import Outbox
+from kiosk.sync.engine import SyncEngine, SyncState
+from kiosk.sync.roster import RosterCache
+from tests.helpers.clock import FakeClock
+from tests.helpers.faulty_proxy import FaultyProxy, http_response
+from tests.helpers.live_server import live_server
+from tests.sync.conftest import Terminal, fill, make_terminal
+
+
+class Recorder:
+    """A listener that keeps what the engine told it."""
+
+    def __init__(self) -> None:
+        self.verdicts: list[Verdict] = []
+        self.states: list[SyncState] = []
+        self.rosters: list[Roster] = []
+
+    def on_verdicts(self, verdicts: list[Verdict]) -> None:
+        self.verdicts.extend(verdicts)
+
+    def on_state(self, state: SyncState) -> None:
+        self.states.append(state)
+
+    def on_roster(self, roster: Roster) -> None:
+        self.rosters.append(roster)
+
+
+def _wait_until(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def _server_punches(server, terminal_id: str) -> list[dict]:
+    return [p for p in server.admin.export_punches() if p["terminal_id"] == terminal_id]
+
+
+def test_drains_in_order_and_reports_to_the_listener(server, terminal: Terminal) -> None:
+    cfg = terminal.tune(batch_size=7)
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    punches = fill(box, terminal, 30)
+    rec = Recorder()
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock(), listener=rec,
+                        status_provider=lambda: "running")
+    report = engine.sync_once()
+    assert (report.sent, report.accepted, report.error) == (30, 30, None)
+    assert [v.event_id for v in rec.verdicts] == [p.event_id for p in punches]
+    state = rec.states[-1]
+    assert state.online and state.pending == 0 and state.server_url == server.url
+    assert state.last_sync is not None and not state.terminal_revoked
+    assert box.stats().sent == 30
+    stored = _server_punches(server, cfg.terminal.id)
+    assert sorted(p["seq"] for p in stored) == list(range(1, 31))
+    assert rec.rosters and rec.rosters[0].terminal_id == cfg.terminal.id
+    overview = {t["terminal_id"]: t for t in server.admin.terminals()}[cfg.terminal.id]
+    assert overview["camera_state"] == "running"  # the heartbeat arrived
+    box.close()
+
+
+def test_roster_is_cached_and_verifies_offline_after_restart(server, terminal: Terminal) -> None:
+    cfg = terminal.tune()
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+    engine.sync_once()
+    etag = engine.roster.etag
+    assert etag
+    box.close()
+    server.stop()  # offline from here on
+
+    cache = RosterCache(terminal.paths.roster_cache)
+    assert cache.etag == etag
+    badge_id, token = terminal.badges[0]
+    badge = cache.verifier().verify(token, datetime.now(timezone.utc))
+    assert badge.verified and badge.badge_id == badge_id
+    assert cache.display_name(badge.employee_id) == "Employee 0"
+    assert cache.display_name("nobody") is None
+
+    terminal.paths.roster_cache.write_text("{ not json")
+    assert RosterCache(terminal.paths.roster_cache).roster is None  # ignored, not fatal
+    server.start()
+
+
+def test_roster_refresh_uses_etag(server, terminal: Terminal) -> None:
+    cfg = terminal.tune(roster_refresh_s=0.001)
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    rec = Recorder()
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock(), listener=rec)
+    engine.sync_once()
+    time.sleep(0.01)
+    engine.sync_once()  # unchanged: 304, no new roster announced
+    assert len(rec.rosters) == 1
+    server.admin.revoke_badge(terminal.badges[1][0])
+    time.sleep(0.01)
+    engine.sync_once()
+    assert len(rec.rosters) == 2 and terminal.badges[1][0] in rec.rosters[1].revoked
+    assert engine.roster.verifier().is_revoked(terminal.badges[1][0])
+    box.close()
+
+
+def test_server_down_during_appends_then_everything_drains_in_order(
+    server, terminal: Terminal
+) -> None:
+    cfg = terminal.tune(batch_size=25)
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    sync_box = Outbox(terminal.paths.outbox_file, SystemClock())
+    engine = SyncEngine(cfg, sync_box, terminal.secrets, SystemClock())
+    server.stop()
+    stop = threading.Event()
+    worker = threading.Thread(target=engine.run, args=(stop,))
+    worker.start()
+    try:
+        for _ in range(10):
+            fill(box, terminal, 15)
+            engine.wake()
+            time.sleep(0.02)
+        assert _wait_until(lambda: box.stats().last_error is not None, 10)
+        assert box.stats().pending == 150  # nothing lost or settled while down
+        assert not engine.state().online
+        server.start()
+        engine.wake()
+        assert _wait_until(lambda: box.stats().pending == 0, 30)
+    finally:
+        stop.set()
+        worker.join(15)
+    assert not worker.is_alive()
+    stored = server.admin.export_punches()
+    received = [p["seq"] for p in stored if p["terminal_id"] == cfg.terminal.id]
+    assert received == list(range(1, 151))  # export is in arrival order: in order, no gap
+    assert box.stats().last_error is None and engine.state().online
+    box.close()
+    sync_box.close()
+
+
+def test_resets_after_commit_give_no_duplicates(server, terminal: Terminal) -> None:
+    with FaultyProxy(server.port, mode="reset", reset_ratio=0.3, seed=7) as proxy:
+        cfg = terminal.tune(batch_size=10, urls=[proxy.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        punches = fill(box, terminal, 200)
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        duplicates = 0
+        for _ in range(200):  # bounded; each pass drains until the first reset
+            report = engine.sync_once()
+            duplicates += sum(v.duplicate for v in report.verdicts)
+            if box.stats().pending == 0:
+                break
+        assert proxy.resets >= 5, "the fault must really have hit"
+    assert box.stats().pending == 0 and box.stats().sent == 200
+    stored = _server_punches(server, cfg.terminal.id)
+    ids = Counter(p["event_id"] for p in stored)
+    assert set(ids) == {str(p.event_id) for p in punches}
+    assert max(ids.values()) == 1
+    assert sorted(p["seq"] for p in stored) == list(range(1, 201))
+    assert duplicates > 0  # resent batches were answered as replays, not stored again
+    box.close()
+
+
+def test_hanging_server_times_out_and_the_loop_stops(server, terminal: Terminal) -> None:
+    with FaultyProxy(server.port, mode="hang") as proxy:
+        cfg = terminal.tune(urls=[proxy.url], connect_timeout_s=0.5, read_timeout_s=0.5)
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        fill(box, terminal, 3)
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        report = engine.sync_once()
+        assert report.error is not None and "timeout" in report.error
+        assert box.stats().pending == 3
+        stop = threading.Event()
+        worker = threading.Thread(target=engine.run, args=(stop,))
+        worker.start()
+        time.sleep(0.3)
+        stop.set()
+        worker.join(20)
+        assert not worker.is_alive(), "the loop must get out of a hanging server"
+        proxy.set_mode("pass")
+        assert engine.sync_once().sent == 3
+        box.close()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+def test_retry_after_is_honoured_in_both_forms(server, terminal: Terminal, status, form) -> None:
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()  # learn the server's time through the proxy
+        fill(box, terminal, 2)
+        if form == "seconds":
+            value, expected = "7", 7.0
+        else:
+            when = engine.offset.server_now() + timedelta(seconds=120)
+            value, expected = format_datetime(when, usegmt=True), 120.0
+        proxy.set_mode("respond", response=http_response(status, "Busy", {"Retry-After": value}))
+        report = engine.sync_once()
+        assert report.retry_after_s == pytest.approx(expected, abs=2.0)
+        assert box.stats().pending == 2 and str(status) in (box.stats().last_error or "")
+        proxy.set_mode("pass")
+        assert engine.sync_once().sent == 2
+        box.close()
+
+
+def test_permanent_refusal_marks_the_punch_rejected_with_the_reason(
+    server, terminal: Terminal
+) -> None:
+    body = b'{"error": "invalid_request", "message": "The batch is not acceptable."}'
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url], batch_size=5)
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        fill(box, terminal, 3)
+        proxy.set_mode("respond", response=http_response(
+            422, "Unprocessable", {"Content-Type": "application/json"}, body))
+        report = engine.sync_once()
+        assert report.rejected == 3
+    stats = box.stats()
+    assert (stats.pending, stats.rejected) == (0, 3)
+    assert {r.reason for r in box.rejected(10)} == {"invalid_request"}
+    assert "not acceptable" in box.rejected(10)[0].message
+    box.close()
+
+
+def test_rejected_verdict_is_kept_with_its_reason(server, terminal: Terminal) -> None:
+    cfg = terminal.tune()
+    server.admin.revoke_badge(terminal.badges[0][0])
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    fill(box, terminal, 2)  # badge 0 (revoked), badge 1 (fine)
+    report = SyncEngine(cfg, box, terminal.secrets, SystemClock()).sync_once()
+    assert (report.accepted, report.rejected) == (1, 1)
+    [rej] = box.rejected(10)
+    assert rej.reason == "badge_revoked" and rej.badge_id == terminal.badges[0][0]
+    box.close()
+
+
+def test_failover_to_the_second_url(server, terminal: Terminal) -> None:
+    with FaultyProxy(server.port, mode="drop") as dead:
+        cfg = terminal.tune(urls=[dead.url, server.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        fill(box, terminal, 5)
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        report = engine.sync_once()
+        assert report.error is None and report.sent == 5
+        assert engine.state().server_url == server.url
+        tried = dead.connections
+        assert tried >= 1
+        fill(box, terminal, 5)
+        assert engine.sync_once().sent == 5
+        assert dead.connections == tried  # the working server stays preferred
+    box.close()
+
+
+def test_revoked_terminal_stops_sending_and_keeps_its_outbox(server, terminal: Terminal) -> None:
+    cfg = terminal.tune()
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    fill(box, terminal, 2)
+    rec = Recorder()
+    assert SyncEngine(cfg, box, terminal.secrets, SystemClock()).sync_once().sent == 2
+    server.admin.revoke_terminal(cfg.terminal.id)
+    fill(box, terminal, 3)
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock(), listener=rec)
+    report = engine.sync_once()
+    assert report.revoked and "revoked" in report.error
+    assert rec.states[-1].terminal_revoked and not rec.states[-1].online
+    assert box.stats().pending == 3
+    # after a restart it still knows, and does not even try
+    again = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+    assert again.sync_once().revoked and again.state().terminal_revoked
+    assert box.stats().pending == 3
+    assert len(_server_punches(server, cfg.terminal.id)) == 2
+    box.close()
+
+
+def test_terminal_ten_minutes_off_authenticates_and_lands_on_the_right_minute(
+    tmp_path: Path,
+) -> None:
+    real = datetime.now(timezone.utc).replace(second=30, microsecond=0)
+    server_clock = FakeClock(real - timedelta(minutes=10))  # the kiosk is 10 min ahead
+    with live_server(tmp_path / "srv", clock=server_clock) as srv:
+        term = make_terminal(srv, tmp_path / "kiosk")
+        cfg = term.tune()
+        kiosk_clock = SystemClock()
+        box = Outbox(term.paths.outbox_file, kiosk_clock)
+        engine = SyncEngine(cfg, box, term.secrets, kiosk_clock)
+        engine.sync_once()
+        assert engine.clock_offset_s == pytest.approx(
+            (server_clock.now() - kiosk_clock.now()).total_seconds(), abs=5)
+        [punch] = fill(box, term, 1, kiosk_clock, offset=engine.clock_offset_s)
+        report = engine.sync_once()
+        assert report.error is None and report.accepted == 1
+        [stored] = _server_punches(srv, cfg.terminal.id)
+        landed = datetime.fromisoformat(stored["punch_time"])
+        assert abs((landed - server_clock.now()).total_seconds()) < 5
+        assert landed.replace(second=0, microsecond=0) == \
+            server_clock.now().replace(second=0, microsecond=0)
+        assert stored["clock_offset_s"] == pytest.approx(punch.clock_offset_s)
+        box.close()
+
+
+def test_not_enrolled_or_missing_secret_is_reported(server, terminal: Terminal) -> None:
+    cfg = terminal.tune()
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    terminal.secrets.delete(cfg.terminal.id)
+    report = SyncEngine(cfg, box, terminal.secrets, SystemClock()).sync_once()
+    assert "no secret" in report.error
+    fresh = cfg.model_copy(deep=True)
+    fresh.terminal.id = ""
+    report = SyncEngine(fresh, box, terminal.secrets, SystemClock()).sync_once()
+    assert "not enrolled" in report.error
+    box.close()
+
+
+def test_answer_slower_than_the_read_timeout_is_resent_and_replayed(
+    server, terminal: Terminal
+) -> None:
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url], read_timeout_s=0.3)
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        punches = fill(box, terminal, 4)
+        proxy.set_mode("delay", delay_s=1.0)  # the server commits; the answer comes too late
+        report = engine.sync_once()
+        assert report.error is not None and box.stats().pending == 4
+        assert len(_server_punches(server, cfg.terminal.id)) == 4  # stored, we did not hear
+        proxy.set_mode("pass")
+        report = engine.sync_once()
+        assert report.sent == 4 and all(v.duplicate for v in report.verdicts)
+        assert [v.event_id for v in report.verdicts] == [p.event_id for p in punches]
+        assert len(_server_punches(server, cfg.terminal.id)) == 4
+        box.close()
