@@ -150,3 +150,22 @@ def test_text_from_bytes():
 def test_decoded_is_plain_data():
     d = Decoded("abc", [(1, 2)])
     assert not d.binary and d.polygon == [(1, 2)]
+
+
+def test_second_pass_reads_a_defocused_badge_raw_zxing_cannot(pipeline, token):
+    from kiosk.scan.synthetic import Perturb
+
+    raw = ZxingDecoder()
+    soft = Perturb(blur=2.4, scale=0.45)
+    for seed in range(3):
+        frame = render_frame(token, perturb=soft, seed=seed)
+        assert raw.decode_gray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) == []
+        assert [d.text for d in pipeline.decode(frame)] == [token]
+        assert pipeline.last_pass == 2
+
+
+def test_second_pass_can_be_switched_off(token):
+    from kiosk.scan.synthetic import Perturb
+
+    frame = render_frame(token, perturb=Perturb(blur=2.4, scale=0.45))
+    assert ScanPipeline(second_pass=False).decode(frame) == []

@@ -1,0 +1,430 @@
+"""Wiring: config + paths -> services -> window, and the one place that shuts it all down.
+
+:class:`KioskApp` builds the outbox, the recorder and sync services, the camera worker and
+the wedge reader, connects their signals to the window, and stops them in stages
+(camera -> wedge -> recorder -> sync -> outbox) when the window closes, on SIGTERM, or when
+a test says so. ``kiosk run`` and ``kiosk demo`` both go through :func:`run_kiosk`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from kiosk import __version__
+from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.config import Config
+from kiosk.core.paths import Paths
+from kiosk.core.policies import Cooldown
+from kiosk.recorder import Outcome, OutcomeKind, Recorder
+from kiosk.services.background import BackgroundCall
+from kiosk.services.camera import CameraService
+from kiosk.services.log_buffer import LogBuffer
+from kiosk.services.recorder_service import RecorderService
+from kiosk.services.status import Status, StatusModel
+from kiosk.services.sync_service import SyncService
+
+log = logging.getLogger("kiosk.app")
+
+
+@dataclass
+class KioskOptions:
+    """What the command line adds to the config."""
+
+    fullscreen: bool = True
+    camera: str | None = None  # overrides [camera] source; "" = no camera
+    synthetic_tokens: Sequence[str] = ()
+    language: str | None = None  # overrides [ui] language
+    sounds: bool | None = None  # overrides [ui] sounds
+    preview_fps: float = 15.0
+    session: Any = None  # requests.Session for the sync engine (tests)
+    source_factory: Callable[[], Any] | None = None  # a FrameSource maker (benchmarks)
+
+
+def configure_logging(config: Config, paths: Paths) -> None:
+    """THE single call site for logging setup.
+
+    ``kiosk.logging_setup.configure(config, paths)`` (rotating file, level) is used when it
+    exists; until then, stderr. (The status panel's in-memory buffer is attached by
+    :class:`KioskApp` itself, so it works without this too.)
+    """
+    from kiosk.services.process import route_qt_messages
+
+    try:
+        from kiosk import logging_setup  # type: ignore[attr-defined]
+    except ImportError:
+        logging_setup = None
+    if logging_setup is not None and hasattr(logging_setup, "configure"):
+        logging_setup.configure(config, paths)
+    else:
+        logging.basicConfig(level=config.log.level,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    route_qt_messages()
+
+
+def start_watchdog() -> Any:
+    """THE single call site for the systemd watchdog (``kiosk.watchdog.start()``), if built."""
+    try:
+        from kiosk import watchdog  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return watchdog.start() if hasattr(watchdog, "start") else None
+
+
+def site_timezone(name: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(name) if name else timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
+
+
+class KioskApp(QObject):
+    """Owns every service and the window. Signals: finished() after the staged shutdown.
+
+    Attributes:
+        counts: scans/recorded/refused/acknowledged/accepted, for the demo's summary.
+    """
+
+    finished = Signal()
+
+    def __init__(self, config: Config, paths: Paths, secret_store: Any,
+                 options: KioskOptions, *, clock: Clock | None = None,
+                 log_buffer: LogBuffer | None = None, keyring_label: str = "") -> None:
+        super().__init__()
+        self.config = config
+        self.paths = paths
+        self.secret_store = secret_store
+        self.options = options
+        self.clock = clock or SystemClock()
+        self.log_buffer = log_buffer or LogBuffer()
+        self.keyring_label = keyring_label
+        self.counts = {"scans": 0, "recorded": 0, "refused": 0, "acknowledged": 0,
+                       "accepted": 0}
+        self._own_events: set[str] = set()
+        self.window: Any = None
+        self.enroll_screen: Any = None
+        self.recorder: RecorderService | None = None
+        self.sync: SyncService | None = None
+        self.camera: CameraService | None = None
+        self.wedge: Any = None
+        self.status: StatusModel | None = None
+        self.background = BackgroundCall(self)
+        self.background.finished.connect(self._background_done)
+        self._sync_outbox: Any = None
+        self._roster: Any = None
+        self._tz: tzinfo = timezone.utc
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setInterval(2000)
+        self._shut = False
+
+    # -- start -----------------------------------------------------------------------------
+    def start(self) -> None:
+        logging.getLogger().addHandler(self.log_buffer)  # the status panel's last lines
+        if self.config.enrolled:
+            self._start_kiosk()
+        else:
+            self._show_enrolment()
+
+    def _show_enrolment(self) -> None:
+        from kiosk.ui.enroll_screen import EnrollScreen
+
+        urls = self.config.server.urls
+        self.enroll_screen = EnrollScreen(urls[0] if urls else "")
+        self.enroll_screen.setWindowTitle(QCoreApplication.translate("App", "Enrol terminal"))
+        self.enroll_screen.enroll_requested.connect(self._enroll)
+        self.enroll_screen.resize(900, 600)
+        self.enroll_screen.show()
+
+    def _enroll(self, url: str, code: str) -> None:
+        from kiosk.sync.enroll import enroll
+
+        paths, store = self.paths, self.secret_store
+        self.background.start("enroll", lambda: enroll(url, code, paths, store))
+
+    def _background_done(self, name: str, result: Any, error: str) -> None:
+        if name == "enroll":
+            if error:
+                self.enroll_screen.show_error(error)
+                return
+            self.config = result
+            self.enroll_screen.close()
+            self.enroll_screen.deleteLater()
+            self.enroll_screen = None
+            self._start_kiosk()
+        elif name == "diagnostics" and self.window is not None:
+            panel = self.window.status_panel
+            panel.show_result(
+                QCoreApplication.translate("App", "Could not export: %1").replace("%1", error)
+                if error else
+                QCoreApplication.translate("App", "Diagnostics saved to %1").replace(
+                    "%1", str(result)))
+
+    def _start_kiosk(self) -> None:
+        from kiosk.store import Outbox
+        from kiosk.sync.engine import SyncEngine
+        from kiosk.sync.roster import RosterCache
+        from kiosk.ui.main_window import KioskWindow
+        from kiosk.ui.pin import PinLock
+        from kiosk.ui.sounds import SoundPlayer
+
+        cfg, paths, clock = self.config, self.paths.ensure(), self.clock
+        self._roster = RosterCache(paths.roster_cache)
+        # The sync connection opens first: it runs the integrity check and moves a corrupt
+        # file aside, so the recorder's connection then opens a healthy file.
+        self._sync_outbox = Outbox(paths.outbox_file, clock)
+        recovered = self._sync_outbox.recovered_from
+        roster = self._roster.roster
+        self._tz = site_timezone(roster.timezone if roster else None)
+        self.status = StatusModel(Status(
+            terminal_id=cfg.terminal.id, terminal_name=cfg.terminal.name, site=cfg.terminal.site,
+            version=__version__, server_urls=tuple(cfg.server.urls),
+            keyring_backend=self.keyring_label,
+            outbox_recovered_from=str(recovered) if recovered else None,
+        ), self)
+        self.sync = SyncService(lambda listener: SyncEngine(
+            cfg, self._sync_outbox, self.secret_store, clock, session=self.options.session,
+            listener=listener, status_provider=self._camera_state, roster=self._roster,
+        ), self)
+        self.recorder = RecorderService(
+            lambda: Outbox(paths.outbox_file, clock), self._make_recorder,
+            data_dir=paths.data_dir, on_appended=self.sync.wake, parent=self)
+        sounds_on = cfg.ui.sounds if self.options.sounds is None else self.options.sounds
+        self.window = KioskWindow(
+            clock=clock, status=self.status, pin_lock=PinLock(cfg.ui.admin_pin_hash, clock),
+            log_lines=self.log_buffer.lines, card_seconds=cfg.ui.card_seconds,
+            sounds=SoundPlayer(enabled=sounds_on), kiosk_mode=self.options.fullscreen,
+        )
+        self.window.header.set_timezone(self._tz)
+        self._connect()
+        self.recorder.start()
+        self.sync.start()
+        self._start_camera()
+        self._install_wedge()
+        self._stats_timer.start()
+        self.recorder.request_stats()
+        if self.options.fullscreen:
+            self.window.showFullScreen()
+        else:
+            self.window.show()
+        log.info("kiosk started: terminal %s, site %s, version %s", cfg.terminal.id,
+                 cfg.terminal.site, __version__)
+
+    def _make_recorder(self, outbox: Any) -> Recorder:
+        cfg, roster, sync = self.config, self._roster, self.sync
+        assert sync is not None
+        return Recorder(
+            outbox, terminal_id=cfg.terminal.id, app_version=__version__[:40],
+            clock=self.clock, cooldown=Cooldown(cfg.scan.cooldown_s, self.clock),
+            verifier=lambda: roster.verifier() if roster.roster is not None else None,
+            display_name=roster.display_name,
+            site_tz=lambda: self._tz,
+            clock_offset=lambda: sync.engine.clock_offset_s,
+            last_punch_time=outbox.last_punch_time,
+        )
+
+    def _connect(self) -> None:
+        rec, sync, win, st = self.recorder, self.sync, self.window, self.status
+        assert rec and sync and win and st
+        rec.punch_recorded.connect(self._on_outcome)
+        rec.scan_refused.connect(self._on_outcome)
+        rec.storage_changed.connect(st.update_storage)
+        sync.verdicts_received.connect(self._on_verdicts)
+        sync.sync_state_changed.connect(st.update_sync_state)
+        sync.roster_changed.connect(self._on_roster)
+        self._stats_timer.timeout.connect(rec.request_stats)
+        win.close_requested.connect(self.shutdown)
+        panel = win.status_panel
+        panel.sync_requested.connect(self._sync_now)
+        panel.camera_test_requested.connect(self._test_camera)
+        panel.diagnostics_requested.connect(self._export_diagnostics)
+
+    # -- scans -----------------------------------------------------------------------------
+    def submit(self, text: str, source: str, frame_ts: float | None = None) -> None:
+        """Every scan, camera or wedge, goes through here to the recorder's thread."""
+        if self.recorder is None or self._shut:
+            return
+        self.counts["scans"] += 1
+        self.recorder.submit(text, source, frame_ts)
+
+    def _on_code(self, text: str, polygon: list, frame_ts: float) -> None:
+        if self.window is not None:
+            self.window.show_code(text, polygon, frame_ts)
+        self.submit(text, "camera", frame_ts)
+
+    def _on_wedge(self, text: str) -> None:
+        self.submit(text, "wedge", time.monotonic())
+
+    def _on_outcome(self, outcome: Outcome) -> None:
+        if outcome.kind is OutcomeKind.RECORDED:
+            self.counts["recorded"] += 1
+            if outcome.event_id:
+                self._own_events.add(outcome.event_id)
+        else:
+            self.counts["refused"] += 1
+        if self.window is not None:
+            self.window.show_outcome(outcome)
+
+    def _on_verdicts(self, verdicts: list) -> None:
+        for v in verdicts:
+            if str(v.event_id) in self._own_events:
+                self.counts["acknowledged"] += 1
+                if getattr(v.status, "value", v.status) == "accepted":
+                    self.counts["accepted"] += 1
+        if self.window is not None:
+            self.window.show_verdicts(verdicts)
+        if self.recorder is not None:
+            self.recorder.request_stats()
+
+    def _on_roster(self, roster: Any) -> None:
+        self._tz = site_timezone(getattr(roster, "timezone", None))
+        if self.status is not None:
+            self.status.update_roster(roster)
+        if self.window is not None:
+            self.window.header.set_timezone(self._tz)
+
+    # -- camera and wedge ------------------------------------------------------------------
+    def _camera_state(self) -> str:
+        return self.status.status.camera_state if self.status is not None else "unknown"
+
+    def _start_camera(self) -> None:
+        spec = self.options.camera if self.options.camera is not None else \
+            self.config.camera.source
+        if not spec and self.options.source_factory is None:
+            return
+        self.camera = CameraService(spec, self.config.camera, self.options.synthetic_tokens,
+                                    preview_fps=self.options.preview_fps,
+                                    source_factory=self.options.source_factory, parent=self)
+        st, win = self.status, self.window
+        self.camera.frame_ready.connect(win.show_frame)
+        self.camera.code_decoded.connect(self._on_code)
+        self.camera.stats_changed.connect(st.update_camera_stats)
+        self.camera.camera_state_changed.connect(st.update_camera_state)
+        self.camera.camera_state_changed.connect(win.show_camera_state)
+        self.camera.start()
+
+    def _install_wedge(self) -> None:
+        if not self.config.scan.wedge_enabled:
+            return
+        try:
+            from kiosk.scan.wedge import WedgeReader
+        except ImportError:
+            log.warning("keyboard-wedge reader not available in this build")
+            return
+        s = self.config.scan
+        self.wedge = WedgeReader(max_interkey_ms=s.wedge_max_interkey_ms,
+                                 min_length=s.wedge_min_length, parent=self)
+        self.wedge.code_scanned.connect(self._on_wedge)
+        self.wedge.install(QApplication.instance())
+
+    # -- status panel actions --------------------------------------------------------------
+    def _sync_now(self) -> None:
+        if self.sync is not None:
+            self.sync.wake()
+            self.window.status_panel.show_result(
+                QCoreApplication.translate("App", "Sync started."))
+
+    def _test_camera(self) -> None:
+        panel = self.window.status_panel
+        if self.camera is None:
+            panel.show_result(QCoreApplication.translate("App", "No camera is configured."))
+            return
+        self.camera.restart()
+        panel.show_result(QCoreApplication.translate(
+            "App", "Camera restarted: watch the preview and the camera line above."))
+
+    def _export_diagnostics(self) -> None:
+        from kiosk.services.diagnostics import export_diagnostics
+
+        if self.background.busy():
+            return
+        status = self.status.status.to_json() if self.status else {}
+        status["log_tail"] = self.log_buffer.lines(200)
+        cfg, paths, now = self.config, self.paths, self.clock.now()
+        self.background.start("diagnostics",
+                              lambda: export_diagnostics(cfg, paths, status, now))
+
+    # -- shutdown ----------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop in stages; safe to call more than once and from any close path."""
+        if self._shut:
+            return
+        self._shut = True
+        log.info("shutting down")
+        self._stats_timer.stop()
+        if self.camera is not None:  # 1. no new frames
+            self.camera.stop()
+        if self.wedge is not None:  # 2. no new keystroke scans
+            app = QApplication.instance()
+            if app is not None:
+                self.wedge.uninstall(app)
+        if self.recorder is not None:  # 3. finish the queued scans, close its connection
+            self.recorder.stop()
+        if self.sync is not None:  # 4. stop the drain loop (its request has timeouts)
+            self.sync.stop()
+        self.background.join()
+        if self._sync_outbox is not None:  # 5. last connection: checkpoint and close
+            try:
+                self._sync_outbox.close()
+            except Exception:
+                log.exception("closing the outbox failed")
+            self._sync_outbox = None
+        for w in (self.window, self.enroll_screen):
+            if w is not None and w.isVisible():
+                if hasattr(w, "kiosk_mode"):
+                    w.kiosk_mode = False
+                w.close()
+        log.info("stopped")
+        logging.getLogger().removeHandler(self.log_buffer)
+        self.finished.emit()
+
+
+def run_kiosk(
+    config: Config, paths: Paths, secret_store: Any, options: KioskOptions, *,
+    keyring_label: str = "", clock: Clock | None = None,
+    exit_after_s: float | None = None, on_started: Callable[[KioskApp], None] | None = None,
+) -> tuple[int, KioskApp]:
+    """Run the kiosk until the window closes, SIGTERM, or ``exit_after_s``; returns
+    (exit code, the KioskApp) so the demo can print its summary."""
+    from kiosk.services.process import SignalWakeup, install_excepthook
+    from kiosk.ui.i18n import install_translator, pick_language
+
+    configure_logging(config, paths)
+    install_excepthook()
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    QCoreApplication.setApplicationName("checkin-kiosk")
+    QCoreApplication.setApplicationVersion(__version__)
+    translator = install_translator(qapp, pick_language(options.language or config.ui.language))
+    kiosk = KioskApp(config, paths, secret_store, options, clock=clock,
+                     keyring_label=keyring_label)
+    kiosk.translator = translator  # type: ignore[attr-defined]  # Qt does not own it: keep it
+    wakeup = SignalWakeup()
+    wakeup.received.connect(lambda _sig: kiosk.shutdown())
+    kiosk.finished.connect(qapp.quit)
+    watchdog = start_watchdog()
+    if exit_after_s is not None:
+        QTimer.singleShot(int(exit_after_s * 1000), kiosk.shutdown)
+    kiosk.start()
+    if on_started is not None:
+        on_started(kiosk)
+    try:
+        code = qapp.exec()
+    finally:
+        kiosk.shutdown()
+        wakeup.close()
+        if watchdog is not None and hasattr(watchdog, "stop"):
+            watchdog.stop()
+    left = [t.name for t in threading.enumerate()
+            if t.is_alive() and t.name.startswith(("kiosk-", "scan-worker"))]
+    if left:
+        log.error("threads still running after shutdown: %s", left)
+    return code, kiosk

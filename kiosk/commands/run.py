@@ -1,0 +1,42 @@
+"""``kiosk run``: the production kiosk (config file, real camera, keyring)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("run", help="run the kiosk (full screen, camera from the config)")
+    p.add_argument("--windowed", action="store_true",
+                   help="a normal window instead of full-screen kiosk mode (desk use)")
+    p.add_argument("--camera", help="override [camera] source: 0, a video file, a folder, "
+                                    "'synthetic'")
+    p.add_argument("--language", choices=("auto", "en", "zh_CN"),
+                   help="override [ui] language")
+
+
+def main(args: argparse.Namespace) -> int:
+    from kiosk.core.config import ConfigError
+    from kiosk.sync.secrets import SecretStoreError, open_secret_store
+
+    from ._common import fail, load, paths_from
+
+    paths = paths_from(args)
+    try:
+        config = load(paths)
+    except ConfigError as exc:
+        return fail(f"the config cannot be used:\n{exc}")
+    try:
+        store = open_secret_store(config, paths)
+    except SecretStoreError as exc:
+        return fail(str(exc))
+
+    from kiosk.app import KioskOptions, run_kiosk
+
+    options = KioskOptions(
+        fullscreen=config.ui.fullscreen and not args.windowed,
+        camera=args.camera, language=args.language,
+    )
+    code, _kiosk = run_kiosk(config, paths, store, options,
+                             keyring_label=getattr(store, "description", ""))
+    return code

@@ -1,0 +1,186 @@
+"""Hosts the Qt-free :class:`~kiosk.recorder.Recorder` on its own worker thread.
+
+Every scan is a disk write (an fsync), so it never runs on the GUI thread: the window calls
+:meth:`RecorderService.submit` and gets the answer back as a signal. The same thread owns
+the recorder's outbox connection and also answers status questions (outbox stats, disk
+free), which read the disk too.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.recorder import Outcome, OutcomeKind, Recorder
+
+log = logging.getLogger("kiosk.services.recorder")
+
+_STOP = object()
+
+
+@dataclass(frozen=True)
+class StorageSnapshot:
+    """Outbox and disk figures for the header and the status panel."""
+
+    pending: int = 0
+    oldest_pending_age_s: float | None = None
+    rejected: int = 0
+    sent: int = 0
+    last_sync: Any = None
+    last_error: str | None = None
+    disk_free_bytes: int | None = None
+    rejected_list: list[Any] = field(default_factory=list)
+    recovered_from: str | None = None
+    outbox_error: str | None = None  # the outbox cannot be opened or read
+
+
+class RecorderService(QObject):
+    """Signals:
+        punch_recorded(Outcome): the punch is durable in the outbox.
+        scan_refused(Outcome): nothing new stored (refused, already recorded, storage error).
+        storage_changed(StorageSnapshot): fresh outbox/disk figures.
+        task_finished(str, object, str): name, result, error sentence ("" if fine).
+    """
+
+    punch_recorded = Signal(object)
+    scan_refused = Signal(object)
+    storage_changed = Signal(object)
+    task_finished = Signal(str, object, str)
+
+    def __init__(
+        self,
+        open_outbox: Callable[[], Any],
+        make_recorder: Callable[[Any], Recorder],
+        *,
+        data_dir: Path,
+        on_appended: Callable[[], None] = lambda: None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._open_outbox = open_outbox
+        self._make_recorder = make_recorder
+        self._data_dir = Path(data_dir)
+        self._on_appended = on_appended
+        self._jobs: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stats_queued = threading.Event()
+        self._ready = threading.Event()
+        self.open_error: str | None = None
+
+    # -- GUI-thread API ------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="kiosk-recorder")
+        self._thread.start()
+
+    def submit(self, text: str, source: str, frame_ts: float | None = None) -> None:
+        """Queue one decoded text; the Outcome comes back as a signal."""
+        self._jobs.put(("scan", text, source, frame_ts))
+
+    def request_stats(self) -> None:
+        if not self._stats_queued.is_set():
+            self._stats_queued.set()
+            self._jobs.put(("stats",))
+
+    def run_task(self, name: str, fn: Callable[[Any], Any]) -> None:
+        """Run ``fn(outbox)`` on the worker; the result arrives as ``task_finished``."""
+        self._jobs.put(("task", name, fn))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the queued scans (each is a promise to someone at the door), then join."""
+        if self._thread is None:
+            return
+        self._jobs.put(_STOP)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("recorder thread did not stop within %.0f s", timeout)
+        self._thread = None
+
+    def wait_ready(self, timeout: float = 5.0) -> bool:
+        return self._ready.wait(timeout)
+
+    # -- worker thread -------------------------------------------------------------------
+    def _run(self) -> None:
+        outbox = None
+        recorder = None
+        try:
+            outbox = self._open_outbox()
+            recorder = self._make_recorder(outbox)
+        except Exception as exc:
+            self.open_error = str(exc)
+            log.error("cannot open the outbox: %s", exc)
+        self._ready.set()
+        try:
+            while True:
+                job = self._jobs.get()
+                if job is _STOP:
+                    break
+                try:
+                    self._do(job, outbox, recorder)
+                except Exception:  # one bad job must not end the worker
+                    log.exception("recorder job %s failed", job[0])
+        finally:
+            if outbox is not None:
+                try:
+                    outbox.close()
+                except Exception:
+                    log.exception("closing the outbox failed")
+
+    def _do(self, job: tuple[Any, ...], outbox: Any, recorder: Recorder | None) -> None:
+        kind = job[0]
+        if kind == "scan":
+            _, text, source, frame_ts = job
+            if recorder is None:
+                outcome = Outcome(OutcomeKind.STORAGE_ERROR, source, frame_ts,
+                                  detail=self.open_error or "outbox not open")
+            else:
+                outcome = recorder.record(text, source, frame_ts)
+            if outcome.kind is OutcomeKind.RECORDED:
+                self.punch_recorded.emit(outcome)
+                try:
+                    self._on_appended()
+                except Exception:
+                    log.exception("waking the sync engine failed")
+                self.request_stats()
+            else:
+                self.scan_refused.emit(outcome)
+        elif kind == "stats":
+            self._stats_queued.clear()
+            self.storage_changed.emit(self._snapshot(outbox))
+        elif kind == "task":
+            _, name, fn = job
+            try:
+                result, error = fn(outbox), ""
+            except Exception as exc:
+                log.warning("task %s failed: %s", name, exc)
+                result, error = None, str(exc)
+            self.task_finished.emit(name, result, error)
+
+    def _snapshot(self, outbox: Any) -> StorageSnapshot:
+        try:
+            free = shutil.disk_usage(self._data_dir).free
+        except OSError:
+            free = None
+        if outbox is None:
+            return StorageSnapshot(outbox_error=self.open_error, disk_free_bytes=free)
+        try:
+            st = outbox.stats()
+            rejected = list(outbox.rejected(20)) if st.rejected else []
+        except Exception as exc:
+            return StorageSnapshot(outbox_error=str(exc), disk_free_bytes=free)
+        recovered = getattr(outbox, "recovered_from", None)
+        return StorageSnapshot(
+            pending=st.pending, oldest_pending_age_s=st.oldest_pending_age_s,
+            rejected=st.rejected, sent=st.sent, last_sync=st.last_sync,
+            last_error=st.last_error, disk_free_bytes=free, rejected_list=rejected,
+            recovered_from=str(recovered) if recovered else None,
+        )

@@ -1,0 +1,97 @@
+"""The big feedback card: words, colour, icon (and the caller's sound) for each scan.
+
+It clears itself after ``card_seconds`` and never blocks anything: the next scan simply
+replaces it. ``event_id`` is the punch the card is about, so a late server verdict updates
+the card only while it still shows that punch.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .messages import TONE_COLOURS, TONE_ICONS, CardMessage, Tone, idle
+from .resources import resource
+
+
+class FeedbackCard(QFrame):
+    """Signals:
+        message_shown(CardMessage): after the card changed (tests and the benchmark wait on it).
+    """
+
+    message_shown = Signal(object)
+
+    def __init__(self, card_seconds: float = 4.0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("feedbackCard")
+        self._icon = QLabel()
+        self._icon.setFixedSize(QSize(96, 96))
+        self._title = QLabel()
+        self._title.setWordWrap(True)
+        self._title.setObjectName("cardTitle")
+        self._name = QLabel()
+        self._name.setObjectName("cardName")
+        self._detail = QLabel()
+        self._detail.setWordWrap(True)
+        self._detail.setObjectName("cardDetail")
+        text = QVBoxLayout()
+        text.addWidget(self._title)
+        text.addWidget(self._name)
+        text.addWidget(self._detail)
+        text.addStretch(1)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(24, 20, 24, 20)
+        row.setSpacing(20)
+        row.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addLayout(text, 1)
+        self._clear = QTimer(self)
+        self._clear.setSingleShot(True)
+        self._clear.setInterval(int(card_seconds * 1000))
+        self._clear.timeout.connect(self.show_idle)
+        self.message: CardMessage = idle()
+        self._render(self.message, idle=True)
+
+    @property
+    def event_id(self) -> str | None:
+        return self.message.event_id if self._clear.isActive() else None
+
+    def show_message(self, message: CardMessage) -> None:
+        self.message = message
+        self._render(message, idle=False)
+        self._clear.start()
+        self.message_shown.emit(message)
+
+    def show_idle(self) -> None:
+        self._clear.stop()
+        self.message = idle()
+        self._render(self.message, idle=True)
+        self.message_shown.emit(self.message)
+
+    def is_idle(self) -> bool:
+        return not self._clear.isActive()
+
+    def text(self) -> str:
+        """Everything the card says, one line per label (tests, accessibility)."""
+        parts = [self._title.text(), self._name.text(), self._detail.text()]
+        return "\n".join(p for p in parts if p)
+
+    def _render(self, m: CardMessage, idle: bool) -> None:
+        colour = "#2b2f36" if idle else TONE_COLOURS[m.tone]
+        self.setStyleSheet(
+            f"#feedbackCard {{ background: {colour}; border-radius: 18px; }}"
+            "#feedbackCard QLabel { color: white; }"
+            f"#cardTitle {{ font-size: {30 if idle else 40}px; font-weight: 600; }}"
+            "#cardName { font-size: 30px; }"
+            "#cardDetail { font-size: 22px; }"
+        )
+        self._title.setText(m.title)
+        self._name.setText(m.name)
+        self._name.setVisible(bool(m.name))
+        self._detail.setText(m.detail)
+        self._detail.setVisible(bool(m.detail))
+        icon_name = "kiosk" if idle else TONE_ICONS[m.tone]
+        self._icon.setPixmap(QIcon(str(resource("icons", f"{icon_name}.svg"))).pixmap(96, 96))
+        self.setAccessibleName(self.text())
+        if not idle and m.tone is Tone.ERROR:
+            self.setAccessibleDescription("error")

@@ -1,0 +1,67 @@
+"""First run: the terminal is not enrolled yet, so ask for the server URL and the code."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+
+class EnrollScreen(QWidget):
+    """Signals:
+        enroll_requested(str, str): server URL and one-time code (the app does the I/O).
+    """
+
+    enroll_requested = Signal(str, str)
+
+    def __init__(self, server_url: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("enrollScreen")
+        title = QLabel(self.tr("This terminal is not enrolled yet"))
+        title.setObjectName("enrollTitle")
+        hint = QLabel(self.tr(
+            "Ask the administrator for a one-time enrolment code "
+            "(kiosk-server terminal add), then enter it with the server address."))
+        hint.setWordWrap(True)
+        self.url = QLineEdit(server_url)
+        self.url.setPlaceholderText("https://attendance.example.com")
+        self.code = QLineEdit()
+        self.code.setPlaceholderText(self.tr("enrolment code"))
+        self.code.returnPressed.connect(self._submit)
+        self.button = QPushButton(self.tr("Enrol this terminal"))
+        self.button.clicked.connect(self._submit)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setObjectName("enrollMessage")
+        form = QFormLayout()
+        form.addRow(self.tr("Server address:"), self.url)
+        form.addRow(self.tr("Enrolment code:"), self.code)
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(title)
+        box.addWidget(hint)
+        box.addLayout(form)
+        box.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
+        box.addWidget(self.message)
+        box.addStretch(2)
+        box.setContentsMargins(80, 40, 80, 40)
+        self.setStyleSheet("#enrollTitle { font-size: 28px; font-weight: 600; }"
+                           " #enrollScreen QLabel, #enrollScreen QLineEdit { font-size: 18px; }")
+
+    def _submit(self) -> None:
+        url, code = self.url.text().strip(), self.code.text().strip()
+        if not url.startswith(("http://", "https://")):
+            self.show_error(self.tr("The server address must start with http:// or https://"))
+            return
+        if len(code) < 4:
+            self.show_error(self.tr("Enter the enrolment code you were given."))
+            return
+        self.button.setEnabled(False)
+        self.message.setText(self.tr("Enrolling…"))
+        self.enroll_requested.emit(url, code)
+
+    def show_error(self, text: str) -> None:
+        self.button.setEnabled(True)
+        self.message.setStyleSheet("color: #b3261e;")
+        self.message.setText(text)

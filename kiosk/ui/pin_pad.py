@@ -1,0 +1,102 @@
+"""The on-screen PIN keypad in front of the status panel (touch-friendly, no dialog)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
+
+from .pin import PinLock, PinResult
+
+
+class PinPad(QWidget):
+    """Signals:
+        unlocked(): the right PIN was entered.
+        cancelled(): back to the kiosk.
+    """
+
+    unlocked = Signal()
+    cancelled = Signal()
+
+    def __init__(self, lock: PinLock, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lock = lock
+        self.setObjectName("pinPad")
+        title = QLabel(self.tr("IT status panel – enter the admin PIN"))
+        title.setObjectName("pinTitle")
+        self.entry = QLineEdit()
+        self.entry.setEchoMode(QLineEdit.EchoMode.Password)
+        self.entry.setMaxLength(12)
+        self.entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.entry.returnPressed.connect(self.submit)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        grid = QGridLayout()
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
+        for i, key in enumerate(keys):
+            label = self.tr("OK") if key == "OK" else key
+            button = QPushButton(label)
+            button.setMinimumSize(90, 64)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _=False, k=key: self._key(k))
+            grid.addWidget(button, i // 3, i % 3)
+        cancel = QPushButton(self.tr("Cancel"))
+        cancel.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        cancel.clicked.connect(self._cancel)
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        for w in (title, self.entry, self.message):
+            box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addLayout(grid)
+        box.addWidget(cancel, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addStretch(1)
+        self.entry.setMinimumWidth(280)
+        self.setStyleSheet(
+            "#pinPad { background: #1c2027; } #pinPad QLabel { color: #e8eaed; font-size: 20px; }"
+            " #pinPad QLineEdit { font-size: 28px; } #pinPad QPushButton { font-size: 22px; }"
+        )
+
+    def reset(self) -> None:
+        self.entry.clear()
+        left = self._lock.locked_for()
+        if not self._lock.configured:
+            self.message.setText(self.tr(
+                "No admin PIN is set on this terminal. Set [ui] admin_pin_hash in the config."))
+        elif left > 0:
+            self._show_locked(left)
+        else:
+            self.message.setText("")
+        self.entry.setFocus()
+
+    def _key(self, key: str) -> None:
+        if key == "OK":
+            self.submit()
+        elif key == "⌫":
+            self.entry.backspace()
+        else:
+            self.entry.insert(key)
+
+    def _cancel(self) -> None:
+        self.entry.clear()
+        self.cancelled.emit()
+
+    def _show_locked(self, seconds: float) -> None:
+        minutes = max(1, math.ceil(seconds / 60))
+        self.message.setText(self.tr("Too many wrong PINs. Locked for %n minute(s).", "", minutes))
+
+    def submit(self) -> None:
+        answer = self._lock.try_pin(self.entry.text())
+        self.entry.clear()
+        if answer.result is PinResult.OK:
+            self.message.setText("")
+            self.unlocked.emit()
+        elif answer.result is PinResult.LOCKED:
+            self._show_locked(answer.locked_s)
+        elif answer.result is PinResult.NO_PIN:
+            self.reset()
+        else:
+            self.message.setText(
+                self.tr("Wrong PIN. %n try(s) left.", "", answer.tries_left))

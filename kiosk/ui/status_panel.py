@@ -1,0 +1,182 @@
+"""The IT status panel (behind the PIN): everything needed to tell if the terminal is healthy.
+
+Read-only view of the :class:`~kiosk.services.status.StatusModel`; its buttons only emit
+signals, the app does the work on worker threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QPushButton,
+    QVBoxLayout, QWidget,
+)
+
+from kiosk.services.status import Status, StatusModel
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    s = int(seconds)
+    if s < 120:
+        return f"{s} s"
+    if s < 7200:
+        return f"{s // 60} min"
+    return f"{s // 3600} h {(s % 3600) // 60} min"
+
+
+def _bytes(n: int | None) -> str:
+    if n is None:
+        return "–"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """One readable line of an error (the full text is in the log and the diagnostics)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class StatusPanel(QWidget):
+    """Signals (the actions): sync_requested, camera_test_requested,
+    diagnostics_requested, leave_kiosk_requested, closed."""
+
+    sync_requested = Signal()
+    camera_test_requested = Signal()
+    diagnostics_requested = Signal()
+    leave_kiosk_requested = Signal()
+    closed = Signal()
+
+    def __init__(self, model: StatusModel, log_lines: Callable[[int], list[str]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusPanel")
+        self._model = model
+        self._log_lines = log_lines
+        self.fields: dict[str, QLabel] = {}
+        form_left, form_right = QFormLayout(), QFormLayout()
+        rows = [
+            ("terminal", self.tr("Terminal:")), ("site", self.tr("Site:")),
+            ("version", self.tr("Version:")), ("servers", self.tr("Server:")),
+            ("connection", self.tr("Connection:")), ("last_sync", self.tr("Last sync:")),
+            ("pending", self.tr("Waiting to send:")), ("oldest", self.tr("Oldest waiting:")),
+            ("rejected", self.tr("Rejected by server:")), ("offset", self.tr("Clock offset:")),
+            ("camera", self.tr("Camera:")), ("disk", self.tr("Disk free:")),
+            ("keyring", self.tr("Secret store:")), ("problem", self.tr("Problem:")),
+        ]
+        for i, (key, label) in enumerate(rows):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setObjectName(f"status_{key}")
+            self.fields[key] = value
+            name = QLabel(label)
+            name.setObjectName("statusKey")
+            (form_left if i < 7 else form_right).addRow(name, value)
+        forms = QHBoxLayout()
+        forms.addLayout(form_left, 1)
+        forms.addLayout(form_right, 1)
+
+        self.rejected_list = QListWidget()
+        self.rejected_list.setMaximumHeight(96)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setMaximumBlockCount(200)
+        self.action_result = QLabel()
+        self.action_result.setWordWrap(True)
+
+        buttons = QGridLayout()
+        self.sync_button = QPushButton(self.tr("Sync now"))
+        self.camera_button = QPushButton(self.tr("Test camera"))
+        self.diag_button = QPushButton(self.tr("Export diagnostics"))
+        self.leave_button = QPushButton(self.tr("Leave kiosk mode"))
+        self.close_button = QPushButton(self.tr("Back to kiosk"))
+        for i, (button, signal) in enumerate([
+            (self.sync_button, self.sync_requested),
+            (self.camera_button, self.camera_test_requested),
+            (self.diag_button, self.diagnostics_requested),
+            (self.leave_button, self.leave_kiosk_requested),
+            (self.close_button, self.closed),
+        ]):
+            button.setMinimumHeight(48)
+            button.clicked.connect(signal)
+            buttons.addWidget(button, 0, i)
+
+        title = QLabel(self.tr("Terminal status"))
+        title.setObjectName("statusTitle")
+        box = QVBoxLayout(self)
+        box.addWidget(title)
+        box.addLayout(forms)
+        box.addWidget(QLabel(self.tr("Rejected punches (latest first):")))
+        box.addWidget(self.rejected_list)
+        box.addWidget(QLabel(self.tr("Recent log:")))
+        box.addWidget(self.log_view, 1)
+        box.addWidget(self.action_result)
+        box.addLayout(buttons)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            "StatusPanel { background: #f4f5f7; }"
+            " QLabel { font-size: 16px; color: #1c2027; }"
+            " QLabel#statusKey { color: #5f6368; }"
+            " QLabel#statusTitle { font-size: 26px; font-weight: 600; }"
+            " QPushButton { font-size: 16px; }"
+            " QPlainTextEdit, QListWidget { font-family: monospace; font-size: 13px; }"
+        )
+        model.changed.connect(self.show_status)
+        self.show_status(model.status)
+
+    def refresh_log(self) -> None:
+        self.log_view.setPlainText("\n".join(self._log_lines(40)))
+        self.log_view.verticalScrollBar().setValue(self.log_view.verticalScrollBar().maximum())
+
+    def show_result(self, text: str) -> None:
+        self.action_result.setText(text)
+
+    def show_status(self, st: Status) -> None:
+        f = self.fields
+        f["terminal"].setText(f"{st.terminal_name or '–'} ({st.terminal_id or '–'})")
+        f["site"].setText(st.site or "–")
+        f["version"].setText(st.version)
+        f["servers"].setText(", ".join(st.server_urls) or "–")
+        if st.terminal_revoked:
+            conn = self.tr("terminal revoked by the server – not sending; punches kept")
+        elif st.online is None:
+            conn = self.tr("not contacted yet")
+        elif st.online:
+            conn = self.tr("reachable") + (f" ({st.active_url})" if st.active_url else "")
+        else:
+            conn = self.tr("unreachable")
+        f["connection"].setText(conn)
+        f["last_sync"].setText(
+            st.last_sync.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            if isinstance(st.last_sync, datetime) else self.tr("never"))
+        f["pending"].setText(str(st.pending))
+        f["oldest"].setText(_age(st.oldest_pending_age_s))
+        f["rejected"].setText(str(st.rejected))
+        f["offset"].setText("–" if st.clock_offset_s is None else f"{st.clock_offset_s:+.2f} s")
+        f["camera"].setText(self.tr("%1, %2 fps, decode %3 ms").replace("%1", st.camera_state)
+                            .replace("%2", f"{st.camera_fps:.1f}")
+                            .replace("%3", f"{st.decode_ms:.1f}"))
+        f["disk"].setText(_bytes(st.disk_free_bytes))
+        f["keyring"].setText(st.keyring_backend or "–")
+        problems = [_short(p) for p in (st.outbox_error, st.sync_error) if p]
+        if st.outbox_recovered_from:
+            problems.append(self.tr("outbox was corrupt, moved to %1")
+                            .replace("%1", st.outbox_recovered_from))
+        f["problem"].setText("\n".join(problems) or self.tr("none"))
+        self.rejected_list.clear()
+        for r in st.rejected_list:
+            when = getattr(r, "wall_time", None)
+            when_s = when.astimezone().strftime("%m-%d %H:%M") if isinstance(when, datetime) else ""
+            self.rejected_list.addItem(
+                f"#{getattr(r, 'seq', '?')} {when_s} badge {getattr(r, 'badge_id', '?')}: "
+                f"{getattr(r, 'reason', '')} – {getattr(r, 'message', '')}")
+        if self.isVisible():
+            self.refresh_log()

@@ -1,0 +1,457 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>App</name>
+    <message>
+        <source>Enrol terminal</source>
+        <translation>登记终端</translation>
+    </message>
+    <message>
+        <source>Could not export: %1</source>
+        <translation>无法导出：%1</translation>
+    </message>
+    <message>
+        <source>Diagnostics saved to %1</source>
+        <translation>诊断包已保存到 %1</translation>
+    </message>
+    <message>
+        <source>Sync started.</source>
+        <translation>已开始同步。</translation>
+    </message>
+    <message>
+        <source>No camera is configured.</source>
+        <translation>未配置摄像头。</translation>
+    </message>
+    <message>
+        <source>Camera restarted: watch the preview and the camera line above.</source>
+        <translation>摄像头已重启：请查看预览画面和上方的摄像头状态。</translation>
+    </message>
+</context>
+<context>
+    <name>Card</name>
+    <message>
+        <source>Not a badge</source>
+        <translation>不是工牌</translation>
+    </message>
+    <message>
+        <source>Badge revoked</source>
+        <translation>工牌已注销</translation>
+    </message>
+    <message>
+        <source>Badge expired</source>
+        <translation>工牌已过期</translation>
+    </message>
+    <message>
+        <source>Badge not valid yet</source>
+        <translation>工牌尚未生效</translation>
+    </message>
+    <message>
+        <source>Badge not valid</source>
+        <translation>工牌无效</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>已记录</translation>
+    </message>
+    <message>
+        <source>at %1</source>
+        <translation>时间 %1</translation>
+    </message>
+    <message>
+        <source>Already recorded at %1</source>
+        <translation>已于 %1 记录</translation>
+    </message>
+    <message>
+        <source>No need to scan again.</source>
+        <translation>无需再次扫描。</translation>
+    </message>
+    <message>
+        <source>NOT recorded – storage problem, please tell IT</source>
+        <translation>未记录 – 存储故障，请通知 IT</translation>
+    </message>
+    <message>
+        <source>Your punch was not saved. Please tell IT.</source>
+        <translation>本次打卡未保存，请通知 IT。</translation>
+    </message>
+    <message>
+        <source>This code is not an employee badge.</source>
+        <translation>此二维码不是员工工牌。</translation>
+    </message>
+    <message>
+        <source>This badge was blocked. Please see reception.</source>
+        <translation>此工牌已被停用，请联系前台。</translation>
+    </message>
+    <message>
+        <source>This badge has expired. Please see reception.</source>
+        <translation>此工牌已过期，请联系前台。</translation>
+    </message>
+    <message>
+        <source>This badge is not active yet.</source>
+        <translation>此工牌尚未启用。</translation>
+    </message>
+    <message>
+        <source>This badge could not be verified. Please see reception.</source>
+        <translation>无法验证此工牌，请联系前台。</translation>
+    </message>
+    <message>
+        <source>Saved on this terminal – will sync</source>
+        <translation>已保存在本终端 – 稍后同步</translation>
+    </message>
+    <message>
+        <source>Recorded at %1. The server will get it when the network is back.</source>
+        <translation>%1 已记录。网络恢复后将发送到服务器。</translation>
+    </message>
+    <message>
+        <source>not a badge</source>
+        <translation>不是工牌</translation>
+    </message>
+    <message>
+        <source>badge not valid</source>
+        <translation>工牌无效</translation>
+    </message>
+    <message>
+        <source>badge expired</source>
+        <translation>工牌已过期</translation>
+    </message>
+    <message>
+        <source>badge not valid yet</source>
+        <translation>工牌尚未生效</translation>
+    </message>
+    <message>
+        <source>badge revoked</source>
+        <translation>工牌已注销</translation>
+    </message>
+    <message>
+        <source>employee unknown</source>
+        <translation>未知员工</translation>
+    </message>
+    <message>
+        <source>employee no longer active</source>
+        <translation>员工已离职</translation>
+    </message>
+    <message>
+        <source>not allowed at this site</source>
+        <translation>无权在此地点打卡</translation>
+    </message>
+    <message>
+        <source>terminal clock is wrong</source>
+        <translation>终端时钟错误</translation>
+    </message>
+    <message>
+        <source>terminal mismatch</source>
+        <translation>终端不匹配</translation>
+    </message>
+    <message>
+        <source>terminal blocked</source>
+        <translation>终端已停用</translation>
+    </message>
+    <message>
+        <source>conflicting punch</source>
+        <translation>打卡冲突</translation>
+    </message>
+    <message>
+        <source>refused by the server</source>
+        <translation>服务器拒绝</translation>
+    </message>
+    <message>
+        <source>Not accepted: %1</source>
+        <translation>未被接受：%1</translation>
+    </message>
+    <message>
+        <source>Please see reception.</source>
+        <translation>请联系前台。</translation>
+    </message>
+    <message>
+        <source>Early leave %1 min</source>
+        <translation>早退 %1 分钟</translation>
+    </message>
+    <message>
+        <source>shift ends %1</source>
+        <translation>下班时间 %1</translation>
+    </message>
+    <message>
+        <source>Checked out</source>
+        <translation>已签退</translation>
+    </message>
+    <message>
+        <source>Goodbye!</source>
+        <translation>再见！</translation>
+    </message>
+    <message>
+        <source>Late %1 min</source>
+        <translation>迟到 %1 分钟</translation>
+    </message>
+    <message>
+        <source>shift %1, grace %2</source>
+        <translation>班次 %1，宽限 %2 分钟</translation>
+    </message>
+    <message>
+        <source>Checked in – on time</source>
+        <translation>已签到 – 准时</translation>
+    </message>
+    <message>
+        <source>Welcome!</source>
+        <translation>欢迎！</translation>
+    </message>
+    <message>
+        <source>Checked in</source>
+        <translation>已签到</translation>
+    </message>
+    <message>
+        <source>Accepted by the server.</source>
+        <translation>服务器已确认。</translation>
+    </message>
+    <message>
+        <source>Show your badge to the camera</source>
+        <translation>请将工牌对准摄像头</translation>
+    </message>
+</context>
+<context>
+    <name>EnrollScreen</name>
+    <message>
+        <source>This terminal is not enrolled yet</source>
+        <translation>本终端尚未登记</translation>
+    </message>
+    <message>
+        <source>Ask the administrator for a one-time enrolment code (kiosk-server terminal add), then enter it with the server address.</source>
+        <translation>请向管理员索取一次性登记码（kiosk-server terminal add），然后连同服务器地址一起输入。</translation>
+    </message>
+    <message>
+        <source>enrolment code</source>
+        <translation>登记码</translation>
+    </message>
+    <message>
+        <source>Enrol this terminal</source>
+        <translation>登记本终端</translation>
+    </message>
+    <message>
+        <source>Server address:</source>
+        <translation>服务器地址：</translation>
+    </message>
+    <message>
+        <source>Enrolment code:</source>
+        <translation>登记码：</translation>
+    </message>
+    <message>
+        <source>The server address must start with http:// or https://</source>
+        <translation>服务器地址必须以 http:// 或 https:// 开头</translation>
+    </message>
+    <message>
+        <source>Enter the enrolment code you were given.</source>
+        <translation>请输入您获得的登记码。</translation>
+    </message>
+    <message>
+        <source>Enrolling…</source>
+        <translation>正在登记…</translation>
+    </message>
+</context>
+<context>
+    <name>HeaderBar</name>
+    <message>
+        <source>Unnamed terminal</source>
+        <translation>未命名终端</translation>
+    </message>
+    <message>
+        <source>%1 · site %2</source>
+        <translation>%1 · 地点 %2</translation>
+    </message>
+    <message>
+        <source>○ Connecting…</source>
+        <translation>○ 正在连接…</translation>
+    </message>
+    <message>
+        <source>● Online</source>
+        <translation>● 在线</translation>
+    </message>
+    <message>
+        <source>✕ Offline – punches are kept</source>
+        <translation>✕ 离线 – 打卡已保存</translation>
+    </message>
+    <message>
+        <source>Waiting to send: %1</source>
+        <translation>待发送：%1</translation>
+    </message>
+</context>
+<context>
+    <name>KioskWindow</name>
+    <message>
+        <source>Check-in kiosk</source>
+        <translation>考勤打卡机</translation>
+    </message>
+    <message>
+        <source>Kiosk mode left: the window can now be closed.</source>
+        <translation>已退出自助终端模式：现在可以关闭窗口。</translation>
+    </message>
+    <message>
+        <source>Connecting to the camera…</source>
+        <translation>正在连接摄像头…</translation>
+    </message>
+    <message>
+        <source>Camera disconnected – reconnecting…</source>
+        <translation>摄像头已断开 – 正在重新连接…</translation>
+    </message>
+    <message>
+        <source>Camera not available – badge scanners still work</source>
+        <translation>摄像头不可用 – 扫码枪仍可使用</translation>
+    </message>
+    <message>
+        <source>Camera stopped</source>
+        <translation>摄像头已停止</translation>
+    </message>
+</context>
+<context>
+    <name>PinPad</name>
+    <message>
+        <source>IT status panel – enter the admin PIN</source>
+        <translation>IT 状态面板 – 请输入管理员 PIN</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>No admin PIN is set on this terminal. Set [ui] admin_pin_hash in the config.</source>
+        <translation>本终端未设置管理员 PIN。请在配置中设置 [ui] admin_pin_hash。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Too many wrong PINs. Locked for %n minute(s).</source>
+        <translation>
+            <numerusform>错误次数过多，已锁定 %n 分钟。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Wrong PIN. %n try(s) left.</source>
+        <translation>
+            <numerusform>PIN 错误，还可尝试 %n 次。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>StatusPanel</name>
+    <message>
+        <source>Terminal:</source>
+        <translation>终端：</translation>
+    </message>
+    <message>
+        <source>Site:</source>
+        <translation>地点：</translation>
+    </message>
+    <message>
+        <source>Version:</source>
+        <translation>版本：</translation>
+    </message>
+    <message>
+        <source>Server:</source>
+        <translation>服务器：</translation>
+    </message>
+    <message>
+        <source>Connection:</source>
+        <translation>连接：</translation>
+    </message>
+    <message>
+        <source>Last sync:</source>
+        <translation>上次同步：</translation>
+    </message>
+    <message>
+        <source>Waiting to send:</source>
+        <translation>待发送：</translation>
+    </message>
+    <message>
+        <source>Oldest waiting:</source>
+        <translation>最早待发送：</translation>
+    </message>
+    <message>
+        <source>Rejected by server:</source>
+        <translation>被服务器拒绝：</translation>
+    </message>
+    <message>
+        <source>Clock offset:</source>
+        <translation>时钟偏差：</translation>
+    </message>
+    <message>
+        <source>Camera:</source>
+        <translation>摄像头：</translation>
+    </message>
+    <message>
+        <source>Disk free:</source>
+        <translation>磁盘可用：</translation>
+    </message>
+    <message>
+        <source>Secret store:</source>
+        <translation>密钥存储：</translation>
+    </message>
+    <message>
+        <source>Problem:</source>
+        <translation>问题：</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Test camera</source>
+        <translation>测试摄像头</translation>
+    </message>
+    <message>
+        <source>Export diagnostics</source>
+        <translation>导出诊断包</translation>
+    </message>
+    <message>
+        <source>Leave kiosk mode</source>
+        <translation>退出自助终端模式</translation>
+    </message>
+    <message>
+        <source>Back to kiosk</source>
+        <translation>返回打卡界面</translation>
+    </message>
+    <message>
+        <source>Terminal status</source>
+        <translation>终端状态</translation>
+    </message>
+    <message>
+        <source>Rejected punches (latest first):</source>
+        <translation>被拒绝的打卡（最新在前）：</translation>
+    </message>
+    <message>
+        <source>Recent log:</source>
+        <translation>最近日志：</translation>
+    </message>
+    <message>
+        <source>terminal revoked by the server – not sending; punches kept</source>
+        <translation>终端已被服务器注销 – 停止发送；打卡已保留</translation>
+    </message>
+    <message>
+        <source>not contacted yet</source>
+        <translation>尚未连接</translation>
+    </message>
+    <message>
+        <source>reachable</source>
+        <translation>可连接</translation>
+    </message>
+    <message>
+        <source>unreachable</source>
+        <translation>无法连接</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>%1, %2 fps, decode %3 ms</source>
+        <translation>%1，%2 帧/秒，解码 %3 毫秒</translation>
+    </message>
+    <message>
+        <source>outbox was corrupt, moved to %1</source>
+        <translation>发件箱文件损坏，已移至 %1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+</context>
+</TS>

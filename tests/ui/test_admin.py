@@ -1,0 +1,154 @@
+"""The IT side: PIN lockout with a moving clock, the status panel, diagnostics, shutdown."""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from kiosk.services.memory_secrets import MemorySecretStore
+from kiosk.services.status import Status, StatusModel
+from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.pin import PinLock, PinResult, check_pin, hash_pin
+from tests.helpers.clock import FakeClock
+from tests.helpers.live_server import live_server
+from tests.helpers.ui import MONDAY_0850, card_text, enrolled_config, running_kiosk, seed_site
+
+FAST = dict(n=2**4)  # cheap scrypt for tests; the format is the same
+
+
+def test_pin_hash_roundtrip():
+    h = hash_pin("2468", **FAST)
+    assert check_pin("2468", h)
+    assert not check_pin("2469", h)
+    assert not check_pin("2468", "garbage")
+
+
+def test_five_wrong_pins_lock_for_five_minutes():
+    clock = FakeClock()
+    lock = PinLock(hash_pin("2468", **FAST), clock)
+    for left in (4, 3, 2, 1):
+        assert lock.try_pin("0000").tries_left == left
+    assert lock.try_pin("0000").result is PinResult.LOCKED
+    assert lock.try_pin("2468").result is PinResult.LOCKED  # even the right one
+    clock.advance(299)
+    assert lock.try_pin("2468").result is PinResult.LOCKED
+    clock.advance(2)
+    assert lock.try_pin("2468").result is PinResult.OK
+
+
+def _window(qtbot, pin_hash, clock):
+    status = StatusModel(Status(terminal_id="t1", terminal_name="Door", site="HQ"))
+    win = KioskWindow(clock=clock, status=status, pin_lock=PinLock(pin_hash, clock),
+                      log_lines=lambda n: ["line one", "line two"], kiosk_mode=False)
+    qtbot.addWidget(win)
+    with qtbot.waitActive(win):
+        win.show()
+        win.activateWindow()
+    return win, status
+
+
+def _type_pin(qtbot, win, pin):
+    qtbot.keyClicks(win.pin_pad.entry, pin)
+    qtbot.keyClick(win.pin_pad.entry, Qt.Key.Key_Return)
+
+
+def test_pin_pad_lockout_in_the_window(qtbot):
+    clock = FakeClock()
+    win, _ = _window(qtbot, hash_pin("2468", **FAST), clock)
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.AltModifier)
+    assert win.pages.currentWidget() is win.pin_pad
+    for _ in range(5):
+        _type_pin(qtbot, win, "1111")
+    assert "Locked for 5 minute" in win.pin_pad.message.text()
+    _type_pin(qtbot, win, "2468")
+    assert win.pages.currentWidget() is win.pin_pad  # still locked
+    clock.advance(301)
+    _type_pin(qtbot, win, "2468")
+    assert win.pages.currentWidget() is win.status_panel
+    assert "line two" in win.status_panel.log_view.toPlainText()
+
+
+def test_long_press_on_a_corner_opens_the_pin_pad(qtbot):
+    win, _ = _window(qtbot, hash_pin("2468", **FAST), FakeClock())
+    win.resize(800, 600)
+    win._long_press.setInterval(50)  # the 3 s press, shortened
+    qtbot.mousePress(win.preview, Qt.MouseButton.LeftButton, pos=win.preview.rect().center())
+    qtbot.wait(120)
+    assert win.pages.currentWidget() is win.kiosk_page  # the middle does nothing
+    qtbot.mouseRelease(win.preview, Qt.MouseButton.LeftButton)
+    qtbot.mousePress(win.header, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.pin_pad, timeout=2000)
+
+
+def test_no_pin_configured_keeps_the_panel_shut(qtbot):
+    win, _ = _window(qtbot, "", FakeClock())
+    win.open_admin()
+    _type_pin(qtbot, win, "")
+    assert win.pages.currentWidget() is win.pin_pad
+    assert "No admin PIN" in win.pin_pad.message.text()
+
+
+def test_status_panel_follows_pending_and_exports_diagnostics(qtbot, tmp_path):
+    clock = FakeClock(MONDAY_0850)
+    store = MemorySecretStore()
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store,
+                                        admin_pin_hash=hash_pin("2468", **FAST))
+        (paths.log_dir / "kiosk.log").write_text("an old log line\n")
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            win = app.window
+            win.open_admin()
+            _type_pin(qtbot, win, "2468")
+            panel = win.status_panel
+            assert panel.isVisible()
+            assert panel.fields["terminal"].text() == f"Front door ({config.terminal.id})"
+            srv.stop()
+            for i, who in enumerate(("alice", "wang")):
+                app.submit(site.tokens[who], "wedge", 0.0)
+                qtbot.waitUntil(lambda i=i: panel.fields["pending"].text() == str(i + 1),
+                                timeout=10000)
+            qtbot.waitUntil(lambda: panel.fields["connection"].text() == "unreachable",
+                            timeout=10000)
+            assert panel.fields["oldest"].text() != "–"
+            srv.start()
+            panel.sync_button.click()
+            qtbot.waitUntil(lambda: panel.fields["pending"].text() == "0", timeout=15000)
+            assert panel.fields["connection"].text().startswith("reachable")
+
+            panel.diag_button.click()
+            qtbot.waitUntil(lambda: "Diagnostics saved to" in panel.action_result.text(),
+                            timeout=10000)
+            zip_path = panel.action_result.text().split("Diagnostics saved to ", 1)[1]
+            with zipfile.ZipFile(zip_path) as zf:
+                names = set(zf.namelist())
+                blob = b"".join(zf.read(n) for n in names)
+            assert {"config.toml", "status.json", "about.json", "logs/kiosk.log"} <= names
+            assert store.get(config.terminal.id).encode() not in blob  # no secret
+            assert b"scrypt$" not in blob  # not even the PIN hash
+            assert site.tokens["alice"].encode() not in blob  # no badge text
+
+
+def test_clean_shutdown_leaves_no_thread(qtbot, tmp_path):
+    clock = FakeClock(MONDAY_0850)
+    store = MemorySecretStore()
+    before = set(threading.enumerate())
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            app.submit(site.tokens["alice"], "wedge", 0.0)
+            app.window.close()  # the close path runs the staged shutdown
+            assert app._shut
+            assert app.recorder._thread is None and app.sync._thread is None
+            left = [t.name for t in set(threading.enumerate()) - before
+                    if t.name.startswith("kiosk-")]
+            assert not left
+        # the queued scan was finished before the recorder stopped: it is on disk
+        from kiosk.store import Outbox
+        with Outbox(paths.outbox_file, clock) as ob:
+            assert ob.stats().last_seq == 1

@@ -1,0 +1,86 @@
+"""The card at the door: recorded, the server's verdict, offline, cooldown, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.clock import FakeClock
+from tests.helpers.live_server import live_server
+from kiosk.services.memory_secrets import MemorySecretStore
+from tests.helpers.ui import (
+    MONDAY_0850, MONDAY_0912, card_text, enrolled_config, running_kiosk, seed_site,
+)
+
+
+@pytest.fixture
+def store():
+    return MemorySecretStore()
+
+
+def _scan_and_wait(qtbot, app, token, expect, source="wedge", timeout=10000):
+    app.submit(token, source, 0.0)
+    qtbot.waitUntil(lambda: expect in card_text(app), timeout=timeout)
+
+
+def test_late_verdict_replaces_recorded(qtbot, tmp_path, store):
+    clock = FakeClock(MONDAY_0912)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            seen = []
+            app.window.card_changed.connect(lambda m: seen.append(m.title))
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Late 12 min")
+            assert "shift 09:00, grace 5" in card_text(app)
+            assert "Alice Example" in card_text(app)
+            assert seen[0] == "Recorded"  # the local answer came first, then the verdict
+            assert app.counts["accepted"] == 1
+
+
+def test_on_time_and_repeat_inside_cooldown(qtbot, tmp_path, store):
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            _scan_and_wait(qtbot, app, site.tokens["wang"], "Checked in – on time")
+            assert "王小明" in card_text(app)
+            clock.advance(30)
+            _scan_and_wait(qtbot, app, site.tokens["wang"], "Already recorded at 08:50")
+            qtbot.waitUntil(lambda: app.status.status.sent == 1, timeout=5000)
+            assert app.counts["recorded"] == 1
+        assert len(srv.admin.export_punches()) == 1
+
+
+def test_server_unreachable_saves_on_terminal(qtbot, tmp_path, store):
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            srv.stop()  # the kiosk learns it only when it tries to send
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Saved on this terminal – will sync")
+            assert "Alice Example" in card_text(app)
+            assert "Offline" in app.window.header.connection_label.text()
+            qtbot.waitUntil(lambda: app.status.status.pending == 1, timeout=5000)
+            assert "1" in app.window.header.pending_label.text()
+            srv.start()
+            app.sync.wake()
+            qtbot.waitUntil(lambda: app.status.status.pending == 0, timeout=15000)
+            assert app.counts["accepted"] == 1
+
+
+@pytest.mark.parametrize("role,expect", [("revoked", "Badge revoked"),
+                                         (None, "Not a badge")])
+def test_refusals_store_nothing(qtbot, tmp_path, store, role, expect):
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            token = site.tokens[role] if role else "https://example.com/not-a-badge"
+            _scan_and_wait(qtbot, app, token, expect)
+            assert app.counts["recorded"] == 0
+            app.recorder.request_stats()
+            qtbot.wait(200)
+            assert app.status.status.pending == 0 and app.status.status.sent == 0
