@@ -27,6 +27,7 @@ __all__ = [
     "LOG_FORMAT",
     "QT_LOGGER",
     "RedactingFilter",
+    "configure",
     "install_qt_message_handler",
     "redact",
     "register_secret",
@@ -250,6 +251,17 @@ def setup_logging(
     logging.captureWarnings(True)
     _log.debug("logging to %s (level %s)", log_file if file_handler else "stderr", log_config.level)
     return file_handler
+
+
+class _ConfigLike(Protocol):
+    @property
+    def log(self) -> _LogConfigLike: ...
+
+
+def configure(config: _ConfigLike, paths: _PathsLike) -> logging.handlers.RotatingFileHandler | None:
+    """What ``kiosk.app.configure_logging`` calls: the rotating file and stderr, from
+    ``[log]``. (The app installs its own Qt message handler right after.)"""
+    return setup_logging(paths, config.log)
 
 
 # --- Qt ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["SystemdNotifier", "start_qt_watchdog"]
+__all__ = ["AppWatchdog", "SystemdNotifier", "start", "start_qt_watchdog"]
 
 _log = logging.getLogger(__name__)
 
@@ -150,3 +150,37 @@ def start_qt_watchdog(
     timer.start()
     notifier.ping()  # the first ping at once: startup may have used part of the period
     return timer
+
+
+class AppWatchdog:
+    """What :func:`start` returns to the app: holds the timer; ``stop()`` says STOPPING=1."""
+
+    def __init__(self, notifier: SystemdNotifier, timer: Any) -> None:
+        self.notifier = notifier
+        self.timer = timer
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+        self.notifier.stopping("kiosk stopped")
+        self.notifier.close()
+
+
+def start(
+    healthy: Callable[[], bool] | None = None, environ: Mapping[str, str] | None = None
+) -> AppWatchdog | None:
+    """What ``kiosk.app.start_watchdog`` calls, on the GUI thread after the QApplication
+    exists: None without ``NOTIFY_SOCKET``; else READY=1 as soon as the event loop runs
+    (the window is up by then) and WATCHDOG=1 pings from a QTimer when the unit has
+    ``WatchdogSec=``."""
+    notifier = SystemdNotifier.from_env(environ)
+    if not notifier.enabled:
+        return None
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    app = QCoreApplication.instance()
+    timer = start_qt_watchdog(notifier, app, healthy)
+    QTimer.singleShot(0, lambda: notifier.ready("kiosk running"))
+    _log.info("systemd notify on %s; watchdog ping every %s s", notifier.address,
+              notifier.watchdog_interval_s)
+    return AppWatchdog(notifier, timer)

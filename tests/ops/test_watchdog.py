@@ -3,59 +3,21 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.watchdog import SystemdNotifier, start_qt_watchdog
+from tests.ops.conftest import FakeSystemd
 
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no AF_UNIX sockets")
-
-
-class FakeSystemd:
-    """The receiving end: a bound datagram socket, as systemd's notify socket is."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind("\0" + address[1:] if address.startswith("@") else address)
-
-    def receive(self, timeout: float = 5.0) -> dict[str, str]:
-        self.sock.settimeout(timeout)
-        data = self.sock.recv(4096).decode()
-        return dict(line.split("=", 1) for line in data.splitlines())
-
-    def drain(self) -> list[dict[str, str]]:
-        out = []
-        self.sock.setblocking(False)
-        try:
-            while True:
-                data = self.sock.recv(4096).decode()
-                out.append(dict(line.split("=", 1) for line in data.splitlines()))
-        except BlockingIOError:
-            return out
-        finally:
-            self.sock.setblocking(True)
-
-
-@pytest.fixture
-def systemd() -> Iterator[FakeSystemd]:
-    # A short folder of our own: AF_UNIX paths are limited to ~108 bytes.
-    folder = tempfile.mkdtemp(prefix="sdn", dir="/tmp")
-    fake = FakeSystemd(os.path.join(folder, "notify"))
-    yield fake
-    fake.sock.close()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_ready_status_stopping_reach_the_socket(systemd: FakeSystemd) -> None:
