@@ -6,10 +6,13 @@ import configparser
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "deploy.md"
@@ -78,3 +81,13 @@ def test_windows_task_restarts_and_never_times_out() -> None:
     assert root.findtext("t:Settings/t:ExecutionTimeLimit", namespaces=ns) == "PT0S"
     assert root.find("t:Settings/t:RestartOnFailure", ns) is not None
     assert root.findtext("t:Actions/t:Exec/t:Arguments", namespaces=ns) == "run"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
+def test_system_unit_passes_systemd_analyze_verify() -> None:
+    unit = REPO / "packaging" / "linux" / "checkin-kiosk.service"
+    proc = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
+                          text=True, timeout=60)
+    complaints = [line for line in (proc.stdout + proc.stderr).splitlines()
+                  if line.strip() and "/usr/bin/cage is not executable" not in line]
+    assert not complaints, complaints  # unknown keys, bad values, syntax errors
