@@ -1,0 +1,1 @@
+"""Scripts that print figures (run as python -m benchmarks.<name>)."""

@@ -85,7 +85,7 @@ def verify(acknowledged: list, stored_rows: list[dict], terminal_id: str) -> dic
 
 def run_chaos(
     workdir: Path, kills: int = 50, punches: int = 2000, seed: int = 1,
-    min_delay_s: float = 0.2, max_delay_s: float = 1.1,
+    min_delay_s: float = 0.4, max_delay_s: float = 1.2,
     progress: Callable[[str], None] = lambda s: None,
 ) -> dict:
     """The whole experiment; returns the counts (see the module docstring)."""

@@ -33,7 +33,7 @@ Decoder = Callable[[np.ndarray], list[str]]
 # Stronger than the test presets, so the decoders' differences show.
 CONDITIONS: dict[str, Perturb | None] = {
     "noise": Perturb(noise=35, scale=0.4),
-    "blur": Perturb(blur=2.4, scale=0.45),  # defocus: too soft for a single pass at 640x480
+    "blur": Perturb(blur=2.2, scale=0.45),  # defocus: too soft for a single pass at 640x480
     "tilt": Perturb(tilt=0.5, rotation_deg=10, scale=0.45),
     "rotation": Perturb(rotation_deg=45, scale=0.4),
     "low contrast": Perturb(contrast=0.18, noise=4),

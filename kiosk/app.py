@@ -30,6 +30,7 @@ from kiosk.recorder import Outcome, OutcomeKind, Recorder
 from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
 from kiosk.services.log_buffer import LogBuffer
+from kiosk.services.panel_actions import PanelActions
 from kiosk.services.recorder_service import RecorderService
 from kiosk.services.status import Status, StatusModel
 from kiosk.services.sync_service import SyncService
@@ -118,6 +119,7 @@ class KioskApp(QObject):
         self.camera: CameraService | None = None
         self.wedge: Any = None
         self.status: StatusModel | None = None
+        self.actions: PanelActions | None = None
         self.background = BackgroundCall(self)
         self.background.finished.connect(self._background_done)
         self._sync_outbox: Any = None
@@ -152,22 +154,16 @@ class KioskApp(QObject):
         self.background.start("enroll", lambda: enroll(url, code, paths, store))
 
     def _background_done(self, name: str, result: Any, error: str) -> None:
-        if name == "enroll":
-            if error:
-                self.enroll_screen.show_error(error)
-                return
-            self.config = result
-            self.enroll_screen.close()
-            self.enroll_screen.deleteLater()
-            self.enroll_screen = None
-            self._start_kiosk()
-        elif name == "diagnostics" and self.window is not None:
-            panel = self.window.status_panel
-            panel.show_result(
-                QCoreApplication.translate("App", "Could not export: %1").replace("%1", error)
-                if error else
-                QCoreApplication.translate("App", "Diagnostics saved to %1").replace(
-                    "%1", str(result)))
+        if name != "enroll" or self._shut:
+            return
+        if error:
+            self.enroll_screen.show_error(error)
+            return
+        self.config = result
+        self.enroll_screen.close()
+        self.enroll_screen.deleteLater()
+        self.enroll_screen = None
+        self._start_kiosk()
 
     def _start_kiosk(self) -> None:
         from kiosk.store import Outbox
@@ -243,10 +239,7 @@ class KioskApp(QObject):
         sync.roster_changed.connect(self._on_roster)
         self._stats_timer.timeout.connect(rec.request_stats)
         win.close_requested.connect(self.shutdown)
-        panel = win.status_panel
-        panel.sync_requested.connect(self._sync_now)
-        panel.camera_test_requested.connect(self._test_camera)
-        panel.diagnostics_requested.connect(self._export_diagnostics)
+        self.actions = PanelActions(self, win.status_panel, self)
 
     # -- scans -----------------------------------------------------------------------------
     def submit(self, text: str, source: str, frame_ts: float | None = None) -> None:
@@ -326,34 +319,23 @@ class KioskApp(QObject):
         self.wedge.code_scanned.connect(self._on_wedge)
         self.wedge.install(QApplication.instance())
 
-    # -- status panel actions --------------------------------------------------------------
-    def _sync_now(self) -> None:
-        if self.sync is not None:
-            self.sync.wake()
-            self.window.status_panel.show_result(
-                QCoreApplication.translate("App", "Sync started."))
-
-    def _test_camera(self) -> None:
-        panel = self.window.status_panel
-        if self.camera is None:
-            panel.show_result(QCoreApplication.translate("App", "No camera is configured."))
-            return
-        self.camera.restart()
-        panel.show_result(QCoreApplication.translate(
-            "App", "Camera restarted: watch the preview and the camera line above."))
-
-    def _export_diagnostics(self) -> None:
-        from kiosk.services.diagnostics import export_diagnostics
-
-        if self.background.busy():
-            return
-        status = self.status.status.to_json() if self.status else {}
-        status["log_tail"] = self.log_buffer.lines(200)
-        cfg, paths, now = self.config, self.paths, self.clock.now()
-        self.background.start("diagnostics",
-                              lambda: export_diagnostics(cfg, paths, status, now))
-
     # -- shutdown ----------------------------------------------------------------------------
+    def shutdown_when_synced(self, grace_s: float = 5.0) -> None:
+        """Shut down once every punch recorded here has its verdict, or after ``grace_s``
+        (``--exit-after``: a slow machine should not fail the smoke test mid-flight)."""
+        deadline = time.monotonic() + grace_s
+
+        def check() -> None:
+            c = self.counts
+            if self._shut:
+                return
+            if c["acknowledged"] >= c["recorded"] or time.monotonic() >= deadline:
+                self.shutdown()
+            else:
+                QTimer.singleShot(100, check)
+
+        check()
+
     def shutdown(self) -> None:
         """Stop in stages; safe to call more than once and from any close path."""
         if self._shut:
@@ -372,6 +354,8 @@ class KioskApp(QObject):
         if self.sync is not None:  # 4. stop the drain loop (its request has timeouts)
             self.sync.stop()
         self.background.join()
+        if self.actions is not None:
+            self.actions.join()
         if self._sync_outbox is not None:  # 5. last connection: checkpoint and close
             try:
                 self._sync_outbox.close()
@@ -412,7 +396,7 @@ def run_kiosk(
     kiosk.finished.connect(qapp.quit)
     watchdog = start_watchdog()
     if exit_after_s is not None:
-        QTimer.singleShot(int(exit_after_s * 1000), kiosk.shutdown)
+        QTimer.singleShot(int(exit_after_s * 1000), kiosk.shutdown_when_synced)
     kiosk.start()
     if on_started is not None:
         on_started(kiosk)

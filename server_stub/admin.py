@@ -111,7 +111,7 @@ class Admin:
         self.engine.dispose()
 
     def _write(self) -> Any:
-        return self.engine.connect().execution_options(**db.WRITE)
+        return db.write_txn(self.engine)
 
     def _now(self) -> float:
         return ts(self.clock.now())
@@ -119,7 +119,7 @@ class Admin:
     # -- badge keys -----------------------------------------------------------------------
     def add_key(self) -> str:
         """Create a new badge signing key; it signs new badges, older keys still verify."""
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             n = conn.execute(select(func.count()).select_from(db.badge_keys)).scalar_one()
             kid = f"k{n + 1}"
             signer = datadir.create_key(self.data_dir, kid)
@@ -133,7 +133,7 @@ class Admin:
 
     def retire_key(self, kid: str) -> None:
         """Stop trusting a key: badges it signed are refused from now on."""
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             active = conn.execute(
                 select(func.count()).select_from(db.badge_keys)
                 .where(db.badge_keys.c.retired_at.is_(None))
@@ -209,7 +209,7 @@ class Admin:
         name = name.strip()
         if not name or len(name) > 200:
             raise AdminError(f"employee {employee_id}: name must be 1-200 characters")
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             if conn.execute(select(db.sites.c.code).where(db.sites.c.code == site)).first() is None:
                 raise AdminError(f"unknown site {site!r} (add it with add-site)")
             if shift and conn.execute(
@@ -255,7 +255,7 @@ class Admin:
         return len(rows)
 
     def set_employee_active(self, employee_id: str, active: bool) -> None:
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             n = conn.execute(update(db.employees)
                              .where(db.employees.c.employee_id == employee_id)
                              .values(active=active)).rowcount
@@ -265,7 +265,7 @@ class Admin:
     def set_cooldown(self, seconds: int) -> None:
         if not 0 <= seconds <= 3600:
             raise AdminError("cooldown must be 0-3600 seconds")
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             conn.execute(db.settings.delete().where(db.settings.c.key == "cooldown_s"))
             conn.execute(insert(db.settings).values(key="cooldown_s", value=str(seconds)))
 
@@ -279,7 +279,7 @@ class Admin:
         issued = (issued_at or self.clock.now()).replace(microsecond=0)
         expires = issued + timedelta(days=days)
         badge_id = "b" + secrets.token_hex(4)
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             if conn.execute(select(db.employees.c.employee_id)
                             .where(db.employees.c.employee_id == employee_id)).first() is None:
                 raise AdminError(f"unknown employee {employee_id!r}")
@@ -290,7 +290,7 @@ class Admin:
         return IssuedBadge(badge_id, token, employee_id, expires)
 
     def revoke_badge(self, badge_id: str) -> None:
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             row = conn.execute(select(db.badges.c.revoked_at)
                                .where(db.badges.c.badge_id == badge_id)).first()
             if row is None:
@@ -309,7 +309,7 @@ class Admin:
             "".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(4)
         )
         now = self._now()
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             if conn.execute(select(db.sites.c.code).where(db.sites.c.code == site)).first() is None:
                 raise AdminError(f"unknown site {site!r} (add it with add-site)")
             conn.execute(insert(db.terminals).values(
@@ -319,7 +319,7 @@ class Admin:
         return code
 
     def revoke_terminal(self, terminal_id: str) -> None:
-        with self._write() as conn, conn.begin():
+        with self._write() as conn:
             n = conn.execute(update(db.terminals)
                              .where(db.terminals.c.terminal_id == terminal_id,
                                     db.terminals.c.revoked_at.is_(None))
@@ -329,7 +329,7 @@ class Admin:
                 raise AdminError(f"unknown terminal {terminal_id!r}")
 
     def terminals(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with db.read_txn(self.engine) as conn:
             return terminal_overview(conn, self.clock.now())
 
     # -- data out -------------------------------------------------------------------------
@@ -355,12 +355,12 @@ class Admin:
         problem = reports.check_range(d_from, d_to)
         if problem:
             raise AdminError(problem)
-        with self.engine.connect() as conn:
+        with db.read_txn(self.engine) as conn:
             return reports.attendance_rows(conn, d_from, d_to, site, employee, self.clock.now())
 
     def _insert(self, table: Any, dup_message: str, **values: Any) -> None:
         try:
-            with self._write() as conn, conn.begin():
+            with self._write() as conn:
                 conn.execute(insert(table).values(**values))
         except IntegrityError:
             raise AdminError(dup_message) from None

@@ -45,7 +45,11 @@ def _admin(args: argparse.Namespace) -> Any:
 def _out(path: str | None, data: bytes | str) -> None:
     """Write to a file (atomically) or to stdout when no path / '-' is given."""
     if path in (None, "-"):
-        sys.stdout.write(data if isinstance(data, str) else data.decode())
+        if isinstance(data, str):
+            sys.stdout.write(data)
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
         return
     from kiosk.core.paths import atomic_write
 
@@ -76,16 +80,21 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from .app import create_app
+    from .runner import listening_socket, server_config
 
     data = _data_dir(args)
     from .admin import Admin
 
     Admin.open(data).close()  # a clear error for a missing or bad data folder
     app = create_app(data, admin_open_on_loopback=not args.admin_token_always)
+    sock = listening_socket(args.host, args.port)
     print(f"Serving {data} on http://{args.host}:{args.port} (API under /api/v1, "
           f"docs at /api/v1/docs). Ctrl+C stops.", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.access_log, date_header=False, server_header=False)
+    try:
+        uvicorn.Server(server_config(app, args.log_level, args.access_log)).run(sockets=[sock])
+    finally:
+        sock.close()
+        app.state.engine.dispose()
 
 
 def cmd_add_site(args: argparse.Namespace) -> None:
@@ -122,7 +131,7 @@ def cmd_issue_badge(args: argparse.Namespace) -> None:
         name = _employee_name(admin, args.employee_id)
         _out(args.png, badge_png(PrintableBadge(name, args.employee_id, b.badge_id, b.token)))
         print(f"badge {b.badge_id} written to {args.png}", file=sys.stderr)
-    print(b.token)
+    print(b.token, file=sys.stderr if args.png == "-" else sys.stdout)
 
 
 def cmd_print_badges(args: argparse.Namespace) -> None:
@@ -273,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("issue-badge", cmd_issue_badge, "issue a badge; prints the token")
     p.add_argument("employee_id")
     p.add_argument("--days", type=int, default=365, help="validity (default 365)")
-    p.add_argument("--png", metavar="FILE", help="also write the badge as a PNG")
+    p.add_argument("--png", metavar="FILE", help="also write the badge as a PNG ('-': stdout)")
     p = add("print-badges", cmd_print_badges,
             "issue a badge for each matching employee and write one printable sheet")
     p.add_argument("--out", required=True, help="sheet.png or sheet.html")

@@ -2,18 +2,23 @@
 
 Times are stored as float Unix seconds (UTC): portable across SQLite and PostgreSQL and
 cheap to compare. SQLite gets WAL, ``synchronous=FULL`` (an acknowledged punch survives a
-power cut) and ``BEGIN IMMEDIATE`` for write transactions, so a writer never fails half-way
-with "database is locked" when another process (the CLI) writes at the same time.
+power cut) and ``BEGIN IMMEDIATE`` for write transactions (:func:`write_txn`), so a writer never
+fails half-way with "database is locked" when another process (the CLI) writes at the same
+time. The driver runs in autocommit mode: a single read needs no BEGIN/ROLLBACK round trip
+and no per-connection event dispatch (measured: a third of the cost of a terminal lookup).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     Engine,
     Float,
     ForeignKey,
@@ -133,18 +138,20 @@ Index("ix_punches_time", punches.c.punch_time)
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get WAL, FULL sync and immediate write locks."""
+    # hide_parameters: an error message must never carry a badge token or a secret.
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     engine = create_engine(
         url,
+        hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=8,
-        max_overflow=32,
+        pool_size=48,  # >= the worker threads (40): no connect/PRAGMA churn under load
+        max_overflow=16,
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        dbapi_conn.isolation_level = None  # autocommit; transactions via write_txn/read_txn
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
@@ -152,12 +159,27 @@ def make_engine(url: str) -> Engine:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
     return engine
 
 
-WRITE = {"sqlite_begin": "IMMEDIATE"}
+@contextmanager
+def write_txn(engine: Engine) -> Iterator[Connection]:
+    """A write transaction; on SQLite ``BEGIN IMMEDIATE`` takes the write lock up front."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+@contextmanager
+def read_txn(engine: Engine) -> Iterator[Connection]:
+    """Several reads from one consistent snapshot (single reads need no transaction)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+        yield conn

@@ -97,6 +97,7 @@ def overview_html(terminals: list[dict[str, Any]], now: datetime) -> str:
     body = "\n".join(rows) or "<tr><td colspan='11'>No terminals yet.</td></tr>"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Terminals</title>
+<meta http-equiv="refresh" content="30">
 <style>
 body{{font-family:system-ui,sans-serif;margin:2em}} table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}} tr.warn{{background:#fff3cd}}

@@ -20,6 +20,31 @@ from kiosk.core.clock import Clock
 from .app import create_app
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket with SO_REUSEADDR (restart on the same port) and TCP_NODELAY.
+
+    Without TCP_NODELAY a keep-alive response written in two parts waits for the client's
+    delayed ACK: ~44 ms per request instead of ~1 ms (accepted sockets inherit the flag).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def server_config(app: Any, log_level: str, access_log: bool = False) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, log_level=log_level, access_log=access_log, date_header=False,
+        server_header=False, lifespan="off", timeout_graceful_shutdown=3, backlog=2048,
+    )
+
+
 class EmbeddedServer:
     """One uvicorn server for one data folder, in a worker thread."""
 
@@ -51,20 +76,10 @@ class EmbeddedServer:
     def start(self, timeout: float = 15.0) -> None:
         if self.running:
             return
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
+        sock = listening_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         self._app = create_app(self.data_dir, self.clock, **self._app_options)
-        config = uvicorn.Config(
-            self._app, log_level="warning", access_log=False, date_header=False,
-            server_header=False, lifespan="off", timeout_graceful_shutdown=3,
-        )
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(server_config(self._app, "warning"))
         self._server = server
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=f"server-{self.port}"

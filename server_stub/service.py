@@ -50,7 +50,7 @@ def enroll(engine: Engine, code: str, app_version: str, now: datetime) -> Enroll
     secret = new_secret()
     h = code_hash(code)
     ts = now.timestamp()
-    with engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+    with db.write_txn(engine) as conn:
         n = conn.execute(
             update(db.terminals)
             .where(t.code_hash == h, t.enrolled_at.is_(None), t.revoked_at.is_(None),
@@ -67,7 +67,7 @@ def enroll(engine: Engine, code: str, app_version: str, now: datetime) -> Enroll
 def build_roster(engine: Engine, terminal: TerminalInfo) -> Roster:
     """Everything the terminal needs offline; ``version`` is a hash of the content."""
     e, s = db.employees.c, db.shifts.c
-    with engine.connect() as conn:
+    with db.read_txn(engine) as conn:
         keys = {r.kid: r.public_key for r in conn.execute(
             select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
         revoked = sorted(conn.execute(
@@ -101,7 +101,7 @@ def build_roster(engine: Engine, terminal: TerminalInfo) -> Roster:
 
 
 def record_heartbeat(engine: Engine, terminal_id: str, hb: Heartbeat, now: datetime) -> None:
-    with engine.connect().execution_options(**db.WRITE) as conn, conn.begin():
+    with db.write_txn(engine) as conn:
         conn.execute(
             update(db.terminals).where(db.terminals.c.terminal_id == terminal_id)
             .values(last_heartbeat_at=now.timestamp(), heartbeat=hb.model_dump_json(),

@@ -50,8 +50,6 @@ def main(args: argparse.Namespace) -> int:
     from server_stub.demo_data import seed_demo
     from server_stub.runner import EmbeddedServer
 
-    from ._common import fail
-
     root = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     server_dir = root / "server"
     admin = Admin.open(server_dir) if (server_dir / "server.json").exists() else \
@@ -65,7 +63,8 @@ def main(args: argparse.Namespace) -> int:
         try:
             config = enroll(server.url, seed.enrol_code, paths, store)
         except EnrollError as exc:
-            return fail(f"demo enrolment failed: {exc}")
+            print(f"kiosk: demo enrolment failed: {exc}", file=sys.stderr)
+            return 1
         config.ui.admin_pin_hash = hash_pin(DEMO_PIN)
         config.ui.fullscreen = bool(args.fullscreen)
         config.scan.cooldown_s = 20.0  # short, so the demo loop shows new punches again

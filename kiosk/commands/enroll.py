@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,19 +15,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from kiosk.core.config import ConfigError
+    from kiosk.core.config import ConfigError, load_config
+    from kiosk.core.paths import default_paths
     from kiosk.sync.enroll import EnrollError, enroll
     from kiosk.sync.secrets import SecretStoreError, open_secret_store
 
-    from ._common import fail, load, paths_from
-
-    paths = paths_from(args)
+    paths = default_paths(args.home)
     try:
-        config = load(paths)
+        config = load_config(paths.config_file)
         store = open_secret_store(config, paths)
         cfg = enroll(args.server, args.code, paths, store)
     except (ConfigError, SecretStoreError, EnrollError) as exc:
-        return fail(str(exc))
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
     print(f"Enrolled as terminal {cfg.terminal.id} ({cfg.terminal.name}, site "
           f"{cfg.terminal.site}) at {cfg.server.urls[0]}.")
     print(f"Settings saved to {paths.config_file}; secret kept in the {store.description}.")

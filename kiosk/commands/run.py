@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,15 +16,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="override [ui] language")
 
 
+def fail(message: str) -> int:
+    print(f"kiosk: {message}", file=sys.stderr)
+    return 1
+
+
 def main(args: argparse.Namespace) -> int:
-    from kiosk.core.config import ConfigError
+    from kiosk.core.config import ConfigError, load_config
+    from kiosk.core.paths import default_paths
     from kiosk.sync.secrets import SecretStoreError, open_secret_store
 
-    from ._common import fail, load, paths_from
-
-    paths = paths_from(args)
+    paths = default_paths(getattr(args, "home", None))
     try:
-        config = load(paths)
+        config = load_config(paths.config_file)
     except ConfigError as exc:
         return fail(f"the config cannot be used:\n{exc}")
     try:

@@ -2,14 +2,16 @@
 
 Works offline and without touching the server: it reads the config, the secret store and
 the outbox (the sync process records its state there). Exit codes follow the monitoring
-convention: 0 healthy, 1 warning (backlog growing old, punches rejected), 2 critical (not
-enrolled, revoked, no secret, outbox unusable or recovered from corruption).
+convention: 0 healthy, 1 warning (backlog growing old, punches rejected, a corrupt outbox
+was moved aside and is still there for IT), 2 critical (not enrolled, revoked, no secret,
+outbox unusable or corrupt).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 OK, WARNING, CRITICAL = 0, 1, 2
@@ -24,13 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def collect(args: argparse.Namespace) -> dict[str, Any]:
     """The status as a dict with stable keys (the ``--json`` output)."""
     from kiosk.core.clock import SystemClock
-    from kiosk.core.config import ConfigError
+    from kiosk.core.config import ConfigError, load_config
+    from kiosk.core.paths import default_paths
     from kiosk.store import Outbox, OutboxError
     from kiosk.sync.secrets import SecretStoreError, open_secret_store
 
-    from ._common import load, paths_from
-
-    paths = paths_from(args)
+    paths = default_paths(args.home)
     problems: list[str] = []
     warnings: list[str] = []
     out: dict[str, Any] = {
@@ -43,7 +44,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         "last_error": None, "last_error_at": None, "clock_offset_s": None,
     }
     try:
-        config = load(paths)
+        config = load_config(paths.config_file)
     except ConfigError as exc:
         problems.append(f"config unusable: {exc}")
         config = None
@@ -64,13 +65,14 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                 problems.append(str(exc))
     if paths.outbox_file.exists():
         try:
-            box = Outbox(paths.outbox_file, SystemClock())
+            box = Outbox(paths.outbox_file, SystemClock(), recover=False)
         except OutboxError as exc:
             problems.append(f"outbox unusable: {exc}")
         else:
             try:
                 s = box.stats()
                 revoked_id = box.meta("terminal_revoked")
+                recovered = box.meta("recovered_from")
                 offset = box.meta("clock_offset_s")
             finally:
                 box.close()
@@ -82,10 +84,10 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                 last_error_at=s.last_error_at.isoformat() if s.last_error_at else None,
                 clock_offset_s=float(offset) if offset else None,
             )
-            if box.recovered_from is not None:
-                out["outbox_recovered_from"] = str(box.recovered_from)
-                problems.append(f"the outbox was corrupt and was moved to "
-                                f"{box.recovered_from}; IT must look at it")
+            if recovered and Path(recovered).exists():
+                out["outbox_recovered_from"] = recovered
+                warnings.append(f"the outbox was corrupt and was moved to {recovered}; IT "
+                                "must look at it (delete or move that file to clear this)")
             if config is not None and revoked_id and revoked_id == config.terminal.id:
                 out["terminal_revoked"] = True
                 problems.append("this terminal was revoked by the server; punches are kept "

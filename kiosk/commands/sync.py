@@ -7,6 +7,22 @@ is how IT flushes a backlog by hand, and how the chaos test kills it at random m
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"kiosk: {message}", file=sys.stderr)
+    return code
+
+
+def _setup_logging(level: str) -> None:
+    """Log to stderr (never secrets: see the sync modules); quiet when told so."""
+    if os.environ.get("KIOSK_LOG_TO_STDERR", "1") == "0" and level != "DEBUG":
+        level = "WARNING"
+    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,26 +35,25 @@ def main(args: argparse.Namespace) -> int:
     import threading
 
     from kiosk.core.clock import SystemClock
-    from kiosk.core.config import ConfigError
+    from kiosk.core.config import ConfigError, load_config
+    from kiosk.core.paths import default_paths
     from kiosk.store import Outbox, OutboxError
     from kiosk.sync.engine import SyncEngine
     from kiosk.sync.secrets import SecretStoreError, open_secret_store
 
-    from ._common import fail, load, paths_from, setup_logging
-
-    paths = paths_from(args)
+    paths = default_paths(args.home)
     try:
-        config = load(paths)
+        config = load_config(paths.config_file)
     except ConfigError as exc:
-        return fail(str(exc), 2)
-    setup_logging(config.log.level)
+        return _fail(str(exc), 2)
+    _setup_logging(config.log.level)
     if not config.enrolled:
-        return fail("not enrolled: run 'kiosk enroll --server URL --code CODE' first", 2)
+        return _fail("not enrolled: run 'kiosk enroll --server URL --code CODE' first", 2)
     try:
         store = open_secret_store(config, paths)
         outbox = Outbox(paths.outbox_file, SystemClock())
     except (SecretStoreError, OutboxError) as exc:
-        return fail(str(exc), 2)
+        return _fail(str(exc), 2)
     if outbox.recovered_from is not None:
         print(f"kiosk: WARNING: the outbox was corrupt; it was moved to "
               f"{outbox.recovered_from} and a fresh one started.")
@@ -49,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
             print(f"Sent {report.sent} punches ({report.accepted} accepted, "
                   f"{report.rejected} rejected); {engine.state().pending} pending.")
             if report.error:
-                return fail(report.error)
+                return _fail(report.error)
             return 0
         stop = threading.Event()
 

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from .text import BINARY_MARKER, is_binary_text, text_from_bytes
+from .text import is_binary_text, text_from_bytes
 
 Backend = Literal["zxingcpp", "pyzbar"]
 BACKENDS: tuple[str, ...] = ("zxingcpp", "pyzbar")

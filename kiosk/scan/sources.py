@@ -10,6 +10,7 @@ or folder that cannot be used raises :class:`SourceError` with a sentence for th
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -67,8 +68,26 @@ class Capture(Protocol):
     def release(self) -> None: ...
 
 
+_CAMERA_TIMEOUTS = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 1000]
+
+
+def _quiet_opencv() -> None:
+    try:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    except (AttributeError, cv2.error):
+        pass
+
+
 def open_cv_capture(index: int) -> Capture:
-    return cv2.VideoCapture(index)
+    """``cv2.VideoCapture(index)`` with open/read timeouts where the backend takes them, so a
+    camera that hangs cannot block the worker (and its stop) for long."""
+    _quiet_opencv()  # a retry every few seconds would print OpenCV's "can't open" warning
+    api = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
+    cap = cv2.VideoCapture(index, api, _CAMERA_TIMEOUTS)
+    if cap.isOpened():
+        return cap
+    cap.release()
+    return cv2.VideoCapture(index)  # a backend that refuses the timeout parameters
 
 
 class CameraSource(FrameSource):
@@ -363,7 +382,7 @@ def open_source(
     if spec.lower() == "synthetic":
         from .synthetic import SyntheticSource
 
-        return SyntheticSource(synthetic_tokens, fps=fps, clock=clock, sleep=sleep)
+        return SyntheticSource(synthetic_tokens, width, height, fps, clock=clock, sleep=sleep)
     path = Path(spec).expanduser()
     if path.is_dir():
         return ImageFolderSource(

@@ -16,6 +16,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QWidget
 
+from kiosk.core.config import ScanSection
+
 from .burst import BurstDetector, BurstResult
 
 __all__ = ["BurstDetector", "WedgeReader"]
@@ -80,6 +82,14 @@ class WedgeReader(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_pause)
         self.enabled = True
+
+    @classmethod
+    def from_config(cls, scan: ScanSection, parent: QObject | None = None) -> WedgeReader:
+        """A reader set up from ``[scan]`` (``wedge_enabled``, ``wedge_max_interkey_ms``,
+        ``wedge_min_length``)."""
+        reader = cls(scan.wedge_max_interkey_ms, scan.wedge_min_length, parent=parent)
+        reader.enabled = scan.wedge_enabled
+        return reader
 
     def install(self, app: QCoreApplication) -> None:
         app.installEventFilter(self)

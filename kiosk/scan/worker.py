@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from kiosk.core.policies import Debouncer
@@ -99,6 +100,10 @@ class ScanWorker(QObject):
         self._thread.setObjectName("scan-worker")
         self.moveToThread(self._thread)
         self._thread.started.connect(self._run)
+        app = QCoreApplication.instance()
+        if app is not None:  # a safety net: the window's close path should stop us first
+            ref = weakref.ref(self)
+            app.aboutToQuit.connect(lambda: (w := ref()) is not None and w.stop())
 
     @property
     def running(self) -> bool:

@@ -37,7 +37,7 @@ def route_qt_messages() -> None:
     qInstallMessageHandler(handler)
 
 
-def install_excepthook() -> None:
+def install_excepthook(dump_hangs: bool = True) -> None:
     """An exception in a slot is logged, never an abort (PySide would print and go on, or
     with some settings abort); threads too."""
     def hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
@@ -50,10 +50,11 @@ def install_excepthook() -> None:
     threading.excepthook = lambda args: log.critical(
         "unhandled exception in thread %s", getattr(args.thread, "name", "?"),
         exc_info=(args.exc_type, args.exc_value, args.exc_traceback))  # type: ignore[arg-type]
-    try:
-        faulthandler.enable()  # a hung or crashed main loop dumps its stacks to stderr
-    except (RuntimeError, ValueError, OSError):
-        pass
+    if dump_hangs:
+        try:
+            faulthandler.enable()  # a crashed main loop dumps its stacks to stderr
+        except (RuntimeError, ValueError, OSError):
+            pass
 
 
 class SignalWakeup(QObject):

@@ -1,13 +1,7 @@
 """The durable local buffer of punches (SQLite; no Qt, no network)."""
 
-from .outbox import (
-    Outbox,
-    OutboxError,
-    OutboxFullError,
-    OutboxReadOnlyError,
-    OutboxStats,
-    RejectedPunch,
-)
+from .errors import OutboxError, OutboxFullError, OutboxReadOnlyError
+from .outbox import Outbox, OutboxStats, RejectedPunch
 
 __all__ = [
     "Outbox", "OutboxError", "OutboxFullError", "OutboxReadOnlyError", "OutboxStats",

@@ -26,6 +26,15 @@ from pydantic import ValidationError
 from kiosk.core.clock import Clock
 from kiosk.core.protocol import Punch, Source, Verdict, VerdictStatus
 
+from .errors import (  # the error classes are re-exported (see __all__)
+    SQLITE_READONLY,
+    OutboxError,
+    OutboxFullError,
+    OutboxReadOnlyError,
+    is_corruption,
+    translate,
+)
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -58,27 +67,6 @@ CREATE TABLE IF NOT EXISTS punches (
 CREATE INDEX IF NOT EXISTS punches_state ON punches (state, id);
 CREATE INDEX IF NOT EXISTS punches_badge ON punches (badge_id, wall_time);
 """
-
-# SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
-_SQLITE_READONLY = 8
-_SQLITE_IOERR = 10
-_SQLITE_CORRUPT = 11
-_SQLITE_FULL = 13
-_SQLITE_CANTOPEN = 14
-_SQLITE_NOTADB = 26
-
-
-class OutboxError(Exception):
-    """The outbox could not store or read a punch; the message is a sentence for people."""
-
-
-class OutboxFullError(OutboxError):
-    """The disk (or the configured size cap) is full: the punch was NOT recorded."""
-
-
-class OutboxReadOnlyError(OutboxError):
-    """The outbox file or its folder cannot be written: the punch was NOT recorded."""
-
 
 @dataclass(frozen=True, slots=True)
 class OutboxStats:
@@ -115,26 +103,6 @@ def _parse(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _translate(exc: sqlite3.Error, action: str) -> OutboxError:
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    if code == _SQLITE_FULL:
-        return OutboxFullError(
-            f"The disk holding the punch buffer is full, so the punch could not be {action}. "
-            "Free some space on the terminal."
-        )
-    if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
-        return OutboxReadOnlyError(
-            f"The punch buffer file cannot be written (read-only), so the punch could not be "
-            f"{action}. Check the permissions of the kiosk's data folder."
-        )
-    return OutboxError(f"The punch buffer failed ({exc}), so the punch could not be {action}.")
-
-
-def _is_corruption(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    return code in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
-
-
 class Outbox:
     """A durable, ordered buffer of punches on one SQLite file.
 
@@ -144,8 +112,15 @@ class Outbox:
             report it loudly (punches in it were not lost, but need IT's attention).
     """
 
-    def __init__(self, path: Path, clock: Clock, *, max_db_pages: int | None = None) -> None:
+    def __init__(
+        self, path: Path, clock: Clock, *, max_db_pages: int | None = None,
+        recover: bool = True,
+    ) -> None:
+        """Open (or create) the outbox; ``recover=False`` reports corruption instead of
+        moving the file aside (``kiosk status`` must not pull the file from under the app).
+        """
         self.path = Path(path)
+        self._recover = recover
         self._clock = clock
         self._lock = threading.RLock()
         self.recovered_from: Path | None = None
@@ -153,7 +128,7 @@ class Outbox:
         try:
             self._conn = self._open_checked()
         except sqlite3.Error as exc:
-            raise _translate(exc, "opened") from None
+            raise translate(exc, "the punch buffer could not be opened") from None
         if max_db_pages is not None:
             # A size cap (also how the tests simulate a full disk).
             self._conn.execute(f"PRAGMA max_page_count = {int(max_db_pages)}")
@@ -174,7 +149,7 @@ class Outbox:
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_READONLY:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF != SQLITE_READONLY:
                 raise
             mode = "read-only"  # still open it: pending punches stay readable and sendable
         if str(mode).lower() != "wal":
@@ -204,11 +179,16 @@ class Outbox:
             return conn
         except sqlite3.Error as exc:
             conn.close()
-            if not (_is_corruption(exc) or "quick_check" in str(exc)):
+            if not (is_corruption(exc) or "quick_check" in str(exc)):
                 raise
+            if not self._recover:
+                raise OutboxError(f"The punch buffer {self.path} is corrupt ({exc}); start "
+                                  "the kiosk to move it aside and begin a fresh one.") from None
             self.recovered_from = self._move_aside(str(exc))
         conn = self._connect()
         self._prepare(conn)
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('recovered_from', ?)",
+                     (str(self.recovered_from),))
         return conn
 
     def _move_aside(self, why: str) -> Path:
@@ -278,7 +258,7 @@ class Outbox:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as exc:
-                raise _translate(exc, "recorded") from None
+                raise translate(exc, "the punch could not be recorded") from None
             except ValidationError as exc:
                 raise OutboxError(
                     f"The punch is not valid ({exc.errors()[0]['loc'][0]}: "
@@ -345,7 +325,7 @@ class Outbox:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as exc:
-                raise _translate(exc, "updated") from None
+                raise translate(exc, "the server's answers could not be saved") from None
         return changed
 
     def purge_sent(self, older_than_days: int) -> int:
@@ -357,7 +337,7 @@ class Outbox:
                     "DELETE FROM punches WHERE state = 'sent' AND settled_at < ?", (cutoff,)
                 )
             except sqlite3.Error as exc:
-                raise _translate(exc, "purged") from None
+                raise translate(exc, "old punches could not be purged") from None
         return cur.rowcount
 
     # -- reading ------------------------------------------------------------------------
@@ -435,3 +415,9 @@ class Outbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+
+__all__ = [
+    "Outbox", "OutboxError", "OutboxFullError", "OutboxReadOnlyError", "OutboxStats",
+    "RejectedPunch",
+]

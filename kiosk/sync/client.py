@@ -36,6 +36,8 @@ from .clock_offset import ClockOffset
 log = logging.getLogger(__name__)
 
 REVOKED = "terminal_revoked"
+# 4xx statuses that, with our ErrorBody, mean "this content is refused for good".
+PERMANENT = frozenset({400, 409, 413, 422})
 
 
 class SyncError(Exception):
@@ -68,7 +70,7 @@ class TerminalRevoked(SyncError):
 
 
 class Refused(SyncError):
-    """Any other 4xx: the server refuses this request for good; ``error`` is its code."""
+    """400/409/413/422 with an error body: refused for good; ``error`` is the server's code."""
 
     def __init__(self, message: str, status: int, error: str) -> None:
         super().__init__(message)
@@ -130,6 +132,7 @@ class SyncClient:
         self._preferred = 0
         self._preferred_since = clock.monotonic()
         self.last_url: str | None = None
+        self.answers = 0  # requests the server answered (any status): "online" evidence
 
     @classmethod
     def from_config(
@@ -180,7 +183,8 @@ class SyncClient:
                 resp = self._send_once(base, method, path, body, signed, extra_headers or {})
             except (TransportError, ServerBusy) as exc:
                 log.info("server %s: %s", base, exc)
-                failure = exc
+                if not (isinstance(failure, ServerBusy) and failure.retry_after_s is not None):
+                    failure = exc  # a server's explicit Retry-After wins over later errors
                 if isinstance(exc, ServerBusy) and exc.status == 429:
                     break  # asked to slow down, not down: do not hammer the next one
                 continue
@@ -201,7 +205,8 @@ class SyncClient:
             resp = self._exchange(base, method, path, body, signed, extra_headers)
             if resp.status_code == 401 and attempt == 0:
                 err = _error_body(resp)
-                if err is not None and err.server_time is not None:
+                if err is not None and err.server_time is not None and \
+                        err.error == "stale_timestamp":
                     continue  # the 401 taught us the server's time: re-sign once
             break
         return self._check(base, resp)
@@ -231,6 +236,7 @@ class SyncClient:
         except requests.RequestException as exc:
             raise TransportError(f"request failed ({_short(exc)})") from None
         rtt = self._clock.monotonic() - t0
+        self.answers += 1
         self._learn_time(resp, sent_wall, rtt)
         return resp
 
@@ -265,8 +271,10 @@ class SyncClient:
             raise AuthFailed(f"server refused our signature: {code} ({text})", code)
         if status == 403 and code == REVOKED:
             raise TerminalRevoked(text or "this terminal was revoked by the server admin")
-        if status == 408:
-            raise ServerBusy(f"{base} answered 408", status, None)
+        if err is None or status not in PERMANENT:
+            # Not our server's considered refusal (a captive portal, a wrong URL, 408...):
+            # the punches are not at fault, so keep them and try again later.
+            raise ServerBusy(f"{base} answered {status} {code}", status, None)
         raise Refused(f"server refused the request: {status} {code}: {text}", status, code)
 
 

@@ -25,7 +25,7 @@ import requests
 from kiosk import __version__
 from kiosk.core.clock import Clock
 from kiosk.core.config import Config
-from kiosk.core.protocol import Heartbeat, Punch, Roster, Verdict
+from kiosk.core.protocol import Heartbeat, Punch, Roster, Verdict, VerdictStatus
 from kiosk.store import Outbox, OutboxError
 
 from .client import (
@@ -127,8 +127,8 @@ class SyncEngine:
         self._next_purge = 0.0
         self._revoked = outbox.meta("terminal_revoked") == config.terminal.id != ""
         self._online = False
-        self._last_error: str | None = None
-        self._state = SyncState()
+        self._state = SyncState(terminal_revoked=self._revoked,
+                                clock_offset_s=self.offset.offset_s)
 
     # -- public -------------------------------------------------------------------------
     @property
@@ -152,8 +152,13 @@ class SyncEngine:
             except Exception:  # a bug must not kill the worker silently
                 log.exception("sync pass failed")
                 report = SyncReport(error="internal error (see log)")
+                self._attempt += 1
             if report.retry_after_s is not None:
                 delay, wakeable = min(report.retry_after_s, MAX_RETRY_AFTER_S), False
+            elif report.revoked or self._client is None:
+                # Nothing to retry over the network (revoked, not enrolled, no secret):
+                # look again on the timer, or at once when woken.
+                delay, wakeable = self.config.sync.interval_s, True
             elif report.error is not None:
                 delay, wakeable = self._backoff(), True
             else:
@@ -165,6 +170,7 @@ class SyncEngine:
         report = SyncReport()
         client = self._get_client(report)
         if client is not None and not self._revoked:
+            answers = client.answers
             try:
                 now = self._clock.monotonic()
                 if not self.offset.precise:
@@ -181,8 +187,8 @@ class SyncEngine:
                 self._mark_revoked(str(exc))
             except SyncError as exc:
                 self._fail(report, exc, [])
-            else:
-                self._online = True
+            if report.error is None and not self._revoked and client.answers > answers:
+                self._online = True  # the server answered this pass; else keep what we knew
         self._purge_if_due()
         report.revoked = self._revoked
         if self._revoked and report.error is None:
@@ -219,37 +225,48 @@ class SyncEngine:
             if not batch:
                 break
             try:
-                self._send(client, batch, report)
+                settled = self._send(client, batch, report)
             except (TransportError, ServerBusy, AuthFailed) as exc:
                 self._fail(report, exc, batch)
+                break
+            except OutboxError as exc:  # the verdicts could not be written: try again later
+                self._online = False
+                report.error = str(exc)
+                self._attempt += 1
+                break
+            if settled == 0:  # an answer without our verdicts: never loop on it
+                self._fail(report, SyncError("the server's answer had no verdict for the "
+                                             "punches sent"), batch)
                 break
             self._attempt = 0
             if len(batch) < size:
                 break
 
-    def _send(self, client: SyncClient, batch: list[Punch], report: SyncReport) -> None:
+    def _send(self, client: SyncClient, batch: list[Punch], report: SyncReport) -> int:
+        """Send one batch and settle what the server answered; returns rows settled."""
         try:
             result = client.send_batch(batch)
         except Refused as exc:
             if len(batch) > 1:  # find the one the server objects to; send the rest
-                for punch in batch:
-                    self._send(client, [punch], report)
-                return
-            self.outbox.mark_rejected([str(batch[0].event_id)], exc.error, str(exc))
+                return sum(self._send(client, [punch], report) for punch in batch)
+            n = self.outbox.mark_rejected([str(batch[0].event_id)], exc.error, str(exc))
             report.rejected += 1
             report.sent += 1
             log.warning("punch seq %d refused for good: %s", batch[0].seq, exc.error)
-            return
-        self.outbox.mark_verdicts(result.results)
+            return n
+        sent_ids = {p.event_id for p in batch}
+        verdicts = [v for v in result.results if v.event_id in sent_ids]
+        settled = self.outbox.mark_verdicts(verdicts)
         self._remember_offset()
-        report.sent += len(batch)
-        report.verdicts.extend(result.results)
-        for v in result.results:
-            if v.status.value == "accepted":
+        report.sent += len(verdicts)
+        report.verdicts.extend(verdicts)
+        for v in verdicts:
+            if v.status is VerdictStatus.ACCEPTED:
                 report.accepted += 1
             else:
                 report.rejected += 1
-        self._notify("on_verdicts", list(result.results))
+        self._notify("on_verdicts", verdicts)
+        return settled
 
     def _refresh_roster(self, client: SyncClient, now: float) -> None:
         self._next_roster = now + self.config.sync.roster_refresh_s
@@ -257,6 +274,7 @@ class SyncEngine:
             roster, etag = client.get_roster(self.roster.etag)
         except (TransportError, ServerBusy) as exc:
             log.info("roster refresh failed: %s", exc)
+            self._online = False
             return
         if roster is not None:
             self.roster.update(roster, etag)
@@ -283,6 +301,7 @@ class SyncEngine:
             client.heartbeat(beat)
         except (TransportError, ServerBusy, Refused) as exc:
             log.info("heartbeat failed: %s", exc)
+            self._online = False
 
     def _purge_if_due(self) -> None:
         now = self._clock.monotonic()
@@ -336,7 +355,8 @@ class SyncEngine:
 
     def _backoff(self) -> float:
         s = self.config.sync
-        return backoff_delay(self._attempt - 1, s.backoff_base_s, s.backoff_cap_s, self._rng)
+        return backoff_delay(max(self._attempt - 1, 0), s.backoff_base_s, s.backoff_cap_s,
+                             self._rng)
 
     def _sleep(self, stop: threading.Event, delay: float, wakeable: bool) -> None:
         # Real waiting uses the real monotonic clock (a fake clock would never move on).
@@ -356,7 +376,7 @@ class SyncEngine:
             return
         self._state = replace(
             self._state,
-            online=self._online and report.error is None,
+            online=self._online,
             server_url=self._client.last_url if self._client else None,
             last_sync=stats.last_sync,
             last_error=report.error or (stats.last_error if not self._online else None),

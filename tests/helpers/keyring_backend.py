@@ -1,4 +1,11 @@
-"""An in-memory keyring backend: tests install it explicitly, never a real user keyring."""
+"""An in-memory keyring backend: tests install it explicitly, never a real user keyring.
+
+Pass an instance to ``KeyringSecretStore(MemoryKeyring())``, or, for code that asks the
+keyring library itself (the CLI), ``keyring.set_keyring(MemoryKeyring())`` and restore the
+previous backend afterwards. Note that ``keyring`` discovers every ``KeyringBackend``
+subclass, so once this module is imported the library may pick it on its own too; that is
+harmless (it is in memory) and keeps any test from reaching a real keyring.
+"""
 
 from __future__ import annotations
 

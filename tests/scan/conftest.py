@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.badges import make_signer, make_token, verifier_for
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.core.protocol import BadgeSigner
+from tests.helpers.badges import make_token, verifier_for
 
 
 @pytest.fixture(scope="session")
 def signer():
-    return make_signer("k1")
+    """A fixed test key (Ed25519 signatures are deterministic), so every run renders the
+    same QR images: a robustness failure is reproducible, never a matter of luck."""
+    return BadgeSigner("k1", Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
 
 
 @pytest.fixture(scope="session")

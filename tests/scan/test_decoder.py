@@ -64,9 +64,14 @@ def test_polygon_surrounds_the_code(pipeline, token):
     assert abs(cx - 200) < 10 and abs(cy - 240) < 10
 
 
-def test_frame_without_code_gives_nothing(pipeline):
-    assert pipeline.decode(render_frame(None, seed=3)) == []
-    assert pipeline.last_pass == 0
+@pytest.mark.parametrize("preset", ["clean", "noise", "blur", "low_contrast", "glare"])
+def test_frames_without_code_never_reach_the_second_pass(pipeline, preset):
+    """The second pass must not cost anything on empty frames, which are most frames."""
+    for seed in range(4):
+        for width, height in ((640, 480), (1280, 720)):
+            frame = render_frame(None, width=width, height=height, perturb=PRESETS[preset], seed=seed)
+            assert pipeline.decode(frame) == []
+            assert pipeline.last_pass == 0
 
 
 def test_pyzbar_backend_reads_a_badge(token):
@@ -156,7 +161,7 @@ def test_second_pass_reads_a_defocused_badge_raw_zxing_cannot(pipeline, token):
     from kiosk.scan.synthetic import Perturb
 
     raw = ZxingDecoder()
-    soft = Perturb(blur=2.4, scale=0.45)
+    soft = Perturb(blur=2.2, scale=0.45)
     for seed in range(3):
         frame = render_frame(token, perturb=soft, seed=seed)
         assert raw.decode_gray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) == []
@@ -167,5 +172,5 @@ def test_second_pass_reads_a_defocused_badge_raw_zxing_cannot(pipeline, token):
 def test_second_pass_can_be_switched_off(token):
     from kiosk.scan.synthetic import Perturb
 
-    frame = render_frame(token, perturb=Perturb(blur=2.4, scale=0.45))
+    frame = render_frame(token, perturb=Perturb(blur=2.2, scale=0.45))
     assert ScanPipeline(second_pass=False).decode(frame) == []

@@ -218,3 +218,10 @@ def test_disabled_reader_lets_everything_through(qtbot, reader, form):
     reader.enabled = False
     send_keys(name, "ABCDEFGHIJK\r", 60_000, 2)
     assert name.text() == "abcdefghijk".upper() and reader.sink.codes == []
+
+
+def test_reader_from_config(qtbot):
+    from kiosk.core.config import ScanSection
+
+    r = WedgeReader.from_config(ScanSection(wedge_max_interkey_ms=12, wedge_min_length=20, wedge_enabled=False))
+    assert r.detector.max_interkey_ms == 12 and r.detector.min_length == 20 and not r.enabled

@@ -95,3 +95,52 @@ def test_cli_without_data_folder_and_help(tmp_path):
     assert "kiosk-server init" in p.stderr
     for cmd in ("init", "serve", "issue-badge", "report", "print-badges"):
         assert "usage:" in run(cmd, "--help", cwd=tmp_path).stdout
+
+
+@pytest.mark.slow
+def test_cli_serve_enrol_and_revoke(tmp_path):
+    """`serve` in its own process: a terminal enrols; `revoke-terminal` locks it out."""
+    import socket
+    import time
+
+    import requests
+
+    from kiosk.core.protocol import API_PREFIX, sign_request
+
+    d = ["--data", str(tmp_path / "data")]
+    run("init", *d, cwd=tmp_path)
+    run("add-site", "HQ", "Head office", *d, cwd=tmp_path)
+    code = run("add-terminal", "Door", "--site", "HQ", *d, cwd=tmp_path).stdout.strip()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "server_stub.cli", "serve", *d, "--port",
+                             str(port), "--log-level", "warning"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}{API_PREFIX}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(url + "/time", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.1)
+        e = requests.post(url + "/enroll", json={"code": code}, timeout=10).json()
+
+        def roster() -> int:
+            h = sign_request(e["terminal_id"], e["secret"], "GET", API_PREFIX + "/roster", b"",
+                             int(time.time()))
+            return requests.get(url + "/roster", headers=h, timeout=10).status_code
+
+        assert roster() == 200
+        listing = json.loads(run("terminals", "--json", *d, cwd=tmp_path).stdout)
+        assert [t["terminal_id"] for t in listing] == [e["terminal_id"]]
+        run("revoke-terminal", e["terminal_id"], *d, cwd=tmp_path)
+        assert roster() == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert proc.returncode == 0 or proc.returncode == -15

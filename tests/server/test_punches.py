@@ -202,3 +202,20 @@ def test_full_batches_accepted(world, term, n):
     assert [v["event_id"] for v in verdicts] == [p["event_id"] for p in punches]
     assert verdicts[0]["direction"] == "check_in"
     assert all(v["direction"] == "check_out" for v in verdicts[1:])
+
+
+def test_a_terminal_cannot_replay_another_terminals_punch(world, term):
+    """Terminal B posting A's punch verbatim gets terminal_mismatch, not A's verdict."""
+    from .terminal_client import enroll
+
+    other = enroll(world.url, world.srv.admin.add_terminal("Side door", "HQ"), world.clock)
+    try:
+        p = term.punch(world.tokens["E1"])
+        (mine,) = term.verdicts([p])
+        (theirs,) = other.verdicts([p])
+        assert mine["status"] == "accepted"
+        assert (theirs["reason"], theirs["duplicate"], theirs["employee_id"]) == (
+            "terminal_mismatch", False, None)
+        assert len(world.srv.admin.export_punches()) == 1
+    finally:
+        other.close()

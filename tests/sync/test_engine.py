@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.core.clock import SystemClock
-from kiosk.core.protocol import Roster, Verdict, VerdictStatus
+from kiosk.core.protocol import Roster, Verdict
 from kiosk.store import Outbox
 from kiosk.sync.engine import SyncEngine, SyncState
 from kiosk.sync.roster import RosterCache
@@ -344,4 +344,59 @@ def test_answer_slower_than_the_read_timeout_is_resent_and_replayed(
         assert report.sent == 4 and all(v.duplicate for v in report.verdicts)
         assert [v.event_id for v in report.verdicts] == [p.event_id for p in punches]
         assert len(_server_punches(server, cfg.terminal.id)) == 4
+        box.close()
+
+
+def test_a_4xx_that_is_not_our_server_keeps_the_punches(server, terminal: Terminal) -> None:
+    """A captive portal's 404 page must never get punches rejected for good."""
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        fill(box, terminal, 2)
+        proxy.set_mode("respond", response=http_response(
+            404, "Not Found", {"Content-Type": "text/html"}, b"<html>Log in to Wi-Fi</html>"))
+        report = engine.sync_once()
+        assert report.error is not None and "404" in report.error
+        assert (box.stats().pending, box.stats().rejected) == (2, 0)
+        proxy.set_mode("pass")
+        assert engine.sync_once().accepted == 2
+        box.close()
+
+
+def test_server_clock_jump_is_learned_from_the_401_and_the_request_resigned(
+    tmp_path: Path,
+) -> None:
+    server_clock = FakeClock(datetime.now(timezone.utc))
+    with live_server(tmp_path / "srv", clock=server_clock) as srv:
+        term = make_terminal(srv, tmp_path / "kiosk")
+        cfg = term.tune()
+        box = Outbox(term.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, term.secrets, SystemClock())
+        engine.sync_once()
+        before = engine.clock_offset_s
+        server_clock.advance(900)  # the server's clock is stepped by 15 minutes
+        fill(box, term, 1, offset=before)
+        report = engine.sync_once()
+        assert report.error is None and report.sent == 1
+        assert engine.clock_offset_s - before == pytest.approx(900, abs=10)
+        box.close()
+
+
+def test_retry_after_of_the_first_server_survives_failover_to_a_dead_second(
+    server, terminal: Terminal
+) -> None:
+    with FaultyProxy(server.port) as busy, FaultyProxy(server.port, mode="drop") as dead:
+        cfg = terminal.tune(urls=[busy.url, dead.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()
+        fill(box, terminal, 1)
+        busy.set_mode("respond", response=http_response(503, "Down", {"Retry-After": "9"}))
+        report = engine.sync_once()
+        assert dead.connections >= 1  # the second server was tried
+        assert report.retry_after_s == 9.0 and box.stats().pending == 1
+        busy.set_mode("pass")
+        assert engine.sync_once().sent == 1
         box.close()

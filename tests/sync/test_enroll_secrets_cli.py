@@ -220,3 +220,22 @@ def test_sync_process_stops_on_sigterm(server, terminal: Terminal) -> None:
             proc.kill()
             proc.wait()
     box.close()
+
+
+def test_status_reports_a_corrupt_outbox_without_moving_it(tmp_path: Path, capsys) -> None:
+    paths = default_paths(tmp_path).ensure()
+    paths.outbox_file.write_bytes(b"garbage, not sqlite" * 50)
+    assert kiosk_main(["--home", str(tmp_path), "status", "--json"]) == 2
+    info = json.loads(capsys.readouterr().out)
+    assert any("corrupt" in p for p in info["problems"])
+    assert paths.outbox_file.read_bytes().startswith(b"garbage")  # left for the app
+    box = Outbox(paths.outbox_file, SystemClock())  # the app moves it aside
+    moved = box.recovered_from
+    box.close()
+    kiosk_main(["--home", str(tmp_path), "status", "--json"])
+    info = json.loads(capsys.readouterr().out)
+    assert info["outbox_recovered_from"] == str(moved)
+    assert any("corrupt" in w for w in info["warnings"])
+    moved.unlink()  # IT has taken it
+    kiosk_main(["--home", str(tmp_path), "status", "--json"])
+    assert json.loads(capsys.readouterr().out)["outbox_recovered_from"] is None

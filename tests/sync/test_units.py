@@ -86,3 +86,21 @@ def test_wake_drains_at_once_without_waiting_for_the_timer(server, terminal: Ter
         worker.join(10)
     assert not worker.is_alive()
     box.close()
+
+
+def test_online_follows_the_last_answer(server, terminal: Terminal) -> None:
+    cfg = terminal.tune(heartbeat_s=0.001)
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+    assert not engine.state().online
+    engine.sync_once()
+    assert engine.state().online
+    server.stop()
+    time.sleep(0.01)
+    engine.sync_once()  # nothing pending; the heartbeat finds the server gone
+    assert not engine.state().online
+    server.start()
+    time.sleep(0.01)
+    engine.sync_once()
+    assert engine.state().online
+    box.close()

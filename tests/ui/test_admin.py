@@ -152,3 +152,33 @@ def test_clean_shutdown_leaves_no_thread(qtbot, tmp_path):
         from kiosk.store import Outbox
         with Outbox(paths.outbox_file, clock) as ob:
             assert ob.stats().last_seq == 1
+
+
+def test_an_exception_in_a_slot_is_logged_not_fatal(qtbot, caplog):
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    from kiosk.services.process import install_excepthook
+
+    class Emitter(QObject):
+        fired = Signal()
+
+    def broken_slot():
+        raise RuntimeError("boom in a slot")
+
+    saved = sys.excepthook, threading.excepthook
+    try:
+        install_excepthook(dump_hangs=False)
+        emitter = Emitter()
+        emitter.fired.connect(broken_slot)
+        with caplog.at_level("CRITICAL", logger="kiosk.process"):
+            emitter.fired.emit()
+            t = threading.Thread(target=broken_slot, name="kiosk-test-thread")
+            t.start()
+            t.join()
+    finally:
+        sys.excepthook, threading.excepthook = saved
+    messages = [r.getMessage() for r in caplog.records]
+    assert "unhandled exception" in messages
+    assert "unhandled exception in thread kiosk-test-thread" in messages

@@ -19,7 +19,7 @@ def test_demo_records_a_punch_end_to_end(tmp_path):
                KIOSK_HOME=str(tmp_path / "unused"))
     proc = subprocess.run(
         [sys.executable, "-m", "kiosk", "--home", str(tmp_path / "demo"), "demo",
-         "--exit-after", "9"],
+         "--exit-after", "10"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )
     summary = [line for line in proc.stdout.splitlines() if line.startswith("demo:")]

@@ -46,6 +46,12 @@ def test_synthetic_camera_badge_updates_the_card(qtbot, kiosk_env):
         assert "Alice Example" in card_text(app)
         assert app.window.preview.frames_shown > 0
         assert app.status.status.camera_state == "ok"
+        # the status panel's "Test camera": a fresh worker, frames flow again
+        old_worker, shown = app.camera.worker, app.window.preview.frames_shown
+        app.window.status_panel.camera_button.click()
+        assert app.camera.worker is not old_worker and app.camera.worker.running
+        qtbot.waitUntil(lambda: app.window.preview.frames_shown > shown + 3, timeout=10000)
+        assert "Camera restarted" in app.window.status_panel.action_result.text()
     punches = srv.admin.export_punches()
     assert len(punches) == 1 and punches[0]["source"] == "camera"
 
