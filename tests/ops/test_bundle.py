@@ -1,6 +1,6 @@
 """Build the PyInstaller bundle and smoke-test it - only with KIOSK_TEST_BUNDLE=1.
 
-A build takes one to two minutes on two cores and writes ~400 MB, so it is not part of
+A build takes one to two minutes on two cores and writes ~390 MB, so it is not part of
 every run: ``KIOSK_TEST_BUNDLE=1 python -m pytest tests/ops/test_bundle.py``.
 ``KIOSK_TEST_BUNDLE_DEMO=require`` also fails when the bundle has no demo command.
 """
