@@ -58,7 +58,9 @@ class _LogConfigLike(Protocol):
 # A badge token (or a fragment of one: a wedge scanner can deliver half a token). Keep the
 # badge id when it is there - "badge ids at most" is what the logs may show.
 _BADGE_RE = re.compile(
-    r"KB1\.(?:[A-Za-z0-9_-]{1,16}\.(?P<bid>[A-Za-z0-9]{1,24})(?=\.|\b))?(?:[A-Za-z0-9_.\-=]*[A-Za-z0-9_\-=])?",
+    r"KB1\."
+    r"(?:[A-Za-z0-9_-]{1,16}\.(?P<bid>[A-Za-z0-9]{1,24})(?=\.|\b))?"  # kid . badge id
+    r"(?:[A-Za-z0-9_.\-=]*[A-Za-z0-9_\-=])?",  # the rest, but not a sentence's full stop
     re.IGNORECASE,
 )
 # A signature header, in "Name: value", "Name=value" or a dict repr "'Name': 'value'".
@@ -258,7 +260,9 @@ class _ConfigLike(Protocol):
     def log(self) -> _LogConfigLike: ...
 
 
-def configure(config: _ConfigLike, paths: _PathsLike) -> logging.handlers.RotatingFileHandler | None:
+def configure(
+    config: _ConfigLike, paths: _PathsLike
+) -> logging.handlers.RotatingFileHandler | None:
     """What ``kiosk.app.configure_logging`` calls: the rotating file and stderr, from
     ``[log]``. (The app installs its own Qt message handler right after.)"""
     return setup_logging(paths, config.log)
