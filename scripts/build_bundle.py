@@ -128,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     py = build_python(work, not args.no_venv)
+    if subprocess.run([py, "-c", "import PyInstaller"], capture_output=True).returncode != 0:
+        print("PyInstaller is not installed: pip install -e '.[build]' (or pip install "
+              "pyinstaller), then run this again.", file=sys.stderr)
+        return 2
     build_translations()
     run([py, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
          "--distpath", str(dist), "--workpath", str(work / "pyinstaller"), "build.spec"])
