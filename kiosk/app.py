@@ -166,7 +166,7 @@ class KioskApp(QObject):
         self._start_kiosk()
 
     def _start_kiosk(self) -> None:
-        from kiosk.store import Outbox
+        from kiosk.store import Outbox, OutboxError
         from kiosk.sync.engine import SyncEngine
         from kiosk.sync.roster import RosterCache
         from kiosk.ui.main_window import KioskWindow
@@ -177,8 +177,13 @@ class KioskApp(QObject):
         self._roster = RosterCache(paths.roster_cache)
         # The sync connection opens first: it runs the integrity check and moves a corrupt
         # file aside, so the recorder's connection then opens a healthy file.
-        self._sync_outbox = Outbox(paths.outbox_file, clock)
-        recovered = self._sync_outbox.recovered_from
+        outbox_error = None
+        try:
+            self._sync_outbox = Outbox(paths.outbox_file, clock)
+        except OutboxError as exc:  # the window still opens and says so; nothing is lost
+            log.error("the outbox cannot be opened: %s", exc)
+            outbox_error = str(exc)
+        recovered = getattr(self._sync_outbox, "recovered_from", None)
         roster = self._roster.roster
         self._tz = site_timezone(roster.timezone if roster else None)
         self.status = StatusModel(Status(
@@ -186,14 +191,16 @@ class KioskApp(QObject):
             version=__version__, server_urls=tuple(cfg.server.urls),
             keyring_backend=self.keyring_label,
             outbox_recovered_from=str(recovered) if recovered else None,
+            outbox_error=outbox_error,
         ), self)
-        self.sync = SyncService(lambda listener: SyncEngine(
-            cfg, self._sync_outbox, self.secret_store, clock, session=self.options.session,
-            listener=listener, status_provider=self._camera_state, roster=self._roster,
-        ), self)
+        if self._sync_outbox is not None:
+            self.sync = SyncService(lambda listener: SyncEngine(
+                cfg, self._sync_outbox, self.secret_store, clock, session=self.options.session,
+                listener=listener, status_provider=self._camera_state, roster=self._roster,
+            ), self)
         self.recorder = RecorderService(
             lambda: Outbox(paths.outbox_file, clock), self._make_recorder,
-            data_dir=paths.data_dir, on_appended=self.sync.wake, parent=self)
+            data_dir=paths.data_dir, on_appended=self._wake_sync, parent=self)
         sounds_on = cfg.ui.sounds if self.options.sounds is None else self.options.sounds
         self.window = KioskWindow(
             clock=clock, status=self.status, pin_lock=PinLock(cfg.ui.admin_pin_hash, clock),
@@ -203,7 +210,8 @@ class KioskApp(QObject):
         self.window.header.set_timezone(self._tz)
         self._connect()
         self.recorder.start()
-        self.sync.start()
+        if self.sync is not None:
+            self.sync.start()
         self._start_camera()
         self._install_wedge()
         self._stats_timer.start()
@@ -215,28 +223,32 @@ class KioskApp(QObject):
         log.info("kiosk started: terminal %s, site %s, version %s", cfg.terminal.id,
                  cfg.terminal.site, __version__)
 
+    def _wake_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.wake()
+
     def _make_recorder(self, outbox: Any) -> Recorder:
         cfg, roster, sync = self.config, self._roster, self.sync
-        assert sync is not None
         return Recorder(
             outbox, terminal_id=cfg.terminal.id, app_version=__version__[:40],
             clock=self.clock, cooldown=Cooldown(cfg.scan.cooldown_s, self.clock),
             verifier=lambda: roster.verifier() if roster.roster is not None else None,
             display_name=roster.display_name,
             site_tz=lambda: self._tz,
-            clock_offset=lambda: sync.engine.clock_offset_s,
+            clock_offset=lambda: sync.engine.clock_offset_s if sync is not None else 0.0,
             last_punch_time=outbox.last_punch_time,
         )
 
     def _connect(self) -> None:
         rec, sync, win, st = self.recorder, self.sync, self.window, self.status
-        assert rec and sync and win and st
+        assert rec and win and st
         rec.punch_recorded.connect(self._on_outcome)
         rec.scan_refused.connect(self._on_outcome)
         rec.storage_changed.connect(st.update_storage)
-        sync.verdicts_received.connect(self._on_verdicts)
-        sync.sync_state_changed.connect(st.update_sync_state)
-        sync.roster_changed.connect(self._on_roster)
+        if sync is not None:
+            sync.verdicts_received.connect(self._on_verdicts)
+            sync.sync_state_changed.connect(st.update_sync_state)
+            sync.roster_changed.connect(self._on_roster)
         self._stats_timer.timeout.connect(rec.request_stats)
         win.close_requested.connect(self.shutdown)
         self.actions = PanelActions(self, win.status_panel, self)

@@ -5,8 +5,8 @@
 
 Runs the real app (embedded server_stub with the demo data, real outbox, the synthetic
 camera holding up badges) once per language and grabs the window at the moments that
-matter: a punch checked in, a refused badge, a punch saved while the server is down, and
-the IT status panel. Writes ``docs/screenshots/<lang>-<shot>.png``.
+matter: a punch checked in, a refused badge, a punch saved while the server is down, the
+IT status panel, and a late arrival. Writes ``docs/screenshots/<lang>-<shot>.png``.
 """
 
 from __future__ import annotations
@@ -120,6 +120,18 @@ def shoot(language: str, size: tuple[int, int]) -> list[Path]:
         app.processEvents()
         kiosk.window.status_panel.refresh_log()
         grab("status")
+        # 09:12 in Berlin, the network is back: Jonas arrives late for the 09:00 shift
+        kiosk.window.show_kiosk()
+        kiosk.camera.stop()
+        server.start()
+        clock.set(datetime(2026, 11, 2, 8, 12, 30, tzinfo=timezone.utc))
+        kiosk.window.header.update_clock()
+        kiosk.sync.wake()
+        wait(lambda: kiosk.status.status.pending == 0 and kiosk.status.status.online)
+        kiosk.camera.show_badges([seed.tokens["E1002"]])
+        kiosk.camera.start()
+        wait(lambda: kiosk.window.card.message.tone is messages.Tone.WARN)
+        grab("late")
     finally:
         kiosk.shutdown()
         server.stop()

@@ -86,7 +86,7 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def install(app: FastAPI, clock: Clock) -> None:
+def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.error, exc.message, exc.server_time, exc.headers)

@@ -66,6 +66,10 @@ class _Context:
     shifts: dict[str, rules.ShiftRule]
 
 
+class TerminalRevoked(Exception):
+    """The uploading terminal is revoked (checked inside the storing transaction)."""
+
+
 @dataclass(frozen=True)
 class TerminalInfo:
     terminal_id: str
@@ -96,20 +100,35 @@ class Ingestor:
         self._engine = engine
         self._clock = clock
         self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        self._group: GroupCommitter[tuple[TerminalInfo, Sequence[Punch]], list[Verdict]] = (
-            GroupCommitter(self._run_group))
+        self._group: GroupCommitter[
+            tuple[TerminalInfo, Sequence[Punch]], list[Verdict] | None
+        ] = GroupCommitter(self._run_group)
         self._genuine: OrderedDict[str, Badge] = OrderedDict()  # token -> signature checked
         self._genuine_keys: dict[str, str] = {}
 
     def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch]) -> list[Verdict]:
-        return self._group.submit((terminal, punches), size=len(punches))
+        """Verdicts in batch order; raises :class:`TerminalRevoked` (nothing stored)."""
+        verdicts = self._group.submit((terminal, punches), size=len(punches))
+        if verdicts is None:
+            raise TerminalRevoked(terminal.terminal_id)
+        return verdicts
 
     def _run_group(
         self, items: list[tuple[TerminalInfo, Sequence[Punch]]]
-    ) -> list[list[Verdict]]:
+    ) -> list[list[Verdict] | None]:
         now = self._clock.now()
-        out = []
+        tc = db.terminals.c
         with db.write_txn(self._engine) as conn:
+            # Revocation is checked here, in the transaction that would store the punches,
+            # so the HTTP layer may cache a terminal's (immutable) secret and site.
+            revoked = set(conn.execute(select(tc.terminal_id).where(
+                tc.terminal_id.in_({term.terminal_id for term, _ in items}),
+                tc.revoked_at.is_not(None))).scalars())
+            out: list[list[Verdict] | None] = [
+                None if term.terminal_id in revoked else [] for term, _ in items]
+            items = [it for it in items if it[0].terminal_id not in revoked]
+            if not items:
+                return out
             keys = {r.kid: r.public_key for r in conn.execute(
                 select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
             if keys != self._genuine_keys:  # a key was added or retired: forget the cache
@@ -118,15 +137,16 @@ class Ingestor:
             ctx = _Context(BadgeVerifier(keys, leeway_s=MAX_FUTURE_S), load_sites(conn),
                            load_shifts(conn))
             # The whole group is decided as one batch: one round of queries, one INSERT.
-            owners = [t for t, punches in items for _ in punches]
+            owners = [term for term, punches in items for _ in punches]
             flat = [p for _, punches in items for p in punches]
             verdicts = self._one(conn, ctx, owners, flat, now)
             start = 0
-            for _, punches in items:
-                out.append(verdicts[start:start + len(punches)])
+            slots = (k for k, v in enumerate(out) if v is not None)
+            for (_, punches), k in zip(items, slots):
+                out[k] = verdicts[start:start + len(punches)]
                 start += len(punches)
-            for tid in {t.terminal_id for t, _ in items}:
-                conn.execute(update(db.terminals).where(db.terminals.c.terminal_id == tid)
+            for tid in {term.terminal_id for term, _ in items}:
+                conn.execute(update(db.terminals).where(tc.terminal_id == tid)
                              .values(last_sync_at=now.timestamp()))
         return out
 

@@ -74,6 +74,10 @@ class CameraService(QObject):
             worker.stop()  # joins its thread
             worker.deleteLater()
 
+    def show_badges(self, tokens: Sequence[str]) -> None:
+        """What the synthetic camera holds up from its next (re)start (demo, screenshots)."""
+        self._tokens = list(tokens)
+
     def restart(self) -> None:
         self.stop()
         self.start()

@@ -22,7 +22,7 @@ class EnrollScreen(QWidget):
         title.setObjectName("enrollTitle")
         hint = QLabel(self.tr(
             "Ask the administrator for a one-time enrolment code "
-            "(kiosk-server terminal add), then enter it with the server address."))
+            "(kiosk-server add-terminal), then enter it with the server address."))
         hint.setWordWrap(True)
         self.url = QLineEdit(server_url)
         self.url.setPlaceholderText("https://attendance.example.com")
@@ -46,8 +46,10 @@ class EnrollScreen(QWidget):
         box.addWidget(self.message)
         box.addStretch(2)
         box.setContentsMargins(80, 40, 80, 40)
-        self.setStyleSheet("#enrollTitle { font-size: 28px; font-weight: 600; }"
-                           " #enrollScreen QLabel, #enrollScreen QLineEdit { font-size: 18px; }")
+        self.setStyleSheet("QLabel, QLineEdit, QPushButton { font-size: 18px; }"
+                           " QLineEdit { padding: 4px; }"
+                           " QPushButton { padding: 8px 20px; }"
+                           " QLabel#enrollTitle { font-size: 28px; font-weight: 600; }")
 
     def _submit(self) -> None:
         url, code = self.url.text().strip(), self.code.text().strip()

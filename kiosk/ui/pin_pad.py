@@ -12,6 +12,9 @@ from PySide6.QtWidgets import (
 from .pin import PinLock, PinResult
 
 
+PAD_WIDTH = 360
+
+
 class PinPad(QWidget):
     """Signals:
         unlocked(): the right PIN was entered.
@@ -34,29 +37,46 @@ class PinPad(QWidget):
         self.entry.returnPressed.connect(self.submit)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        grid = QGridLayout()
+        self.message.setObjectName("pinMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setFixedWidth(PAD_WIDTH + 200)
+        self.message.setMinimumHeight(60)
+        keypad = QWidget()
+        keypad.setFixedWidth(PAD_WIDTH)
+        grid = QGridLayout(keypad)
+        grid.setContentsMargins(0, 0, 0, 0)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
         for i, key in enumerate(keys):
             label = self.tr("OK") if key == "OK" else key
             button = QPushButton(label)
-            button.setMinimumSize(90, 64)
+            button.setMinimumSize(96, 72)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _=False, k=key: self._key(k))
             grid.addWidget(button, i // 3, i % 3)
         cancel = QPushButton(self.tr("Cancel"))
+        cancel.setFixedWidth(PAD_WIDTH)
+        cancel.setObjectName("pinCancel")
         cancel.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         cancel.clicked.connect(self._cancel)
         box = QVBoxLayout(self)
         box.addStretch(1)
         for w in (title, self.entry, self.message):
             box.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
-        box.addLayout(grid)
+        box.addWidget(keypad, 0, Qt.AlignmentFlag.AlignHCenter)
         box.addWidget(cancel, 0, Qt.AlignmentFlag.AlignHCenter)
         box.addStretch(1)
-        self.entry.setMinimumWidth(280)
+        self.entry.setFixedWidth(PAD_WIDTH)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
-            "#pinPad { background: #1c2027; } #pinPad QLabel { color: #e8eaed; font-size: 20px; }"
-            " #pinPad QLineEdit { font-size: 28px; } #pinPad QPushButton { font-size: 22px; }"
+            "PinPad { background: #1c2027; }"
+            " QLabel { color: #e8eaed; font-size: 20px; }"
+            " QLabel#pinTitle { font-size: 26px; font-weight: 600; }"
+            " QLabel#pinMessage { color: #ffb4a9; }"
+            " QLineEdit { font-size: 30px; padding: 6px; border-radius: 8px; }"
+            " QPushButton { font-size: 26px; color: white; background: #2f343d;"
+            "   border: 1px solid #454b56; border-radius: 10px; }"
+            " QPushButton:pressed { background: #4a505c; }"
+            " QPushButton#pinCancel { font-size: 20px; min-height: 52px; }"
         )
 
     def reset(self) -> None:
@@ -85,7 +105,7 @@ class PinPad(QWidget):
 
     def _show_locked(self, seconds: float) -> None:
         minutes = max(1, math.ceil(seconds / 60))
-        self.message.setText(self.tr("Too many wrong PINs. Locked for %n minute(s).", "", minutes))
+        self.message.setText(self.tr("Too many wrong PINs – locked for %n min.", "", minutes))
 
     def submit(self) -> None:
         answer = self._lock.try_pin(self.entry.text())
@@ -99,4 +119,4 @@ class PinPad(QWidget):
             self.reset()
         else:
             self.message.setText(
-                self.tr("Wrong PIN. %n try(s) left.", "", answer.tries_left))
+                self.tr("Wrong PIN – tries left: %n", "", answer.tries_left))

@@ -214,7 +214,7 @@
         <translation>本终端尚未登记</translation>
     </message>
     <message>
-        <source>Ask the administrator for a one-time enrolment code (kiosk-server terminal add), then enter it with the server address.</source>
+        <source>Ask the administrator for a one-time enrolment code (kiosk-server add-terminal), then enter it with the server address.</source>
         <translation>请向管理员索取一次性登记码（kiosk-server terminal add），然后连同服务器地址一起输入。</translation>
     </message>
     <message>
@@ -319,15 +319,15 @@
         <translation>本终端未设置管理员 PIN。请在配置中设置 [ui] admin_pin_hash。</translation>
     </message>
     <message numerus="yes">
-        <source>Too many wrong PINs. Locked for %n minute(s).</source>
+        <source>Too many wrong PINs – locked for %n min.</source>
         <translation>
-            <numerusform>错误次数过多，已锁定 %n 分钟。</numerusform>
+            <numerusform>错误次数过多 – 已锁定 %n 分钟。</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <source>Wrong PIN. %n try(s) left.</source>
+        <source>Wrong PIN – tries left: %n</source>
         <translation>
-            <numerusform>PIN 错误，还可尝试 %n 次。</numerusform>
+            <numerusform>PIN 错误 – 还可尝试 %n 次</numerusform>
         </translation>
     </message>
 </context>

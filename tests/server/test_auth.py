@@ -84,3 +84,15 @@ def test_revoked_terminal_gets_403_and_nothing_stored(world, term):
     assert r.json()["error"] == "terminal_revoked"
     assert term.request("GET", "/roster").status_code == 403
     assert world.srv.admin.export_punches() == []
+
+
+def test_revocation_applies_at_once_to_an_active_terminal(world, term):
+    """The server keeps an enrolled terminal's secret in memory; revocation must still
+    stop the very next upload (it is checked in the storing transaction)."""
+    assert term.send([term.punch(world.tokens["E1"])]).status_code == 200
+    world.srv.admin.revoke_terminal(term.terminal_id)
+    r = term.send([term.punch(world.tokens["E4"])])
+    assert r.status_code == 403 and r.json()["error"] == "terminal_revoked"
+    assert r.json()["server_time"] is not None
+    assert term.request("POST", "/heartbeat", b'{"app_version": "x", "pending": 0}').status_code == 403
+    assert len(world.srv.admin.export_punches()) == 1

@@ -400,3 +400,20 @@ def test_retry_after_of_the_first_server_survives_failover_to_a_dead_second(
         busy.set_mode("pass")
         assert engine.sync_once().sent == 1
         box.close()
+
+
+def test_engine_purges_sent_punches_past_retention_only(server, terminal: Terminal) -> None:
+    cfg = terminal.tune()
+    server.admin.revoke_badge(terminal.badges[1][0])  # one of them will be rejected
+    clock = FakeClock(datetime.now(timezone.utc) + timedelta(seconds=2))
+    box = Outbox(terminal.paths.outbox_file, clock)
+    fill(box, terminal, 3, clock)
+    assert SyncEngine(cfg, box, terminal.secrets, clock).sync_once().sent == 3
+    fill(box, terminal, 1, clock)  # stays pending: sent later never, purged never
+    server.stop()
+    clock.advance((cfg.storage.retention_days + 1) * 86400)
+    SyncEngine(cfg, box, terminal.secrets, clock).sync_once()  # offline, still purges
+    stats = box.stats()
+    assert (stats.sent, stats.rejected, stats.pending) == (0, 1, 1)
+    server.start()
+    box.close()

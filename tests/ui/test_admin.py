@@ -63,7 +63,7 @@ def test_pin_pad_lockout_in_the_window(qtbot):
     assert win.pages.currentWidget() is win.pin_pad
     for _ in range(5):
         _type_pin(qtbot, win, "1111")
-    assert "Locked for 5 minute" in win.pin_pad.message.text()
+    assert "locked for 5 min" in win.pin_pad.message.text()
     _type_pin(qtbot, win, "2468")
     assert win.pages.currentWidget() is win.pin_pad  # still locked
     clock.advance(301)

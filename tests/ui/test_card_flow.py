@@ -84,3 +84,72 @@ def test_refusals_store_nothing(qtbot, tmp_path, store, role, expect):
             app.recorder.request_stats()
             qtbot.wait(200)
             assert app.status.status.pending == 0 and app.status.status.sent == 0
+
+
+def test_outbox_that_cannot_be_written_says_not_recorded(qtbot, tmp_path, store):
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        paths.outbox_file.mkdir()  # the database path is unusable: open fails
+        with running_kiosk(qtbot, config, paths, store, clock, wait_roster=False) as app:
+            assert app.window.isVisible()  # no crash, the kiosk is up
+            _scan_and_wait(qtbot, app, site.tokens["alice"],
+                           "NOT recorded – storage problem, please tell IT")
+            assert app.counts["recorded"] == 0
+            problem = app.window.status_panel.fields["problem"].text()
+            assert "cannot be written" in problem
+        assert srv.admin.export_punches() == []
+
+
+def test_server_that_hangs_gives_saved_on_terminal_then_the_verdict_later(qtbot, tmp_path,
+                                                                         store):
+    from kiosk.core.config import save_config
+    from tests.helpers.faulty_proxy import FaultyProxy
+
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv, FaultyProxy(srv.port) as proxy:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        config.server.urls = [proxy.url]  # the kiosk talks to the server through the proxy
+        save_config(config, paths.config_file)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            proxy.set_mode("hang")
+            seen = []
+            app.window.card_changed.connect(lambda m: seen.append(m.title))
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Saved on this terminal – will sync")
+            assert seen[:2] == ["Recorded", "Saved on this terminal – will sync"]
+            proxy.set_mode("pass")
+            qtbot.waitUntil(lambda: app.status.status.pending == 0, timeout=20000)
+            assert app.counts["accepted"] == 1
+
+
+def test_server_rejection_shows_its_reason_and_lands_on_the_panel(qtbot, tmp_path, store):
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            srv.admin.set_employee_active("E1001", False)  # left the company this morning
+            _scan_and_wait(qtbot, app, site.tokens["alice"],
+                           "Not accepted: employee no longer active")
+            panel = app.window.status_panel
+            qtbot.waitUntil(lambda: panel.fields["rejected"].text() == "1", timeout=10000)
+            assert panel.rejected_list.count() == 1
+            assert "employee_inactive" in panel.rejected_list.item(0).text()
+
+
+def test_second_punch_of_the_day_checks_out_early(qtbot, tmp_path, store):
+    from datetime import datetime, timezone
+
+    clock = FakeClock(MONDAY_0850)
+    with live_server(tmp_path, clock=clock) as srv:
+        site = seed_site(srv.admin)
+        config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
+        with running_kiosk(qtbot, config, paths, store, clock) as app:
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked in – on time")
+            clock.set(datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc))
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Early leave 30 min")
+            assert "16:30 · shift ends 17:00" in card_text(app)
+            clock.set(datetime(2026, 11, 2, 17, 5, tzinfo=timezone.utc))
+            _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked out")
