@@ -226,7 +226,8 @@ def setup_logging(
         level = logging.INFO
     root = logging.getLogger()
     root.setLevel(level)
-    if stderr and os.environ.get("KIOSK_LOG_TO_STDERR", "1") != "0":
+    # sys.stderr is None in a windowed (no console) Windows build.
+    if stderr and sys.stderr is not None and os.environ.get("KIOSK_LOG_TO_STDERR", "1") != "0":
         root.addHandler(_own(logging.StreamHandler(sys.stderr), level))
 
     file_handler: logging.handlers.RotatingFileHandler | None = None
@@ -240,11 +241,9 @@ def setup_logging(
             encoding="utf-8",
         )
     except OSError as exc:
-        print(
-            f"kiosk: cannot write the log file {log_file}: {exc.strerror or exc}; "
-            "logging to stderr only",
-            file=sys.stderr,
-        )
+        if sys.stderr is not None:
+            print(f"kiosk: cannot write the log file {log_file}: {exc.strerror or exc}; "
+                  "logging to stderr only", file=sys.stderr)
     else:
         root.addHandler(_own(file_handler, level))
     # Chatty libraries: their DEBUG lines would bury ours (and urllib3 logs full URLs).
