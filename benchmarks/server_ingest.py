@@ -124,7 +124,9 @@ def run_scenario(
     stop_at = [0.0]
 
     def worker(t: SimTerminal) -> None:
-        bodies = [t.body(batch) for _ in range(8)]
+        # Pre-build bodies (a real terminal has its punches serialised in its outbox);
+        # fewer per terminal when many terminals, to bound memory and keep-alive idling.
+        bodies = [t.body(batch) for _ in range(48 if len(terms) == 1 else 8)]
         t.session.get(t.url + API_PREFIX + "/time", timeout=30)  # fresh keep-alive connection
         start.wait()
         mine: list[float] = []

@@ -84,8 +84,18 @@ def content_hash(punch: Punch) -> str:
 
 
 def _reject(p: Punch, reason: RejectReason, message: str, employee_id: str | None = None) -> Verdict:
-    return Verdict(event_id=p.event_id, status=VerdictStatus.REJECTED, reason=reason,
-                   message=message, employee_id=employee_id)
+    return _verdict(event_id=p.event_id, status=VerdictStatus.REJECTED, reason=reason,
+                    message=message, employee_id=employee_id)
+
+
+def _verdict(**fields: Any) -> Verdict:
+    """A Verdict from values this module built itself: skip re-validation (hot path)."""
+    return Verdict.model_construct(**{**_VERDICT_DEFAULTS, **fields})
+
+
+_VERDICT_DEFAULTS: dict[str, Any] = {
+    name: f.default for name, f in Verdict.model_fields.items() if not f.is_required()
+}
 
 
 class Ingestor:
@@ -263,7 +273,7 @@ class Ingestor:
         staff = {r.employee_id: r for r in conn.execute(select(db.employees).where(
             e.employee_id.in_({c[2].employee_id for c in candidates})))}
         sites, shifts = ctx.sites, ctx.shifts
-        accepted: list[tuple[int, Punch, Any, rules.ShiftRule | None, Any, str]] = []
+        accepted: list[tuple[int, Punch, Any, rules.ShiftRule | None, Any, str, datetime]] = []
         for i, punch, badge in candidates:
             when = punch.server_time
             rv = revoked.get(badge.badge_id)
@@ -285,7 +295,7 @@ class Ingestor:
                 tz = sites[emp.site]
                 shift = shifts.get(emp.shift) if emp.shift else None
                 wd = rules.work_date(when, tz, shift).isoformat()
-                accepted.append((i, punch, badge, shift, tz, wd))
+                accepted.append((i, punch, badge, shift, tz, wd, when))
         if not accepted:
             return
         first_of_day: dict[tuple[str, str], float] = {
@@ -296,8 +306,7 @@ class Ingestor:
                        p.work_date.in_({a[5] for a in accepted}))
                 .group_by(p.employee_id, p.work_date))
         }
-        for i, punch, badge, shift, tz, wd in sorted(accepted, key=lambda a: a[1].server_time):
-            when = punch.server_time
+        for i, punch, badge, shift, tz, wd, when in sorted(accepted, key=lambda a: a[6]):
             key = (badge.employee_id, wd)
             known = first_of_day.get(key)
             earlier = known is not None and known <= when.timestamp()
@@ -382,7 +391,7 @@ def _accept(
             message += f" \u2014 left {c.early_leave_min} min early (shift ends {shift.end:%H:%M})."
         else:
             message += "."
-    v = Verdict(
+    v = _verdict(
         event_id=punch.event_id,
         status=VerdictStatus.ACCEPTED,
         direction=Direction.CHECK_IN if c.check_in else Direction.CHECK_OUT,

@@ -70,6 +70,11 @@ def test_pin_pad_lockout_in_the_window(qtbot):
     _type_pin(qtbot, win, "2468")
     assert win.pages.currentWidget() is win.status_panel
     assert "line two" in win.status_panel.log_view.toPlainText()
+    win.kiosk_mode = True
+    win.status_panel.leave_button.click()
+    assert win.kiosk_mode is False and not win.isFullScreen()
+    win.status_panel.close_button.click()
+    assert win.pages.currentWidget() is win.kiosk_page
 
 
 def test_long_press_on_a_corner_opens_the_pin_pad(qtbot):
@@ -118,7 +123,9 @@ def test_status_panel_follows_pending_and_exports_diagnostics(qtbot, tmp_path):
             srv.start()
             panel.sync_button.click()
             qtbot.waitUntil(lambda: panel.fields["pending"].text() == "0", timeout=15000)
-            assert panel.fields["connection"].text().startswith("reachable")
+            # the sync loop says "reachable" once its pass ends (after the verdicts)
+            qtbot.waitUntil(lambda: panel.fields["connection"].text().startswith("reachable"),
+                            timeout=10000)
 
             panel.diag_button.click()
             qtbot.waitUntil(lambda: "Diagnostics saved to" in panel.action_result.text(),
