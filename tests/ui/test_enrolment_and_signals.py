@@ -64,7 +64,8 @@ def test_not_enrolled_shows_the_enrolment_screen_then_the_kiosk(qtbot, tmp_path)
 
 @pytest.mark.slow
 def test_sigterm_stops_the_demo_cleanly(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO),
+               KIOSK_LOG_TO_STDERR="1")  # the assertions below read the log on stderr
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiosk", "--home", str(tmp_path / "demo"), "demo"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
