@@ -7,8 +7,6 @@ is how IT flushes a backlog by hand, and how the chaos test kills it at random m
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 
 
@@ -17,12 +15,12 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _setup_logging(level: str) -> None:
-    """Log to stderr (never secrets: see the sync modules); quiet when told so."""
-    if os.environ.get("KIOSK_LOG_TO_STDERR", "1") == "0" and level != "DEBUG":
-        level = "WARNING"
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _setup_logging(paths: object, config: object) -> None:
+    """The kiosk's redacting logging, into its own rotating ``sync.log`` (two processes
+    must not rotate one file) and stderr unless KIOSK_LOG_TO_STDERR=0."""
+    from kiosk.logging_setup import setup_logging
+
+    setup_logging(paths, config.log, filename="sync.log")  # type: ignore[attr-defined]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +44,7 @@ def main(args: argparse.Namespace) -> int:
         config = load_config(paths.config_file)
     except ConfigError as exc:
         return _fail(str(exc), 2)
-    _setup_logging(config.log.level)
+    _setup_logging(paths, config)
     if not config.enrolled:
         return _fail("not enrolled: run 'kiosk enroll --server URL --code CODE' first", 2)
     try:

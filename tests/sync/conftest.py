@@ -83,3 +83,12 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def terminal(server: LiveServer, tmp_path: Path) -> Terminal:
     return make_terminal(server, tmp_path / "kiosk")
+
+
+@pytest.fixture(autouse=True)
+def _no_logging_left_behind():
+    """`kiosk sync` run in-process installs the kiosk's log handlers: take them down."""
+    yield
+    from kiosk.logging_setup import teardown_logging
+
+    teardown_logging()

@@ -160,6 +160,7 @@ def test_cli_enroll_status_and_sync(server, tmp_path: Path, memory_keyring, caps
 
     assert kiosk_main(["--home", str(home), "sync", "--once"]) == 0
     assert "Sent 4 punches" in capsys.readouterr().out
+    assert (paths.log_dir / "sync.log").is_file()  # its own rotating log, beside kiosk.log
     assert kiosk_main(["--home", str(home), "status"]) == 0
     text = capsys.readouterr().out
     assert "OK" in text and "Pending:       0" in text
