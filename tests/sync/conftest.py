@@ -15,6 +15,7 @@ from kiosk.core.protocol import Punch, Source
 from kiosk.store import Outbox
 from kiosk.sync.enroll import enroll
 from kiosk.sync.secrets import KeyringSecretStore
+from server_stub.admin import AdminError
 from tests.helpers.keyring_backend import MemoryKeyring
 from tests.helpers.live_server import LiveServer, live_server
 
@@ -59,8 +60,8 @@ def make_terminal(srv: LiveServer, home: Path, employees: int = 3) -> Terminal:
     admin = srv.admin
     try:
         admin.add_site("HQ", "Head office")
-    except Exception:
-        pass  # second terminal on the same server
+    except AdminError as exc:  # a second terminal on the same server; nothing else
+        assert "exists already" in str(exc)
     badges = []
     for i in range(employees):
         emp = f"E{home.name[:8]}{i}"
