@@ -6,9 +6,10 @@
 The project is pip-installed (``--no-deps``) into a build venv that sees the system's site
 packages, so its dist-info exists for ``copy_metadata('checkin-kiosk')`` and the bundle's
 ``kiosk --version`` prints the package version; nothing is installed into the system
-Python. Missing ``.qm`` translations are built from the ``.ts`` sources first. The last
-line printed is JSON (``bundle_mb``, ``files``, ``build_s``, ``dist``), also written to
-``dist/build-info.json`` for the smoke test.
+Python. On Linux numpy is rebuilt there without BLAS (see :func:`numpy_without_blas`;
+``--stock-numpy`` skips it). Missing ``.qm`` translations are built from the ``.ts``
+sources first. The last line printed is JSON (``bundle_mb``, ``files``, ``build_s``,
+``dist``), also written to ``dist/build-info.json`` for the smoke test.
 """
 
 from __future__ import annotations
@@ -60,6 +61,34 @@ def build_python(build_dir: Path, use_venv: bool) -> str:
     except subprocess.CalledProcessError:
         run(pip)
     return str(py)
+
+
+NUMPY_NO_BLAS = ["-Csetup-args=-Dblas=none", "-Csetup-args=-Dlapack=none",
+                 "-Csetup-args=-Dallow-noblas=true"]
+
+
+def numpy_without_blas(py: str, build_dir: Path) -> str:
+    """Install into the build venv a numpy built without BLAS/LAPACK; its version.
+
+    The PyPI wheel carries OpenBLAS (25 MB, every CPU target) and libgfortran for linear
+    algebra the kiosk never does; numpy's own fallback loops do the slicing and arithmetic
+    the scan path uses. Built once from the sdist of the numpy version installed here
+    (needs a C compiler and the Python headers, ~4-7 min on 2 cores) and kept in
+    ``build/wheels``, so later builds reuse it.
+    """
+    version = subprocess.run([py, "-c", "import numpy; print(numpy.__version__)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    wheels = build_dir / "wheels"
+    built = sorted(wheels.glob(f"numpy-{version}-*.whl"))
+    if not built:
+        print(f"building numpy {version} without BLAS (once; cached in {wheels})", flush=True)
+        run([py, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps",
+             "--no-cache-dir", "--no-binary", "numpy", "-w", str(wheels), f"numpy=={version}",
+             *NUMPY_NO_BLAS])
+        built = sorted(wheels.glob(f"numpy-{version}-*.whl"))
+    run([py, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
+         "--force-reinstall", str(built[-1])])
+    return version
 
 
 def build_translations() -> None:
@@ -120,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dist", default=str(ROOT / "dist"), help="output folder (default dist/)")
     ap.add_argument("--work", default=str(ROOT / "build"), help="build folder (default build/)")
     ap.add_argument("--no-strip", action="store_true", help="keep debug info in binaries")
+    ap.add_argument("--stock-numpy", action="store_true",
+                    help="bundle numpy's PyPI wheel with its OpenBLAS (+28 MB) instead of "
+                         "building numpy without BLAS (Linux, venv builds only)")
     ap.add_argument("--archive", action="store_true",
                     help="also pack the bundle into one .tar.gz/.zip and print its size")
     args = ap.parse_args(argv)
@@ -132,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         print("PyInstaller is not installed: pip install -e '.[build]' (or pip install "
               "pyinstaller), then run this again.", file=sys.stderr)
         return 2
+    numpy_note = "stock"
+    if not args.stock_numpy and not args.no_venv and sys.platform.startswith("linux"):
+        numpy_note = f"{numpy_without_blas(py, work)} without BLAS"
     build_translations()
     run([py, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
          "--distpath", str(dist), "--workpath", str(work / "pyinstaller"), "build.spec"])
@@ -143,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     exe = bundle / ("kiosk.exe" if os.name == "nt" else "kiosk")
     info: dict[str, object] = {
         "bundle_mb": round(size / 1e6, 1), "files": files, "build_s": round(build_s, 1),
-        "stripped_mb": round(saved / 1e6, 1), "dist": str(bundle), "exe": str(exe)}
+        "stripped_mb": round(saved / 1e6, 1), "numpy": numpy_note, "dist": str(bundle),
+        "exe": str(exe)}
     if args.archive:
         archive = make_archive(bundle)
         info["archive"] = str(archive)
