@@ -159,10 +159,8 @@ def _paste_badge(
     rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
     dst = corners @ rot.T + np.array([cx, cy])
     src = np.array([[0, 0], [side, 0], [side, side], [0, side]], np.float64)
-    x0, y0 = (max(0, int(np.floor(v))) for v in dst.min(axis=0))
-    x1, y1 = int(np.ceil(dst[:, 0].max())) + 1, int(np.ceil(dst[:, 1].max())) + 1
-    x1, y1 = min(width, x1), min(height, y1)
-    img = Image.fromarray(frame)
+    box = _clipped_box(dst, width, height)
+    x0, y0, x1, y1 = box
     if x1 > x0 and y1 > y0:
         # Pillow maps each pixel of the card's box in the frame back into the card
         local = dst - (x0, y0)
@@ -170,10 +168,7 @@ def _paste_badge(
         warped = Image.fromarray(card_bgr).transform(
             (x1 - x0, y1 - y0), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR
         )
-        mask = Image.new("L", warped.size, 0)
-        ImageDraw.Draw(mask).polygon([tuple(pt) for pt in local], fill=255)
-        img.paste(warped, (x0, y0), mask)
-    box = (x0, y0, max(x0, x1), max(y0, y1))
+        _paint(frame, box, np.asarray(warped), local)
     if p.occlusion:
         # a thumb over one edge, covering `occlusion` of the code's side
         a_n, a_t = qr_side * 0.2, qr_side * 0.12  # thumb half-length (along the normal), half-width
@@ -184,14 +179,30 @@ def _paste_badge(
         c = (normal * dist) @ rot.T + np.array([cx, cy])
         angle = np.deg2rad(p.rotation_deg + (90 if edge in (0, 2) else 0))
         outline = _ellipse(c, int(a_n), int(a_t), angle)
-        ImageDraw.Draw(img).polygon(outline, fill=(120, 150, 200))
-        xs, ys = [pt[0] for pt in outline], [pt[1] for pt in outline]
-        box = (
-            max(0, min(box[0], int(min(xs)))), max(0, min(box[1], int(min(ys)))),
-            min(width, max(box[2], int(max(xs)) + 2)), min(height, max(box[3], int(max(ys)) + 2)),
-        )
-    frame[...] = np.asarray(img)
+        thumb = _clipped_box(outline, width, height)
+        if thumb[2] > thumb[0] and thumb[3] > thumb[1]:
+            _paint(frame, thumb, np.array([120, 150, 200], np.uint8), outline - thumb[:2])
+            box = (min(x0, thumb[0]), min(y0, thumb[1]), max(x1, thumb[2]), max(y1, thumb[3]))
     return box
+
+
+def _clipped_box(points: np.ndarray, width: int, height: int) -> Box:
+    """The pixel box around ``points``, clipped to the frame (may be empty)."""
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    x0, y0 = max(0, int(np.floor(lo[0]))), max(0, int(np.floor(lo[1])))
+    x1, y1 = min(width, int(np.ceil(hi[0])) + 1), min(height, int(np.ceil(hi[1])) + 1)
+    return x0, y0, max(x0, x1), max(y0, y1)
+
+
+def _paint(frame: np.ndarray, box: Box, layer: np.ndarray, outline: np.ndarray) -> None:
+    """Copies ``layer`` (an image the size of ``box``, or one colour) into ``frame`` inside
+    the polygon ``outline`` (in box coordinates): hard edges, no dark seam."""
+    x0, y0, x1, y1 = box
+    mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+    ImageDraw.Draw(mask).polygon([(float(x), float(y)) for x, y in outline], fill=255)
+    inside = np.asarray(mask) > 0
+    region = frame[y0:y1, x0:x1]
+    region[inside] = layer[inside] if layer.ndim == 3 else layer
 
 
 def perspective_coeffs(src: np.ndarray, dst: np.ndarray) -> tuple[float, ...]:
@@ -205,12 +216,12 @@ def perspective_coeffs(src: np.ndarray, dst: np.ndarray) -> tuple[float, ...]:
     return tuple(float(c) for c in np.linalg.solve(np.array(rows), np.array(rhs)))
 
 
-def _ellipse(center: np.ndarray, a: int, b: int, angle: float, points: int = 48) -> list[tuple[float, float]]:
-    """A filled ellipse's outline (half-axes ``a``, ``b``, rotated by ``angle`` radians)."""
+def _ellipse(center: np.ndarray, a: int, b: int, angle: float, points: int = 48) -> np.ndarray:
+    """An ellipse's outline (half-axes ``a``, ``b``, rotated by ``angle`` radians)."""
     t = np.linspace(0, 2 * np.pi, points, endpoint=False)
     x, y = a * np.cos(t), b * np.sin(t)
     ca, sa = np.cos(angle), np.sin(angle)
-    return list(zip(center[0] + x * ca - y * sa, center[1] + x * sa + y * ca))
+    return np.column_stack([center[0] + x * ca - y * sa, center[1] + x * sa + y * ca])
 
 
 _NOISE_PAD = 97
@@ -237,8 +248,11 @@ def _camera_faults(frame: np.ndarray, p: Perturb, rng: np.random.Generator, focu
             sigma = 0.12 * height
             fx = np.exp(-((np.arange(width, dtype=np.float32) - gx) ** 2) / (2 * sigma * sigma))
             fy = np.exp(-((np.arange(height, dtype=np.float32) - gy) ** 2) / (2 * sigma * sigma))
-            spot = np.outer(fy, fx * (p.glare * 220)).astype(np.float32)
-            img += spot[:, :, None]
+            rows, cols = np.flatnonzero(fy > 1e-3), np.flatnonzero(fx > 1e-3)  # the spot's extent
+            if rows.size and cols.size:
+                ys, xs = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+                spot = np.outer(fy[ys], fx[xs] * np.float32(p.glare * 220))
+                img[ys, xs] += spot[:, :, None] if img.ndim == 3 else spot
         if p.contrast != 1.0:
             img *= np.float32(p.contrast)
             img += np.float32(128.0 * (1.0 - p.contrast))
@@ -251,9 +265,8 @@ def _camera_faults(frame: np.ndarray, p: Perturb, rng: np.random.Generator, focu
         noise = field[oy : oy + height, ox : ox + width] * np.float32(p.noise)
         if out.ndim == 2:
             noise = noise[:, :, 0]
-        noisy = out + noise  # float32
-        noisy += np.float32(0.5)
-        out = np.clip(noisy, 0, 255, out=noisy).astype(np.uint8)  # saturating
+        noise += out  # float32
+        out = np.clip(noise, 0, 255, out=noise).astype(np.uint8)  # saturating
     return out if out is not frame else frame.copy()
 
 
