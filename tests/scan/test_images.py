@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kiosk.scan.decoder import ScanPipeline, ZxingDecoder, to_gray
+from kiosk.scan.decoder import ScanPipeline, to_gray
 from kiosk.scan.imageops import bgr_to_gray, clahe, sharpened_2x, upscale
 from kiosk.scan.sources import SourceError, VideoFileSource, open_source, read_image
 from kiosk.scan.synthetic import PRESETS, Perturb, perspective_coeffs, qr_image, render_frame
