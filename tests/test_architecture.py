@@ -57,3 +57,111 @@ def test_kiosk_help_is_light():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+# ---------------------------------------------------------------- no OpenCV at run time
+
+# OpenCV was 152 MB of the packaged kiosk (issue #6): its runtime reads frames, draws the
+# synthetic camera and decodes with numpy, Pillow and zxing-cpp; only video files need it.
+CV2_FREE = [
+    "kiosk.app",
+    "kiosk.scan.decoder",
+    "kiosk.scan.sources",
+    "kiosk.scan.synthetic",
+    "kiosk.scan.worker",
+    *_modules("kiosk.commands"),
+]
+BLOCK_CV2 = "import sys\nsys.modules['cv2'] = None  # `import cv2` now raises ImportError\n"
+
+
+def _run(code: str, timeout: float = 120, **env_extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen", **env_extra)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_runtime_modules_do_not_import_opencv():
+    code = (
+        "import importlib, sys\n"
+        f"for m in {CV2_FREE!r}:\n"
+        "    importlib.import_module(m)\n"
+        "print('cv2' in sys.modules)\n"
+    )
+    out = _run(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False", "a kiosk runtime module imported cv2"
+
+
+def test_runtime_modules_import_with_opencv_missing():
+    code = BLOCK_CV2 + (
+        "import importlib\n"
+        f"for m in {CV2_FREE!r}:\n"
+        "    importlib.import_module(m)\n"
+        "print('ok')\n"
+    )
+    out = _run(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_demo_frame_path_works_with_opencv_blocked(tmp_path):
+    """The synthetic camera, a Pillow-read PNG and a folder source, decoded by the real
+    pipeline, in a process where `import cv2` fails; a video file gets a clear sentence."""
+    png = tmp_path / "badge.png"
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
+    code = BLOCK_CV2 + (
+        "from pathlib import Path\n"
+        "from PIL import Image\n"
+        "from kiosk.scan.decoder import ScanPipeline\n"
+        "from kiosk.scan.sources import SourceError, open_source, read_image\n"
+        "from kiosk.scan.synthetic import Perturb, SyntheticSource, qr_image, render_frame\n"
+        "pipe = ScanPipeline()\n"
+        "src = SyntheticSource(['synthetic badge'], fps=0, hold_s=1, gap_s=0.1, perturb=Perturb(tilt=0.2, noise=8))\n"
+        "seen = set()\n"
+        "for _ in range(6):\n"
+        "    frame = src.read()\n"
+        "    seen.update(d.text for d in pipe.decode(frame))\n"
+        "print('synthetic', sorted(seen))\n"
+        "long = 'KB1.k1.b00042.E0000042.' + 'x' * 100  # badge-sized: too soft for pass 1\n"
+        "soft = render_frame(long, perturb=Perturb(blur=2.2, scale=0.45))\n"
+        "print('blurred', [d.text == long for d in pipe.decode(soft)], pipe.last_pass, pipe.last_step)\n"
+        f"png = Path({str(png)!r})\n"
+        "Image.fromarray(qr_image('from a png')).save(png)\n"
+        "print('png', [d.text for d in pipe.decode(read_image(png))])\n"
+        "print('folder', [d.text for d in pipe.decode(open_source(str(png.parent), fps=0).read())])\n"
+        "try:\n"
+        f"    open_source({str(video)!r})\n"
+        "except SourceError as exc:\n"
+        "    print('video', exc)\n"
+        "import sys\n"
+        "print('cv2 loaded', sys.modules.get('cv2') is not None)\n"
+    )
+    out = _run(code)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "synthetic ['synthetic badge']" in lines
+    assert "blurred [True] 2 sharpened" in lines  # pass 2's numpy/Pillow step read it
+    assert "png ['from a png']" in lines
+    assert "folder ['from a png']" in lines
+    assert any(line.startswith("video Video files need OpenCV") and "checkin-kiosk[video]" in line for line in lines), lines
+    assert "cv2 loaded False" in lines
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_with_opencv_blocked(tmp_path):
+    """`kiosk demo` records and syncs a punch with `import cv2` failing: what the packaged
+    kiosk without OpenCV does."""
+    code = BLOCK_CV2 + (
+        "from kiosk.cli import main\n"
+        f"code = main(['--home', {str(tmp_path / 'demo')!r}, 'demo', '--exit-after', '10'])\n"
+        "print('cv2 loaded', sys.modules.get('cv2') is not None)\n"
+        "sys.exit(code)\n"
+    )
+    out = _run(code, timeout=120, KIOSK_HOME=str(tmp_path / "unused"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    summary = [line for line in out.stdout.splitlines() if line.startswith("demo:")]
+    assert len(summary) == 1 and summary[0].endswith("OK"), out.stdout
+    assert "cv2 loaded False" in out.stdout.splitlines()
+    assert "Traceback" not in out.stderr

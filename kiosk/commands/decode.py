@@ -3,7 +3,8 @@
 Prints one JSON object per line: ``{"path": ..., "texts": [...], "ms": ...}`` per image
 (and per frame of a video, with ``"frame"``); ``ms`` is the pipeline's own time for that
 image. A file that cannot be read gets a line with an ``"error"`` sentence and the command
-exits 1 at the end. IT uses it to test a snapshot from a terminal's camera.
+exits 1 at the end. IT uses it to test a snapshot from a terminal's camera. Images are
+read with Pillow; video files need the optional OpenCV (``checkin-kiosk[video]``).
 """
 
 from __future__ import annotations
@@ -97,8 +98,13 @@ def _decode_image(path: Path, pipeline: Any) -> dict[str, Any]:
 
 
 def _decode_video(path: Path, pipeline: Any, max_frames: int) -> Iterator[dict[str, Any]]:
-    import cv2
+    try:
+        import cv2  # optional: only video files need OpenCV
+    except ImportError:
+        from kiosk.scan.sources import VIDEO_NEEDS_OPENCV
 
+        yield {"path": str(path), "error": VIDEO_NEEDS_OPENCV}
+        return
     cap = cv2.VideoCapture(str(path))
     try:
         ok, frame = cap.read() if cap.isOpened() else (False, None)

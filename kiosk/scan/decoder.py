@@ -4,9 +4,12 @@ Pass 1 is one zxing-cpp call on the gray frame (QR only), the cheapest read ther
 frames hold no code and zxing-cpp finds no finder pattern in them, so they stop there. Only
 when pass 1 *located* a code but could not read it (a checksum error: curved paper, glare,
 uneven light) does pass 2 try other views of the same frame — another binarizer, the
-located region upscaled and sharpened, or contrast-equalised, zbar, OpenCV's curved-surface
-decoder — in order of cost, stopping at the first read. Measured on the shared real photos this reads more than any
+located region upscaled and sharpened, or contrast-equalised, zbar — in order of cost,
+stopping at the first read. Measured on the shared real photos this reads more than any
 single decoder without moving the median time (see docs/scan.md).
+
+The kiosk's runtime needs no OpenCV (numpy and Pillow do the image work, see
+:mod:`kiosk.scan.imageops`); :class:`OpenCvDecoder` imports it only for comparisons.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-import cv2
 import numpy as np
 import zxingcpp
 
+from .imageops import bgr_to_gray, clahe, sharpened_2x, upscale
 from .text import is_binary_text, text_from_bytes
 
 Backend = Literal["zxingcpp", "pyzbar"]
@@ -54,10 +57,8 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
         channels = frame.shape[2]
         if channels == 1:
             frame = frame[:, :, 0]
-        elif channels == 3:
-            frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        elif channels == 4:
-            frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY)
+        elif channels in (3, 4):
+            frame = bgr_to_gray(frame)
         else:
             raise ValueError(f"unsupported image with {channels} channels")
     return np.ascontiguousarray(frame)
@@ -150,11 +151,21 @@ class PyzbarDecoder:
 
 
 class OpenCvDecoder:
-    """OpenCV's QRCodeDetector (measured for comparison; slow and weaker on photos)."""
+    """OpenCV's QRCodeDetector, for benchmarks only (slow and weaker on photos).
+
+    OpenCV is an optional extra (``pip install 'checkin-kiosk[video]'``), imported here and
+    nowhere in the kiosk's frame path; without it this raises :class:`DecoderUnavailable`.
+    """
 
     name = "opencv"
 
     def __init__(self) -> None:
+        try:
+            import cv2
+        except ImportError as exc:
+            raise DecoderUnavailable(
+                "The OpenCV decoder needs OpenCV: pip install 'checkin-kiosk[video]'."
+            ) from exc
         self._det = cv2.QRCodeDetector()
 
     def decode_gray(self, gray: np.ndarray) -> list[Decoded]:
@@ -177,8 +188,6 @@ def make_raw_decoder(name: str) -> RawDecoder:
 
 # ---------------------------------------------------------------------------- pipeline
 
-_CURVED_MAX_PIXELS = 640 * 480
-
 
 class ScanPipeline:
     """The kiosk's decoder: ``decode(frame) -> list[Decoded]``; never raises on a bad frame.
@@ -194,18 +203,18 @@ class ScanPipeline:
         self.second_pass = second_pass
         self.last_ms = 0.0
         self.last_pass = 0  # 0: nothing located, 1: pass 1 answered, 2: pass 2 tried
+        self.last_step = ""  # the pass-2 step that read the last frame ("" if none did)
         self._zx = ZxingDecoder()
         self._zx_global = ZxingDecoder(zxingcpp.Binarizer.GlobalHistogram)
         self._zbar: PyzbarDecoder | None = None
         if backend == "pyzbar":
             self._zbar = PyzbarDecoder()
-        self._clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
-        self._curved = cv2.QRCodeDetector()
         self._zbar_tried = backend == "pyzbar"
         self.decode(np.full((480, 640), 255, np.uint8))  # warm up: the first call pays set-up costs
 
     def decode(self, frame: np.ndarray) -> list[Decoded]:
         start = time.perf_counter()
+        self.last_step = ""
         try:
             gray = to_gray(frame)
             if self._zbar is not None and self.backend == "pyzbar":
@@ -213,7 +222,7 @@ class ScanPipeline:
                 self.last_pass = 1 if found else 0
             else:
                 found = self._decode_zx(gray)
-        except (cv2.error, ValueError, TypeError, RuntimeError):
+        except (ValueError, TypeError, RuntimeError):
             found = []
         self.last_ms = (time.perf_counter() - start) * 1000.0
         return _unique(found)
@@ -232,38 +241,39 @@ class ScanPipeline:
         # 1. another binarizer over the whole frame (cheap: the same call, ~0.2 ms)
         found = self._zx_global.decode_gray(gray)
         if found:
-            return found
+            return self._rescued("global", found)
         # 2. the located region upscaled 2x and sharpened (defocus, motion blur); the wide
         #    margin matters: the binarizer needs the light surround to set its thresholds
         wide, (x0, y0) = _crop_around(gray, located, margin=0.6)
-        found = ZxingDecoder.convert(self._zx.read(_sharpened_2x(wide)), offset=(x0, y0), scale=2.0)
+        found = ZxingDecoder.convert(self._zx.read(sharpened_2x(wide)), offset=(x0, y0), scale=2.0)
         if found:
-            return found
-        crop, (x0, y0) = _crop_around(gray, located, margin=0.25)
-        # 3. the located region upscaled 1.5x with local contrast equalised
-        scale = 1.5
-        big = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+            return self._rescued("sharpened", found)
+        # 3. the located region upscaled 1.5x with local contrast equalised (uneven light,
+        #    creased cloth)
+        crop, (cx0, cy0) = _crop_around(gray, located, margin=0.25)
         found = ZxingDecoder.convert(
-            self._zx_global.read(self._clahe.apply(big)), offset=(x0, y0), scale=scale
+            self._zx_global.read(clahe(upscale(crop, 1.5))), offset=(cx0, cy0), scale=1.5
         )
         if found:
-            return found
+            return self._rescued("equalised", found)
         # 4. zbar on the region, when the library is there (an optional extra reader)
         zbar = self._fallback_zbar()
         if zbar is not None:
-            found = zbar.decode_gray(crop, offset=(x0, y0))
+            found = zbar.decode_gray(crop, offset=(cx0, cy0))
             if found:
-                return found
-        # 5. OpenCV's decoder for codes on curved surfaces (the slowest, so last)
-        if gray.size <= _CURVED_MAX_PIXELS:
-            region, (x0, y0) = gray, (0, 0)
-        else:
-            region, (x0, y0) = _crop_around(gray, located, margin=0.5)
-        text, points = _curved_decode(self._curved, region)
-        if text:
-            poly = [(int(x) + x0, int(y) + y0) for x, y in points]
-            return [Decoded(text_from_bytes(text.encode("utf-8", "surrogatepass")), poly)]
+                return self._rescued("zbar", found)
+        # 5. the wide region upscaled 2x and equalised: finer modules for the sampling
+        #    grid of a code on a wavy surface (the costliest view, so last)
+        found = ZxingDecoder.convert(
+            self._zx_global.read(clahe(upscale(wide, 2.0))), offset=(x0, y0), scale=2.0
+        )
+        if found:
+            return self._rescued("equalised_2x", found)
         return []
+
+    def _rescued(self, step: str, found: list[Decoded]) -> list[Decoded]:
+        self.last_step = step
+        return found
 
     def _fallback_zbar(self) -> PyzbarDecoder | None:
         if not self._zbar_tried:
@@ -273,22 +283,6 @@ class ScanPipeline:
             except DecoderUnavailable:
                 self._zbar = None
         return self._zbar
-
-
-def _sharpened_2x(gray: np.ndarray) -> np.ndarray:
-    big = cv2.resize(gray, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
-    soft = cv2.GaussianBlur(big, (0, 0), 4.0)
-    return cv2.addWeighted(big, 2.5, soft, -1.5, 0)  # unsharp mask
-
-
-def _curved_decode(det: Any, region: np.ndarray) -> tuple[str, list[tuple[float, float]]]:
-    try:
-        text, points, _ = det.detectAndDecodeCurved(region)
-    except cv2.error:
-        return "", []
-    if not text or points is None:
-        return "", []
-    return text, [(float(x), float(y)) for x, y in points.reshape(-1, 2)]
 
 
 def _crop_around(gray: np.ndarray, results: list[Any], margin: float) -> tuple[np.ndarray, tuple[int, int]]:

@@ -5,6 +5,9 @@ All of them are chosen by one string (``--camera`` / ``[camera] source``) throug
 loop; ``read`` returns a BGR frame or ``None`` when there is no frame right now (camera
 unplugged, reconnecting), and never raises for a device that comes and goes. Opening a file
 or folder that cannot be used raises :class:`SourceError` with a sentence for the user.
+
+Images are read with Pillow. OpenCV is optional (``pip install 'checkin-kiosk[video]'``):
+only video files and the OpenCV camera capture import it, when they are opened.
 """
 
 from __future__ import annotations
@@ -16,12 +19,29 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-import cv2
 import numpy as np
+from PIL import Image, ImageOps
 
 from .pacing import Pacer
 
 log = logging.getLogger(__name__)
+
+VIDEO_NEEDS_OPENCV = (
+    "Video files need OpenCV, which is not installed: pip install 'checkin-kiosk[video]'."
+)
+
+
+class _OpenCvOnDemand:
+    """Stands for the ``cv2`` module in the camera code below and imports OpenCV at first
+    use, so importing this module (and reading images) needs no OpenCV."""
+
+    def __getattr__(self, name: str) -> Any:
+        import cv2
+
+        return getattr(cv2, name)
+
+
+cv2: Any = _OpenCvOnDemand()
 
 STATES = ("ok", "connecting", "disconnected", "error")
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
@@ -43,7 +63,7 @@ class FrameSource:
     state_detail: str = ""
 
     def read(self) -> np.ndarray | None:
-        """The next BGR frame, or None when there is no frame now."""
+        """The next BGR (or gray) frame, or None when there is no frame now."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -68,7 +88,8 @@ class Capture(Protocol):
     def release(self) -> None: ...
 
 
-_CAMERA_TIMEOUTS = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 1000]
+def _camera_timeouts() -> list[int]:
+    return [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 1000]
 
 
 def _quiet_opencv() -> None:
@@ -83,7 +104,7 @@ def open_cv_capture(index: int) -> Capture:
     camera that hangs cannot block the worker (and its stop) for long."""
     _quiet_opencv()  # a retry every few seconds would print OpenCV's "can't open" warning
     api = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
-    cap = cv2.VideoCapture(index, api, _CAMERA_TIMEOUTS)
+    cap = cv2.VideoCapture(index, api, _camera_timeouts())
     if cap.isOpened():
         return cap
     cap.release()
@@ -205,8 +226,21 @@ class CameraSource(FrameSource):
 # ---------------------------------------------------------------------------- files
 
 
+def _opencv() -> Any:
+    """The ``cv2`` module, or :class:`SourceError` saying video files need it."""
+    try:
+        import cv2 as opencv
+    except ImportError:
+        raise SourceError(VIDEO_NEEDS_OPENCV) from None
+    return opencv
+
+
 class VideoFileSource(FrameSource):
-    """A video file, frame by frame, optionally looping, paced at the file's frame rate."""
+    """A video file, frame by frame, optionally looping, paced at the file's frame rate.
+
+    Decoded by OpenCV, the one optional dependency: without it opening a video raises
+    :class:`SourceError` saying how to install it.
+    """
 
     def __init__(
         self,
@@ -221,20 +255,21 @@ class VideoFileSource(FrameSource):
         if not self.path.is_file():
             raise SourceError(f"Video file not found: {self.path}.")
         self.loop = loop
+        self._cv = _opencv()
         self._cap = self._open()
         ok, first = self._cap.read()
         if not ok or not isinstance(first, np.ndarray):
             self._cap.release()
             raise SourceError(f"Cannot read video file {self.path}: it is empty, corrupt or in a format OpenCV cannot decode.")
         self._pending: np.ndarray | None = first
-        file_fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0
+        file_fps = self._cap.get(self._cv.CAP_PROP_FPS) or 0.0
         rate = fps if fps is not None else (file_fps if 1 <= file_fps <= 240 else 30.0)
         self._pacer = Pacer(rate, clock, sleep)
         self.frames_read = 0
         self._set_state("ok", f"Playing {self.path.name}.")
 
     def _open(self) -> Any:
-        cap = cv2.VideoCapture(str(self.path))
+        cap = self._cv.VideoCapture(str(self.path))
         if not cap.isOpened():
             cap.release()
             raise SourceError(f"Cannot open video file {self.path}: it is corrupt or not a video.")
@@ -253,7 +288,7 @@ class VideoFileSource(FrameSource):
                     self._set_state("error", f"End of video {self.path.name}.")
                     return None
                 self._cap.release()
-                self._cap = cv2.VideoCapture(str(self.path))
+                self._cap = self._cv.VideoCapture(str(self.path))
                 ok, frame = self._cap.read()
                 if not ok or frame is None:
                     self._set_state("error", f"Video {self.path.name} can no longer be read.")
@@ -336,18 +371,24 @@ class ImageFolderSource(FrameSource):
 
 
 def read_image(path: Path) -> np.ndarray | None:
-    """A BGR image from disk, or None when the file is missing, empty or corrupt."""
+    """An image file as a BGR array (gray for a gray file), turned upright by its EXIF
+    orientation like a photo viewer shows it; None when the file is missing, empty,
+    corrupt or not an image."""
     try:
-        data = np.fromfile(str(path), dtype=np.uint8)
-    except OSError:
+        with Image.open(path) as img:
+            img = ImageOps.exif_transpose(img)
+            if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):  # 16-bit or float gray
+                wide = np.asarray(img, dtype=np.float64)
+                top = max(float(wide.max()), 1.0)
+                return (wide * (255.0 / (65535.0 if top > 255 else 255.0))).clip(0, 255).astype(np.uint8)
+            if img.mode in ("1", "L", "LA"):
+                return np.array(img.convert("L"))
+            rgb = np.asarray(img.convert("RGB"))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
-    if data.size == 0:
+    if rgb.size == 0:
         return None
-    try:
-        img = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    except cv2.error:
-        return None
-    return img if isinstance(img, np.ndarray) and img.size else None
+    return np.ascontiguousarray(rgb[:, :, ::-1])
 
 
 # ---------------------------------------------------------------------------- choosing

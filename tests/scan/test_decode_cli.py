@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
+import numpy as np
 import pytest
+from PIL import Image
 
 from kiosk.scan.synthetic import PRESETS, qr_image, render_frame
 
@@ -24,17 +25,23 @@ def run_kiosk(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def save(path: Path, frame: np.ndarray) -> None:
+    """A BGR or gray frame to an image file (Pillow, as a camera snapshot tool would)."""
+    Image.fromarray(frame[:, :, ::-1] if frame.ndim == 3 else frame).save(path)
+
+
 def lines(proc: subprocess.CompletedProcess[str]) -> list[dict]:
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
 def test_images_folder_and_video_decode_to_json_lines(tmp_path, token):
-    cv2.imwrite(str(tmp_path / "badge.png"), render_frame(token, perturb=PRESETS["tilt"]))
-    cv2.imwrite(str(tmp_path / "empty.jpg"), render_frame(None))
+    cv2 = pytest.importorskip("cv2")  # only to write the video
+    save(tmp_path / "badge.png", render_frame(token, perturb=PRESETS["tilt"]))
+    save(tmp_path / "empty.jpg", render_frame(None))
     folder = tmp_path / "shots"
     folder.mkdir()
-    cv2.imwrite(str(folder / "a.png"), qr_image("first"))
-    cv2.imwrite(str(folder / "b.png"), qr_image("second"))
+    save(folder / "a.png", qr_image("first"))
+    save(folder / "b.png", qr_image("second"))
     video = tmp_path / "clip.avi"
     w = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5, (640, 480))
     for i in range(3):
@@ -53,7 +60,7 @@ def test_images_folder_and_video_decode_to_json_lines(tmp_path, token):
 
 def test_corrupt_and_missing_files_give_error_lines_and_exit_1(tmp_path):
     good = tmp_path / "good.png"
-    cv2.imwrite(str(good), qr_image("still read"))
+    save(good, qr_image("still read"))
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
     (tmp_path / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 300)
     proc = run_kiosk(
@@ -71,7 +78,7 @@ def test_corrupt_and_missing_files_give_error_lines_and_exit_1(tmp_path):
 
 @pytest.mark.parametrize("backend", ["zxingcpp", "pyzbar"])
 def test_backend_option(tmp_path, backend):
-    cv2.imwrite(str(tmp_path / "q.png"), qr_image("backend test"))
+    save(tmp_path / "q.png", qr_image("backend test"))
     proc = run_kiosk("--backend", backend, str(tmp_path / "q.png"), home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert lines(proc)[0]["texts"] == ["backend test"]
@@ -86,7 +93,7 @@ def test_backend_from_config_and_bad_backend(tmp_path):
     cfg = tmp_path / "config" / "kiosk.toml"
     cfg.write_text('[camera]\ndecoder = "pyzbar"\n')
     assert _configured_backend(argparse.Namespace(home=str(tmp_path))) == "pyzbar"
-    cv2.imwrite(str(tmp_path / "q.png"), qr_image("cfg"))
+    save(tmp_path / "q.png", qr_image("cfg"))
     assert lines(run_kiosk(str(tmp_path / "q.png"), home=tmp_path))[0]["texts"] == ["cfg"]
     cfg.write_text('[camera]\ndecoder = "wechat"\n')
     proc = run_kiosk(str(tmp_path / "q.png"), home=tmp_path)
