@@ -1,0 +1,366 @@
+"""A Linux camera read straight from V4L2 with linuxpy: no OpenCV, no Qt Multimedia.
+
+:class:`V4l2Capture` opens ``/dev/video<index>``, picks the mode closest to the configured
+size and rate (:func:`~kiosk.scan.v4l2_frames.choose_mode`), streams through a few mmap
+buffers and returns gray frames. Each :meth:`V4l2Capture.read` waits on the device's file
+descriptor with ``select`` for at most ``timeout_s`` (so the scan worker stops promptly),
+then takes *every* filled buffer, keeps the newest and hands the others straight back to
+the driver: the frame returned is the latest the camera made, never a backlog.
+
+The device itself sits behind :class:`V4l2Device` (a handful of ioctls), so tests can put
+a fake camera there; :class:`LinuxpyDevice` is the real one. A camera that is absent,
+busy, not readable by this user or unplugged mid-stream never raises out of this module:
+the capture is simply not open (or ``read`` returns None) and :attr:`V4l2Capture.error`
+says why, in a sentence for the status panel.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import select
+import sys
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+
+from .v4l2_frames import SUPPORTED_FORMATS, Mode, choose_mode, fourcc_text, frame_to_gray
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUFFERS = 4  # enough that a slow decode still finds a recent frame queued
+DEFAULT_TIMEOUT_S = 1.0
+
+
+class FrameFormat(NamedTuple):
+    """What the driver agreed to stream (it may differ from what was asked)."""
+
+    fourcc: str
+    width: int
+    height: int
+    bytesperline: int
+
+
+class NotACamera(OSError):
+    """The device node exists but cannot capture video (e.g. a UVC metadata node)."""
+
+
+class V4l2Device(Protocol):
+    """The few V4L2 operations a capture needs; an OSError from any means the device is lost."""
+
+    def fileno(self) -> int: ...
+    def modes(self, width: int, height: int) -> list[Mode]: ...
+    def start(self, mode: Mode, fps: float, buffers: int) -> FrameFormat: ...
+    def dequeue(self) -> tuple[int, int, bool] | None:
+        """(buffer index, bytes used, driver flagged it corrupt), or None when none is ready."""
+    def buffer(self, index: int) -> Any: ...
+    def requeue(self, index: int) -> None: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def linuxpy_available() -> bool:
+    """True on Linux when linuxpy imports (the ``v4l2`` camera backend can run)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import linuxpy.video.device  # noqa: F401
+    except Exception:  # noqa: BLE001 - a broken install is "not available", said by the caller
+        return False
+    return True
+
+
+def describe_open_error(index: int, path: str, exc: BaseException) -> str:
+    """A sentence for the status panel saying why camera ``index`` could not be opened."""
+    code = getattr(exc, "errno", None)
+    if isinstance(exc, NotACamera):
+        return f"Camera {index}: {path} {exc.strerror or 'is not a video capture device'}."
+    if code in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
+        return f"Camera {index}: no camera at {path} (is it plugged in?)."
+    if code in (errno.EACCES, errno.EPERM):
+        return f"Camera {index}: permission denied on {path} (add the kiosk user to the 'video' group)."
+    if code == errno.EBUSY:
+        return f"Camera {index}: {path} is busy (another program is using the camera)."
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"Camera {index}: cannot use {path} ({reason})."
+
+
+class V4l2Capture:
+    """Camera ``index`` through V4L2: ``is_open()``, ``read()``, ``configure()``, ``release()``.
+
+    Attributes:
+        error: why the camera is not open or was lost ("" while it works).
+        format: the :class:`FrameFormat` being streamed, or None.
+    """
+
+    def __init__(
+        self,
+        index: int,
+        *,
+        width: int = 1280,
+        height: int = 720,
+        fps: float = 30,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        buffers: int = DEFAULT_BUFFERS,
+        device_factory: Callable[[str], V4l2Device] | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.index = index
+        self.path = path or f"/dev/video{index}"
+        self.error = ""
+        self.format: FrameFormat | None = None
+        self.last_frame: np.ndarray | None = None
+        self._timeout = timeout_s
+        self._buffers = max(2, buffers)
+        self._wanted = (width, height, fps)
+        self._device: V4l2Device | None = None
+        factory = device_factory or LinuxpyDevice
+        try:
+            self._device = factory(self.path)
+            self._start(*self._wanted)
+        except OSError as exc:
+            self._fail(describe_open_error(index, self.path, exc))
+
+    # -- the capture protocol ----------------------------------------------------
+
+    def is_open(self) -> bool:
+        return self._device is not None
+
+    def configure(self, width: int, height: int, fps: float) -> None:
+        """Stream the mode closest to this size and rate (restarting only if it changes)."""
+        if self._device is None or (width, height, fps) == self._wanted:
+            return
+        self._wanted = (width, height, fps)
+        try:
+            self._device.stop()
+            self._start(width, height, fps)
+        except OSError as exc:
+            self._fail(describe_open_error(self.index, self.path, exc))
+
+    def read(self) -> np.ndarray | None:
+        """The newest gray frame, waiting at most ``timeout_s``; None when there is none."""
+        device = self._device
+        if device is None or self.format is None:
+            return None
+        try:
+            fd = device.fileno()
+            ready, _, broken = select.select([fd], [], [fd], self._timeout)
+            if not ready and not broken:
+                return None  # no frame in time; the caller counts the miss
+            newest = self._take_newest(device)
+        except (OSError, ValueError) as exc:
+            self._lose(exc)
+            return None
+        if newest is None:
+            return None
+        index, used, corrupt = newest
+        frame = None
+        try:
+            if corrupt:
+                log.debug("camera %d: the driver flagged a frame as corrupt", self.index)
+            else:
+                frame = self._convert(device.buffer(index), used)
+            device.requeue(index)
+        except OSError as exc:
+            self._lose(exc)
+            return None
+        if frame is not None:
+            self.last_frame = frame
+        return frame
+
+    def release(self) -> None:
+        """Stop streaming and close the device; safe to call twice."""
+        device, self._device = self._device, None
+        self.format = None
+        if device is not None:
+            try:
+                device.close()
+            except OSError as exc:
+                log.debug("camera %d: closing %s: %s", self.index, self.path, exc)
+
+    # -- inside ------------------------------------------------------------------
+
+    def _start(self, width: int, height: int, fps: float) -> None:
+        assert self._device is not None
+        offered = self._device.modes(width, height)
+        mode = choose_mode(offered, width, height, fps)
+        if mode is None:
+            names = sorted({m.fourcc for m in offered}) or ["none"]
+            raise NotACamera(errno.EINVAL, "offers no picture format the kiosk can read "
+                             f"(it offers {', '.join(names)}; needs one of {', '.join(sorted(SUPPORTED_FORMATS))})")
+        rate = min(fps, mode.fps) if mode.fps > 0 else fps
+        self.format = self._device.start(mode, rate, self._buffers)
+        log.info("camera %d: %s %dx%d at %g fps (asked %dx%d at %g)", self.index, self.format.fourcc,
+                 self.format.width, self.format.height, rate, width, height, fps)
+
+    def _take_newest(self, device: V4l2Device) -> tuple[int, int, bool] | None:
+        """Dequeue every filled buffer, give all but the newest back to the driver."""
+        newest = None
+        for _ in range(self._buffers + 1):  # bounded: the driver has at most that many
+            got = device.dequeue()
+            if got is None:
+                break
+            if newest is not None:
+                device.requeue(newest[0])
+            newest = got
+        return newest
+
+    def _convert(self, buffer: Any, used: int) -> np.ndarray | None:
+        fmt = self.format
+        assert fmt is not None
+        view = memoryview(buffer)[:used] if used else memoryview(buffer)
+        try:
+            frame = frame_to_gray(fmt.fourcc, view, fmt.width, fmt.height, fmt.bytesperline)
+        finally:
+            del view
+        if frame is None:
+            log.debug("camera %d: dropped a bad %s frame (%d bytes)", self.index, fmt.fourcc, used)
+        return frame
+
+    def _lose(self, exc: BaseException) -> None:
+        code = getattr(exc, "errno", None)
+        gone = code in (errno.ENODEV, errno.EIO, errno.ENXIO)
+        reason = "was disconnected" if gone else f"failed ({getattr(exc, 'strerror', None) or exc})"
+        log.info("camera %d: %s %s", self.index, self.path, reason)
+        self.release()
+        self.error = f"Camera {self.index}: {self.path} {reason}."
+
+    def _fail(self, sentence: str) -> None:
+        log.info("%s", sentence)
+        self.release()
+        self.error = sentence
+
+
+# ---------------------------------------------------------------------------- the real device
+
+
+class LinuxpyDevice:
+    """A ``/dev/video*`` node driven with linuxpy's ioctl wrappers (opened non-blocking)."""
+
+    def __init__(self, path: str) -> None:
+        from linuxpy.video import device as v4l2  # imported here: Linux only
+
+        self._v4l2 = v4l2
+        self._type = v4l2.BufferType.VIDEO_CAPTURE
+        self._mmap = v4l2.Memory.MMAP
+        self._maps: list[Any] = []
+        self._streaming = False
+        self._fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            self._check_capabilities()
+        except OSError:
+            os.close(self._fd)
+            raise
+
+    def _check_capabilities(self) -> None:
+        v4l2 = self._v4l2
+        try:
+            caps = v4l2.read_capabilities(self._fd)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTTY, errno.EINVAL):
+                raise NotACamera(exc.errno, "is not a V4L2 video device") from exc
+            raise
+        flags = caps.device_caps if caps.capabilities & v4l2.Capability.DEVICE_CAPS else caps.capabilities
+        if not flags & v4l2.Capability.VIDEO_CAPTURE:
+            raise NotACamera(errno.EINVAL, "is not a video capture device (a USB camera's second "
+                             "node carries metadata: try the camera number before it)")
+        if not flags & v4l2.Capability.STREAMING:
+            raise NotACamera(errno.EINVAL, "cannot stream through memory buffers")
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def modes(self, width: int, height: int) -> list[Mode]:
+        v4l2 = self._v4l2
+        found: list[Mode] = []
+        for fmt in v4l2.iter_read_formats(self._fd, self._type):
+            fourcc = fourcc_text(fmt.pixel_format)
+            if fourcc not in SUPPORTED_FORMATS:
+                continue
+            try:
+                for size in v4l2.iter_read_frame_sizes(self._fd, fmt.pixel_format):
+                    for w, h in _sizes(size, v4l2.FrameSizeType.DISCRETE, width, height):
+                        for ft in v4l2.iter_read_frame_intervals(self._fd, fmt.pixel_format, w, h):
+                            found.append(Mode(fourcc, w, h, float(ft.max_fps or 0)))
+            except (ValueError, ZeroDivisionError) as exc:  # a driver reporting nonsense
+                log.debug("skipping %s sizes: %s", fourcc, exc)
+        return found
+
+    def start(self, mode: Mode, fps: float, buffers: int) -> FrameFormat:
+        v4l2 = self._v4l2
+        v4l2.set_format(self._fd, self._type, mode.width, mode.height, mode.fourcc)
+        got = v4l2.get_raw_format(self._fd, self._type).fmt.pix
+        try:
+            v4l2.set_fps(self._fd, self._type, fps)
+        except OSError as exc:  # some drivers have a fixed rate
+            log.debug("driver refused %g fps: %s", fps, exc)
+        req = v4l2.request_buffers(self._fd, self._type, self._mmap, buffers)
+        for i in range(req.count):
+            buf = v4l2.query_buffer(self._fd, self._type, self._mmap, i)
+            self._maps.append(v4l2.mem_map(self._fd, buf.length, buf.m.offset))
+        for i in range(req.count):
+            v4l2.enqueue_buffer(self._fd, self._type, self._mmap, 0, i)
+        v4l2.stream_on(self._fd, self._type)
+        self._streaming = True
+        return FrameFormat(fourcc_text(got.pixelformat), got.width, got.height, got.bytesperline)
+
+    def dequeue(self) -> tuple[int, int, bool] | None:
+        try:
+            buf = self._v4l2.dequeue_buffer(self._fd, self._type, self._mmap)
+        except BlockingIOError:
+            return None
+        return buf.index, buf.bytesused, bool(buf.flags & self._v4l2.BufferFlag.ERROR)
+
+    def buffer(self, index: int) -> Any:
+        return self._maps[index]
+
+    def requeue(self, index: int) -> None:
+        self._v4l2.enqueue_buffer(self._fd, self._type, self._mmap, 0, index)
+
+    def stop(self) -> None:
+        if self._streaming:
+            self._streaming = False
+            self._v4l2.stream_off(self._fd, self._type)
+        self._unmap()
+        self._v4l2.free_buffers(self._fd, self._type, self._mmap)
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        try:
+            if self._streaming:
+                self._streaming = False
+                self._v4l2.stream_off(self._fd, self._type)
+        except OSError:
+            pass  # an unplugged camera: closing the descriptor frees everything
+        finally:
+            self._unmap()
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
+    def _unmap(self) -> None:
+        maps, self._maps = self._maps, []
+        for m in maps:
+            try:
+                m.close()
+            except BufferError:  # a view still alive: the mapping goes with it
+                pass
+
+
+def _sizes(size: Any, discrete: Any, width: int, height: int) -> list[tuple[int, int]]:
+    """The sizes one frame-size entry offers: itself, or for a range the wanted size fitted
+    into it (stepped) and the largest."""
+    info = size.info
+    if size.type == discrete:
+        return [(int(info.width), int(info.height))]
+
+    def fit(value: int, lo: int, hi: int, step: int) -> int:
+        value = min(max(value, lo), hi)
+        return lo + (value - lo) // max(step, 1) * max(step, 1)
+
+    wanted = (fit(width, info.min_width, info.max_width, info.step_width),
+              fit(height, info.min_height, info.max_height, info.step_height))
+    largest = (int(info.max_width), int(info.max_height))
+    return [wanted] if wanted == largest else [wanted, largest]
