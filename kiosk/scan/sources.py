@@ -2,15 +2,14 @@
 
 All of them are chosen by one string (``--camera`` / ``[camera] source``) through
 :func:`open_source`. A source is owned by one worker thread, which calls :meth:`read` in a
-loop; ``read`` returns a BGR frame or ``None`` when there is no frame right now (camera
-unplugged, reconnecting), and never raises for a device that comes and goes. Opening a file
+loop; ``read`` returns a BGR (or, from a camera, gray) frame or ``None`` when there is no
+frame right now (camera unplugged, reconnecting), and never raises for a device that comes and goes. Opening a file
 or folder that cannot be used raises :class:`SourceError` with a sentence for the user.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,11 +42,16 @@ class FrameSource:
     state_detail: str = ""
 
     def read(self) -> np.ndarray | None:
-        """The next BGR frame, or None when there is no frame now."""
+        """The next BGR (or gray) frame, or None when there is no frame now."""
         raise NotImplementedError
 
     def close(self) -> None:
         """Release the device or file; reading after close returns None."""
+
+    def preview_image(self) -> Any:
+        """A colour QImage of the last frame read, for a source whose frames are gray
+        (a camera that delivers only the luma plane); None: preview the frame itself."""
+        return None
 
     def _set_state(self, state: str, detail: str) -> None:
         if state != self.state or detail != self.state_detail:
@@ -60,34 +64,71 @@ class FrameSource:
 
 
 class Capture(Protocol):
-    """The part of ``cv2.VideoCapture`` a camera source uses (so tests can fake it)."""
+    """One opened camera, whatever the backend (QtMultimedia, OpenCV, a test fake).
 
-    def isOpened(self) -> bool: ...  # noqa: N802 - OpenCV's name
-    def read(self) -> tuple[bool, Any]: ...
-    def set(self, prop: int, value: float) -> bool: ...
+    Attributes:
+        name: the camera's product name ("HD Webcam"), or "" when the backend cannot tell.
+
+    A capture may also offer ``preview() -> QImage | None``: a colour picture of the frame
+    ``read`` returned last, for a backend whose ``read`` gives gray frames.
+    """
+
+    name: str
+
+    def is_open(self) -> bool: ...
+    def configure(self, width: int, height: int, fps: int) -> None:
+        """Ask for the capture size and rate closest to these (and start capturing)."""
+    def read(self) -> np.ndarray | None:
+        """The newest frame (BGR or gray), or None after waiting at most about a second."""
     def release(self) -> None: ...
 
 
-_CAMERA_TIMEOUTS = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 1000]
+BACKENDS = ("auto", "qt", "opencv")
 
 
-def _quiet_opencv() -> None:
+def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
+    """The capture factory for ``[camera] backend``: ``qt`` (QtMultimedia), ``opencv``, or
+    ``auto`` (qt when QtMultimedia imports, else opencv when cv2 imports)."""
+    if name not in BACKENDS:
+        raise SourceError(f"Unknown camera backend {name!r}: use auto, qt or opencv.")
+    if name in ("auto", "qt"):
+        try:
+            from .qt_capture import QtCapture
+        except ImportError as exc:
+            if name == "qt":
+                raise SourceError(
+                    "The qt camera backend needs QtMultimedia (PySide6-Addons), which is "
+                    f"not installed: {exc}."
+                ) from exc
+        else:
+            return QtCapture
+    from .cv_capture import load_cv2, open_cv_capture
+
     try:
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    except (AttributeError, cv2.error):
-        pass
+        load_cv2()
+    except SourceError:
+        if name == "opencv":
+            raise
+        raise SourceError(
+            "No camera backend: QtMultimedia (PySide6-Addons) is missing and OpenCV is not "
+            "installed either; install one of them, or scan with a USB scanner only."
+        ) from None
+    return open_cv_capture
 
 
-def open_cv_capture(index: int) -> Capture:
-    """``cv2.VideoCapture(index)`` with open/read timeouts where the backend takes them, so a
-    camera that hangs cannot block the worker (and its stop) for long."""
-    _quiet_opencv()  # a retry every few seconds would print OpenCV's "can't open" warning
-    api = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
-    cap = cv2.VideoCapture(index, api, _CAMERA_TIMEOUTS)
-    if cap.isOpened():
-        return cap
-    cap.release()
-    return cv2.VideoCapture(index)  # a backend that refuses the timeout parameters
+def prepare_camera_backend(name: str = "auto") -> None:
+    """Initialise QtMultimedia in the calling (GUI) thread before a worker opens a camera.
+
+    Qt's media backend is a process-wide singleton that lives in the thread that first
+    touches it; a scan worker's thread ends at every camera restart, the GUI thread does not.
+    """
+    if name not in ("auto", "qt"):
+        return
+    try:
+        from .qt_capture import prepare
+    except ImportError:
+        return
+    prepare()
 
 
 class CameraSource(FrameSource):
@@ -96,6 +137,7 @@ class CameraSource(FrameSource):
     ``misses_before_disconnect`` consecutive failed reads mean the camera is gone (a USB
     camera unplugged makes ``read()`` fail at once); the capture is released and reopened
     after ``backoff_base_s``, doubling up to ``backoff_cap_s`` while it stays away.
+    ``capture_factory`` opens a camera by index (default: the ``backend``'s).
     """
 
     def __init__(
@@ -105,7 +147,8 @@ class CameraSource(FrameSource):
         width: int = 1280,
         height: int = 720,
         fps: int = 30,
-        capture_factory: Callable[[int], Capture] = open_cv_capture,
+        backend: str = "auto",
+        capture_factory: Callable[[int], Capture] | None = None,
         clock: Callable[[], float] = time.monotonic,
         backoff_base_s: float = 0.5,
         backoff_cap_s: float = 5.0,
@@ -113,7 +156,7 @@ class CameraSource(FrameSource):
     ) -> None:
         self.index = index
         self._size = (width, height, fps)
-        self._factory = capture_factory
+        self._factory = capture_factory or camera_backend(backend)
         self._clock = clock
         self._backoff_base = backoff_base_s
         self._backoff_cap = backoff_cap_s
@@ -127,25 +170,33 @@ class CameraSource(FrameSource):
         self._ever_opened = False
         self._set_state("connecting", f"Opening camera {index}…")
 
+    @property
+    def label(self) -> str:
+        """"Camera 0", or "Camera 0 (HD Webcam)" when the backend tells its name."""
+        name = getattr(self._cap, "name", "") if self._cap is not None else ""
+        return f"Camera {self.index} ({name})" if name else f"Camera {self.index}"
+
     def read(self) -> np.ndarray | None:
         if self._closed:
             return None
         if self._cap is None and not self._try_open():
             return None
         assert self._cap is not None
-        try:
-            ok, frame = self._cap.read()
-        except cv2.error:
-            ok, frame = False, None
-        if ok and isinstance(frame, np.ndarray) and frame.size:
+        frame = self._cap.read()
+        if isinstance(frame, np.ndarray) and frame.size:
             self._misses = 0
             if self.state != "ok":
-                self._set_state("ok", f"Camera {self.index} is working.")
+                self._set_state("ok", f"{self.label} is working.")
             return frame
         self._misses += 1
         if self._misses >= self._max_misses:
-            self._drop("Camera {i} stopped delivering frames (unplugged?); retrying in {s:.1f} s.")
+            self._drop("{c} stopped delivering frames (unplugged?); retrying in {s:.1f} s.")
         return None
+
+    def preview_image(self) -> Any:
+        """A colour picture of the last frame when the capture offers one (else None)."""
+        preview = getattr(self._cap, "preview", None)
+        return preview() if preview is not None else None
 
     def _try_open(self) -> bool:
         now = self._clock()
@@ -153,9 +204,9 @@ class CameraSource(FrameSource):
             return False
         self._set_state("connecting", f"Connecting to camera {self.index}…")
         try:
-            cap = self._factory(self.index)
-            opened = bool(cap.isOpened())
-        except (cv2.error, OSError):
+            cap: Capture | None = self._factory(self.index)
+            opened = cap is not None and bool(cap.is_open())
+        except OSError:
             cap, opened = None, False
         if not opened:
             if cap is not None:
@@ -166,11 +217,8 @@ class CameraSource(FrameSource):
                 f"Camera {self.index} is not available; retrying in {self._retry_in():.1f} s.",
             )
             return False
-        width, height, fps = self._size
-        cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        cap.set(cv2.CAP_PROP_FPS, fps)
-        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # newest frame, not a backlog, when decoding lags
+        assert cap is not None
+        cap.configure(*self._size)
         self._cap = cap
         self._misses = 0
         self._attempts = 0
@@ -188,12 +236,13 @@ class CameraSource(FrameSource):
         return max(0.0, self._next_try - self._clock())
 
     def _drop(self, template: str) -> None:
+        label = self.label
         if self._cap is not None:
             self._cap.release()
         self._cap = None
         self._misses = 0
         self._schedule_retry()
-        self._set_state("disconnected", template.format(i=self.index, s=self._retry_in()))
+        self._set_state("disconnected", template.format(c=label, s=self._retry_in()))
 
     def close(self) -> None:
         self._closed = True
@@ -361,7 +410,8 @@ def open_source(
     fps: int = 30,
     loop: bool = True,
     synthetic_tokens: Sequence[str] = (),
-    capture_factory: Callable[[int], Capture] = open_cv_capture,
+    backend: str = "auto",
+    capture_factory: Callable[[int], Capture] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     hold_s: float = 1.0,
@@ -377,7 +427,7 @@ def open_source(
     if spec.isdigit():
         return CameraSource(
             int(spec), width=width, height=height, fps=fps,
-            capture_factory=capture_factory, clock=clock,
+            backend=backend, capture_factory=capture_factory, clock=clock,
         )
     if spec.lower() == "synthetic":
         from .synthetic import SyntheticSource

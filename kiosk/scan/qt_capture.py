@@ -1,0 +1,401 @@
+"""Camera capture with QtMultimedia: QCamera -> QMediaCaptureSession -> QVideoSink.
+
+Qt's FFmpeg media backend reads V4L2 on Linux and Media Foundation on Windows, so the kiosk
+needs no OpenCV to see a camera. The scan worker's loop is blocking, so this module bridges
+Qt's signals to a blocking ``read()``:
+
+- the Qt camera objects are created in the worker thread (the one calling the factory and
+  ``read``), so their events are that thread's events;
+- ``read`` runs a short nested :class:`QEventLoop` that ends on the next frame or after a
+  timeout; while it runs the thread's events are processed (on Linux the V4L2 reads
+  themselves happen there). No extra thread; ``QThread.quit()`` from ``ScanWorker.stop``
+  ends a nested loop at once (and makes every later one return at once);
+- only the newest frame is kept: a slow decode drops frames, never queues them;
+- a camera error or the device leaving the system makes ``read`` return None at once, so
+  the camera source counts misses and reconnects.
+
+The decoder wants gray: for YUV formats the Y plane *is* the gray image, copied out of the
+mapped frame with no colour conversion (:func:`video_frame_to_gray`). The colour preview is
+``QVideoFrame.toImage()`` of the newest frame, made only when the worker sends a preview.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSize, QTimer, Slot, qInstallMessageHandler
+from PySide6.QtGui import QImage
+
+log = logging.getLogger(__name__)
+
+_route_lock = threading.Lock()
+
+
+def _route_to_log(mode: object, context: object, message: str) -> None:
+    category = getattr(context, "category", "") or ""
+    log.info("QtMultimedia %s: %s", category, message)
+
+
+def _routed(call: Callable[[], Any]) -> Any:
+    """Run ``call`` with Qt's messages routed to this module's log at INFO.
+
+    Loading QtMultimedia prints warnings about optional libraries it probes for (here:
+    "Couldn't load pipewire-0.3 library" when PipeWire is absent; Qt then reads V4L2
+    itself). They are facts about the machine, not faults: logged, not alarming.
+    """
+    with _route_lock:
+        previous = qInstallMessageHandler(_route_to_log)
+        try:
+            return call()
+        finally:
+            qInstallMessageHandler(previous)
+
+
+def _import_multimedia() -> Any:
+    import PySide6.QtMultimedia as qtm
+
+    return qtm
+
+
+_qtm = _routed(_import_multimedia)  # ImportError here: the "qt" backend is not installed
+QCamera = _qtm.QCamera
+QCameraDevice = _qtm.QCameraDevice
+QMediaCaptureSession = _qtm.QMediaCaptureSession
+QMediaDevices = _qtm.QMediaDevices
+QVideoFrame = _qtm.QVideoFrame
+QVideoFrameFormat = _qtm.QVideoFrameFormat
+QVideoSink = _qtm.QVideoSink
+PF = QVideoFrameFormat.PixelFormat
+
+_prepared = False
+
+
+def prepare() -> None:
+    """Create Qt's media backend (and list the cameras once) in the calling thread.
+
+    Call it from the GUI thread: the backend is a process-wide singleton that lives in the
+    thread that first touches it, and a scan worker's thread ends at every restart.
+    """
+    global _prepared
+    if not _prepared:
+        _prepared = True
+        _routed(QMediaDevices.videoInputs)
+
+
+# ---------------------------------------------------------------------------- frames → gray
+
+# Formats whose plane 0 is the full-size luma, one byte per pixel.
+_Y8_PLANE = frozenset({PF.Format_NV12, PF.Format_NV21, PF.Format_YUV420P, PF.Format_YUV422P,
+                       PF.Format_YV12, PF.Format_IMC1, PF.Format_IMC2, PF.Format_IMC3,
+                       PF.Format_IMC4, PF.Format_Y8})
+# Plane 0 is luma in 16-bit little-endian words: the high byte is the 8-bit value.
+_Y16_HIGH = frozenset({PF.Format_P010, PF.Format_P016, PF.Format_Y16})
+# Packed 4:2:2 (and AYUV): luma every `step` bytes from `offset`.
+_PACKED = {PF.Format_YUYV: (0, 2), PF.Format_UYVY: (1, 2), PF.Format_AYUV: (1, 4),
+           PF.Format_AYUV_Premultiplied: (1, 4)}
+# Gray straight from the frame's bytes, no colour conversion: the formats to prefer.
+LUMA_FORMATS = _Y8_PLANE | _Y16_HIGH | frozenset(_PACKED) | {PF.Format_YUV420P10}
+
+
+def _rows(frame: Any, plane: int, row_bytes: int, height: int) -> np.ndarray:
+    """Plane ``plane`` of a mapped frame as (height, row_bytes), honouring bytesPerLine."""
+    stride = frame.bytesPerLine(plane)
+    buf = np.frombuffer(frame.bits(plane), np.uint8)
+    if stride < row_bytes or buf.size < (height - 1) * stride + row_bytes:
+        raise ValueError("video frame plane smaller than its size says")
+    return np.lib.stride_tricks.as_strided(buf, (height, row_bytes), (stride, 1), writeable=False)
+
+
+def _mapped_gray(frame: Any, fmt: Any, w: int, h: int) -> np.ndarray | None:
+    """Gray copied out of a frame mapped ReadOnly, or None for a format without plain luma."""
+    if fmt in _Y8_PLANE:
+        return _rows(frame, 0, w, h).copy()
+    if fmt in _Y16_HIGH:
+        return _rows(frame, 0, 2 * w, h)[:, 1::2].copy()
+    if fmt == PF.Format_YUV420P10:  # 10-bit values in the low bits of little-endian words
+        rows = _rows(frame, 0, 2 * w, h)
+        words = rows[:, 0::2].astype(np.uint16) | (rows[:, 1::2].astype(np.uint16) << 8)
+        return np.minimum(words >> 2, 255).astype(np.uint8)
+    if fmt in _PACKED:
+        offset, step = _PACKED[fmt]
+        return _rows(frame, 0, step * w, h)[:, offset::step].copy()
+    image_format = QVideoFrameFormat.imageFormatFromPixelFormat(fmt)
+    if image_format != QImage.Format.Format_Invalid:  # RGB in memory: QImage converts, no GPU
+        image = QImage(frame.bits(0), w, h, frame.bytesPerLine(0), image_format)
+        return qimage_to_gray(image)
+    return None
+
+
+def qimage_to_gray(image: QImage) -> np.ndarray:
+    """A (h, w) uint8 copy of ``image`` in gray."""
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    w, h = gray.width(), gray.height()
+    buf = np.frombuffer(gray.constBits(), np.uint8)
+    return np.lib.stride_tricks.as_strided(buf, (h, w), (gray.bytesPerLine(), 1)).copy()
+
+
+def video_frame_to_gray(frame: Any) -> np.ndarray:
+    """The frame's luma as a (height, width) uint8 array that owns its pixels.
+
+    YUV formats: the Y plane (high byte of 16-bit ones; every other byte of YUYV/UYVY),
+    copied before unmapping and with the row padding (bytesPerLine) dropped. RGB formats:
+    converted by QImage. Anything else (Jpeg, ...): ``toImage()`` then gray. Raises
+    ValueError for a frame that cannot be read.
+    """
+    if not frame.isValid():
+        raise ValueError("invalid video frame")
+    w, h = frame.width(), frame.height()
+    if w <= 0 or h <= 0:
+        raise ValueError("empty video frame")
+    fmt = frame.pixelFormat()
+    if fmt != PF.Format_Jpeg:
+        if not frame.map(QVideoFrame.MapMode.ReadOnly):
+            raise ValueError("video frame cannot be mapped")
+        try:
+            gray = _mapped_gray(frame, fmt, w, h)
+        finally:
+            frame.unmap()
+        if gray is not None:
+            return gray
+    image = frame.toImage()
+    if image.isNull():
+        raise ValueError(f"video frame in {fmt.name} cannot be converted")
+    return qimage_to_gray(image)
+
+
+# ---------------------------------------------------------------------------- formats
+
+
+class _Format(Protocol):
+    def resolution(self) -> QSize: ...
+    def maxFrameRate(self) -> float: ...  # noqa: N802 - Qt's names
+    def pixelFormat(self) -> Any: ...  # noqa: N802
+
+
+def choose_format(formats: Sequence[_Format], width: int, height: int, fps: int) -> Any:
+    """The camera format closest to the configured one, or None when there is none.
+
+    In order: the resolution nearest width x height; then one that reaches ``fps`` (a
+    webcam often gives 720p as YUYV at 10 fps and as MJPEG at 30: the rate wins, Qt decodes
+    the JPEG); then a format whose luma is read without conversion; then the rate nearest.
+    """
+    def cost(f: _Format) -> tuple[float, float, int, float]:
+        size = f.resolution()
+        rate = f.maxFrameRate()
+        return (abs(size.width() - width) + abs(size.height() - height),
+                max(0.0, fps - rate),
+                0 if f.pixelFormat() in LUMA_FORMATS else 1,
+                abs(rate - fps))
+
+    return min(formats, key=cost, default=None)
+
+
+# ---------------------------------------------------------------------------- capture
+
+
+class NewestFrame(QObject):
+    """Holds the newest frame a video sink delivered and lets a blocking caller wait for one.
+
+    Lives in the thread that waits. ``offer`` is connected to ``QVideoSink.videoFrameChanged``
+    (queued to this thread when the backend emits from its own thread); ``fail`` records an
+    error that ends any wait. ``wait`` runs a nested event loop, so this thread's events
+    (the camera's own) are processed meanwhile.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._frame: Any = None
+        self._loop: QEventLoop | None = None
+        self.error = ""
+        self.offered = 0
+
+    @Slot(QVideoFrame)
+    def offer(self, frame: Any) -> None:
+        if not frame.isValid():
+            return
+        self.offered += 1
+        self._frame = frame  # replaces one not taken yet: newest only
+        if self._loop is not None:
+            self._loop.quit()
+
+    @Slot(str)
+    def fail(self, message: str) -> None:
+        if not self.error:
+            log.warning("camera error: %s", message)
+        self.error = message or "camera error"
+        if self._loop is not None:
+            self._loop.quit()
+
+    def take(self) -> Any:
+        frame, self._frame = self._frame, None
+        return frame
+
+    def wait(self, timeout_ms: int) -> Any:
+        """The newest frame, waiting up to ``timeout_ms`` for one; None on timeout, error or
+        when the thread is asked to quit."""
+        QCoreApplication.processEvents()  # what arrived meanwhile: frames, errors
+        if self._frame is None and not self.error:
+            loop = QEventLoop()
+            timer = QTimer()
+            timer.setSingleShot(True)
+            timer.timeout.connect(loop.quit)
+            self._loop = loop
+            try:
+                timer.start(max(1, timeout_ms))
+                loop.exec()
+            finally:
+                self._loop = None
+                timer.stop()
+        return None if self.error else self.take()
+
+
+class SinkCapture(QObject):
+    """The ``Capture`` protocol over a QVideoSink: newest frame, blocking read, gray out.
+
+    :class:`QtCapture` feeds the sink from a camera; a test feeds it with
+    ``sink.setVideoFrame(frame)``, which is exactly what a camera backend does.
+
+    Attributes:
+        name: the camera's description ("HD Webcam"), "" when unknown.
+        sink: the QVideoSink whose frames are read.
+    """
+
+    def __init__(self, sink: Any = None, *, timeout_s: float = 1.0) -> None:
+        super().__init__()
+        self.name = ""
+        self.sink = sink if sink is not None else QVideoSink()
+        self._timeout_ms = int(timeout_s * 1000)
+        self._newest = NewestFrame()
+        self._last: Any = None
+        self._released = False
+        self.sink.videoFrameChanged.connect(self._newest.offer)
+
+    @property
+    def error(self) -> str:
+        """Why the capture stopped ("" while it works)."""
+        return self._newest.error
+
+    def is_open(self) -> bool:
+        return not self._released and not self._newest.error
+
+    def configure(self, width: int, height: int, fps: int) -> None:
+        """Nothing to choose for a bare sink."""
+
+    def fail(self, message: str) -> None:
+        """The camera broke: reads return None from now on (the source reconnects)."""
+        self._newest.fail(message)
+
+    def read(self) -> np.ndarray | None:
+        """The newest frame in gray, waiting at most ``timeout_s``; None when there is none."""
+        if not self.is_open():
+            return None
+        self._before_read()
+        frame = self._newest.wait(self._timeout_ms)
+        if frame is None:
+            return None
+        self._last = frame
+        try:
+            return video_frame_to_gray(frame)
+        except ValueError as exc:
+            log.debug("unreadable camera frame: %s", exc)
+            return None
+
+    def _before_read(self) -> None:
+        pass
+
+    def preview(self) -> QImage | None:
+        """The frame ``read`` returned last, in colour (Qt converts it; on the CPU when
+        there is no GPU)."""
+        if self._last is None:
+            return None
+        image = self._last.toImage()
+        return None if image.isNull() else image
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        self._last = None
+        self._newest.take()
+        self.sink.videoFrameChanged.disconnect(self._newest.offer)
+
+
+class QtCapture(SinkCapture):
+    """A camera by index in ``QMediaDevices.videoInputs()``, behind the ``Capture`` protocol.
+
+    Create, read and release it in one thread (the scan worker's). An index beyond the list
+    means "not open": the camera source reports it and tries again later.
+
+    Attributes:
+        format: the QCameraFormat chosen by :meth:`configure` (None before).
+    """
+
+    def __init__(self, index: int, *, timeout_s: float = 1.0,
+                 devices: Callable[[], Sequence[Any]] | None = None) -> None:
+        prepare()  # before the first media object, so its one-time messages are routed
+        super().__init__(timeout_s=timeout_s)
+        self._list_devices = devices or QMediaDevices.videoInputs
+        self.format: Any = None
+        self._started = False
+        self._camera: Any = None
+        self._session: Any = None
+        self._devices: Any = None
+        inputs = list(self._list_devices())
+        if not 0 <= index < len(inputs):
+            return
+        device = inputs[index]
+        self._device_id = bytes(device.id())
+        self.name = device.description()
+        self._camera = QCamera(device)
+        self._session = QMediaCaptureSession()
+        self._session.setCamera(self._camera)
+        self._session.setVideoSink(self.sink)
+        self._camera.errorOccurred.connect(self._on_error)
+        self._devices = QMediaDevices()
+        self._devices.videoInputsChanged.connect(self._on_devices_changed)
+
+    def is_open(self) -> bool:
+        return self._camera is not None and super().is_open()
+
+    def configure(self, width: int, height: int, fps: int) -> None:
+        """Choose the format closest to width x height at fps, and start the camera."""
+        if self._camera is None:
+            return
+        chosen = choose_format(self._camera.cameraDevice().videoFormats(), width, height, fps)
+        if chosen is not None:
+            self.format = chosen
+            self._camera.setCameraFormat(chosen)
+            size = chosen.resolution()
+            log.info("camera %s: %dx%d %s up to %.0f fps", self.name, size.width(),
+                     size.height(), chosen.pixelFormat().name, chosen.maxFrameRate())
+        self._before_read()
+
+    def _before_read(self) -> None:
+        if not self._started:  # configure() starts it; a read without one too
+            self._started = True
+            self._camera.start()
+
+    def release(self) -> None:
+        if self._camera is not None:
+            self._camera.errorOccurred.disconnect(self._on_error)
+            self._devices.videoInputsChanged.disconnect(self._on_devices_changed)
+            self._camera.stop()
+            self._session.setVideoSink(None)
+            self._session.setCamera(None)
+        self._camera = self._session = self._devices = None
+        super().release()
+
+    # -- slots (this thread) ------------------------------------------------------------
+
+    @Slot(QCamera.Error, str)
+    def _on_error(self, error: Any, message: str) -> None:
+        self.fail(f"{message} ({getattr(error, 'name', error)})")
+
+    @Slot()
+    def _on_devices_changed(self) -> None:
+        if not any(bytes(d.id()) == self._device_id for d in self._list_devices()):
+            self.fail(f"camera {self.name!r} was removed")
