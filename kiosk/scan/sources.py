@@ -83,14 +83,23 @@ class Capture(Protocol):
     def release(self) -> None: ...
 
 
-BACKENDS = ("auto", "qt", "opencv")
+BACKENDS = ("auto", "v4l2", "qt", "opencv")
 
 
 def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
-    """The capture factory for ``[camera] backend``: ``qt`` (QtMultimedia), ``opencv``, or
-    ``auto`` (qt when QtMultimedia imports, else opencv when cv2 imports)."""
+    """The capture factory for ``[camera] backend``: ``v4l2`` (Linux, linuxpy), ``qt``
+    (QtMultimedia), ``opencv``, or ``auto`` (v4l2 on Linux when linuxpy imports, else qt
+    when QtMultimedia imports, else opencv when cv2 imports)."""
     if name not in BACKENDS:
-        raise SourceError(f"Unknown camera backend {name!r}: use auto, qt or opencv.")
+        raise SourceError(f"Unknown camera backend {name!r}: use auto, v4l2, qt or opencv.")
+    if name in ("auto", "v4l2"):
+        from .v4l2_capture import V4l2Capture, v4l2_unavailable
+
+        why = v4l2_unavailable()
+        if not why:
+            return V4l2Capture
+        if name == "v4l2":
+            raise SourceError(why)
     if name in ("auto", "qt"):
         try:
             from .qt_capture import QtCapture
@@ -124,6 +133,11 @@ def prepare_camera_backend(name: str = "auto") -> None:
     """
     if name not in ("auto", "qt"):
         return
+    if name == "auto":
+        from .v4l2_capture import v4l2_unavailable
+
+        if not v4l2_unavailable():
+            return  # auto is v4l2 here: QtMultimedia is not used
     try:
         from .qt_capture import prepare
     except ImportError:
@@ -189,7 +203,7 @@ class CameraSource(FrameSource):
                 self._set_state("ok", f"{self.label} is working.")
             return frame
         self._misses += 1
-        if self._misses >= self._max_misses:
+        if self._misses >= self._max_misses or not self._cap.is_open():  # closed itself: gone
             self._drop("{c} stopped delivering frames (unplugged?); retrying in {s:.1f} s.")
         return None
 
@@ -208,17 +222,22 @@ class CameraSource(FrameSource):
             opened = cap is not None and bool(cap.is_open())
         except OSError:
             cap, opened = None, False
+        if opened:
+            assert cap is not None
+            cap.configure(*self._size)
+            opened = bool(cap.is_open())  # a busy camera may show only when it starts
         if not opened:
+            reason = _capture_error(cap)
             if cap is not None:
                 cap.release()
             self._schedule_retry()
+            s = self._retry_in()
             self._set_state(
                 "disconnected",
-                f"Camera {self.index} is not available; retrying in {self._retry_in():.1f} s.",
+                f"Camera {self.index}: {reason}; retrying in {s:.1f} s." if reason
+                else f"Camera {self.index} is not available; retrying in {s:.1f} s.",
             )
             return False
-        assert cap is not None
-        cap.configure(*self._size)
         self._cap = cap
         self._misses = 0
         self._attempts = 0
@@ -236,19 +255,27 @@ class CameraSource(FrameSource):
         return max(0.0, self._next_try - self._clock())
 
     def _drop(self, template: str) -> None:
-        label = self.label
+        label, reason = self.label, _capture_error(self._cap)
         if self._cap is not None:
             self._cap.release()
         self._cap = None
         self._misses = 0
         self._schedule_retry()
-        self._set_state("disconnected", template.format(c=label, s=self._retry_in()))
+        s = self._retry_in()
+        detail = f"{label}: {reason}; retrying in {s:.1f} s." if reason else template.format(c=label, s=s)
+        self._set_state("disconnected", detail)
 
     def close(self) -> None:
         self._closed = True
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+
+def _capture_error(cap: Capture | None) -> str:
+    """Why a capture is not open, when its backend says (``error``); "" otherwise."""
+    error = getattr(cap, "error", "") if cap is not None else ""
+    return error.strip().rstrip(".") if isinstance(error, str) else ""
 
 
 # ---------------------------------------------------------------------------- files

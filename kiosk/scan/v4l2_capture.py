@@ -11,7 +11,7 @@ The device itself sits behind :class:`V4l2Device` (a handful of ioctls), so test
 a fake camera there; :class:`LinuxpyDevice` is the real one. A camera that is absent,
 busy, not readable by this user or unplugged mid-stream never raises out of this module:
 the capture is simply not open (or ``read`` returns None) and :attr:`V4l2Capture.error`
-says why, in a sentence for the status panel.
+says why, for the status panel.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ class NotACamera(OSError):
 class V4l2Device(Protocol):
     """The few V4L2 operations a capture needs; an OSError from any means the device is lost."""
 
+    card: str  # the camera's product name, from VIDIOC_QUERYCAP
+
     def fileno(self) -> int: ...
     def modes(self, width: int, height: int) -> list[Mode]: ...
     def start(self, mode: Mode, fps: float, buffers: int) -> FrameFormat: ...
@@ -61,38 +63,45 @@ class V4l2Device(Protocol):
     def close(self) -> None: ...
 
 
-def linuxpy_available() -> bool:
-    """True on Linux when linuxpy imports (the ``v4l2`` camera backend can run)."""
+def v4l2_unavailable() -> str:
+    """Why the ``v4l2`` camera backend cannot run here, as a sentence ("" when it can)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return (f"The v4l2 camera backend works on Linux only (this system is {sys.platform}); "
+                'use backend = "auto" or "qt".')
     try:
         import linuxpy.video.device  # noqa: F401
-    except Exception:  # noqa: BLE001 - a broken install is "not available", said by the caller
-        return False
-    return True
+    except Exception as exc:  # noqa: BLE001 - a broken install is "unavailable", said in the sentence
+        return f"The v4l2 camera backend needs the linuxpy package, which cannot be imported ({exc})."
+    return ""
 
 
-def describe_open_error(index: int, path: str, exc: BaseException) -> str:
-    """A sentence for the status panel saying why camera ``index`` could not be opened."""
+def open_error_reason(path: str, exc: BaseException) -> str:
+    """Why ``path`` could not be opened, for "Camera 0: <reason>" in the status panel."""
     code = getattr(exc, "errno", None)
     if isinstance(exc, NotACamera):
-        return f"Camera {index}: {path} {exc.strerror or 'is not a video capture device'}."
+        return f"{path} {exc.strerror or 'is not a video capture device'}"
     if code in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
-        return f"Camera {index}: no camera at {path} (is it plugged in?)."
+        return f"no camera at {path} (is it plugged in?)"
     if code in (errno.EACCES, errno.EPERM):
-        return f"Camera {index}: permission denied on {path} (add the kiosk user to the 'video' group)."
+        return f"permission denied on {path} (add the kiosk user to the 'video' group)"
     if code == errno.EBUSY:
-        return f"Camera {index}: {path} is busy (another program is using the camera)."
+        return f"{path} is busy (another program is using the camera)"
     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return f"Camera {index}: cannot use {path} ({reason})."
+    return f"cannot use {path} ({reason})"
 
 
 class V4l2Capture:
     """Camera ``index`` through V4L2: ``is_open()``, ``read()``, ``configure()``, ``release()``.
 
+    Streaming starts at :meth:`configure` (or the first :meth:`read`), at the mode closest
+    to the size and rate asked for.
+
     Attributes:
-        error: why the camera is not open or was lost ("" while it works).
+        name: the camera's product name ("HD Webcam C525"), "" when not open.
+        error: why the camera is not open or was lost, e.g. "permission denied on
+            /dev/video0 (add the kiosk user to the 'video' group)"; "" while it works.
         format: the :class:`FrameFormat` being streamed, or None.
+        last_frame: the gray frame ``read`` returned last.
     """
 
     def __init__(
@@ -109,6 +118,7 @@ class V4l2Capture:
     ) -> None:
         self.index = index
         self.path = path or f"/dev/video{index}"
+        self.name = ""
         self.error = ""
         self.format: FrameFormat | None = None
         self.last_frame: np.ndarray | None = None
@@ -119,9 +129,9 @@ class V4l2Capture:
         factory = device_factory or LinuxpyDevice
         try:
             self._device = factory(self.path)
-            self._start(*self._wanted)
+            self.name = self._device.card
         except OSError as exc:
-            self._fail(describe_open_error(index, self.path, exc))
+            self._fail(open_error_reason(self.path, exc))
 
     # -- the capture protocol ----------------------------------------------------
 
@@ -129,20 +139,26 @@ class V4l2Capture:
         return self._device is not None
 
     def configure(self, width: int, height: int, fps: float) -> None:
-        """Stream the mode closest to this size and rate (restarting only if it changes)."""
-        if self._device is None or (width, height, fps) == self._wanted:
+        """Choose the mode closest to this size and rate and start streaming (restarting
+        only when it changes). A camera busy with another program is found here: the
+        capture is then not open, and :attr:`error` says so."""
+        if self._device is None or (self.format is not None and (width, height, fps) == self._wanted):
             return
         self._wanted = (width, height, fps)
         try:
-            self._device.stop()
+            if self.format is not None:
+                self.format = None
+                self._device.stop()
             self._start(width, height, fps)
         except OSError as exc:
-            self._fail(describe_open_error(self.index, self.path, exc))
+            self._fail(open_error_reason(self.path, exc))
 
     def read(self) -> np.ndarray | None:
         """The newest gray frame, waiting at most ``timeout_s``; None when there is none."""
+        if self._device is not None and self.format is None:
+            self.configure(*self._wanted)  # read without configure: the constructor's size
         device = self._device
-        if device is None or self.format is None:
+        if device is None:
             return None
         try:
             fd = device.fileno()
@@ -174,6 +190,7 @@ class V4l2Capture:
         """Stop streaming and close the device; safe to call twice."""
         device, self._device = self._device, None
         self.format = None
+        self.last_frame = None
         if device is not None:
             try:
                 device.close()
@@ -223,14 +240,12 @@ class V4l2Capture:
         code = getattr(exc, "errno", None)
         gone = code in (errno.ENODEV, errno.EIO, errno.ENXIO)
         reason = "was disconnected" if gone else f"failed ({getattr(exc, 'strerror', None) or exc})"
-        log.info("camera %d: %s %s", self.index, self.path, reason)
-        self.release()
-        self.error = f"Camera {self.index}: {self.path} {reason}."
+        self._fail(f"{self.path} {reason}")
 
-    def _fail(self, sentence: str) -> None:
-        log.info("%s", sentence)
+    def _fail(self, reason: str) -> None:
+        log.info("camera %d: %s", self.index, reason)
         self.release()
-        self.error = sentence
+        self.error = reason
 
 
 # ---------------------------------------------------------------------------- the real device
@@ -247,6 +262,7 @@ class LinuxpyDevice:
         self._mmap = v4l2.Memory.MMAP
         self._maps: list[Any] = []
         self._streaming = False
+        self.card = ""
         self._fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
             self._check_capabilities()
@@ -262,6 +278,7 @@ class LinuxpyDevice:
             if exc.errno in (errno.ENOTTY, errno.EINVAL):
                 raise NotACamera(exc.errno, "is not a V4L2 video device") from exc
             raise
+        self.card = bytes(caps.card).split(b"\0", 1)[0].decode("utf-8", "replace").strip()
         flags = caps.device_caps if caps.capabilities & v4l2.Capability.DEVICE_CAPS else caps.capabilities
         if not flags & v4l2.Capability.VIDEO_CAPTURE:
             raise NotACamera(errno.EINVAL, "is not a video capture device (a USB camera's second "

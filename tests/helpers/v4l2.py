@@ -22,7 +22,8 @@ class FakeV4l2Device:
     ``closes``, ``queued`` / ``done`` (buffer indexes held by the driver), ``dropped``."""
 
     def __init__(self, modes: list[Mode], *, bytesperline: int = 0, open_error: OSError | None = None,
-                 start_error: OSError | None = None) -> None:
+                 start_error: OSError | None = None, card: str = "Fake Webcam") -> None:
+        self.card = card
         self._modes = list(modes)
         self._bytesperline = bytesperline
         self._start_error = start_error

@@ -14,11 +14,11 @@ import qrcode
 from PIL import Image
 
 from kiosk.scan.decoder import ScanPipeline
-from kiosk.scan.v4l2_capture import V4l2Capture, describe_open_error, linuxpy_available
+from kiosk.scan.v4l2_capture import V4l2Capture, open_error_reason, v4l2_unavailable
 from kiosk.scan.v4l2_frames import Mode
 from tests.helpers.v4l2 import FakeV4l2Device
 
-linux_only = pytest.mark.skipif(not linuxpy_available(), reason="V4L2 needs Linux and linuxpy")
+linux_only = pytest.mark.skipif(bool(v4l2_unavailable()), reason="V4L2 needs Linux and linuxpy")
 
 W, H = 320, 240
 MODES = [Mode("YUYV", W, H, 30), Mode("YUYV", 640, 480, 10), Mode("MJPG", 640, 480, 30)]
@@ -39,11 +39,12 @@ def devices():
         dev.close()
 
 
-def _capture(dev: FakeV4l2Device, **kw) -> V4l2Capture:
-    kw.setdefault("width", W)
-    kw.setdefault("height", H)
+def _capture(dev: FakeV4l2Device, fps: float = 30, **kw) -> V4l2Capture:
+    """Opened and configured, as CameraSource does."""
     kw.setdefault("timeout_s", 0.05)
-    return V4l2Capture(0, device_factory=dev.factory, **kw)
+    cap = V4l2Capture(0, device_factory=dev.factory, **kw)
+    cap.configure(W, H, fps)
+    return cap
 
 
 def _yuyv(value: int) -> bytes:
@@ -73,7 +74,7 @@ def test_absent_camera_is_not_open_and_says_so():
         pytest.skip("this machine has a /dev/video7")
     cap = V4l2Capture(7)
     assert not cap.is_open()
-    assert cap.error == "Camera 7: no camera at /dev/video7 (is it plugged in?)."
+    assert cap.error == "no camera at /dev/video7 (is it plugged in?)"
     assert cap.read() is None
     cap.release()
     cap.release()
@@ -84,22 +85,22 @@ def test_a_device_that_is_not_v4l2_is_refused_by_the_real_ioctl():
     """/dev/null opens, but linuxpy's VIDIOC_QUERYCAP fails on it: not a camera."""
     cap = V4l2Capture(0, path="/dev/null")
     assert not cap.is_open()
-    assert cap.error == "Camera 0: /dev/null is not a V4L2 video device."
+    assert cap.error == "/dev/null is not a V4L2 video device"
 
 
 @pytest.mark.parametrize(
     "exc,sentence",
     [
         (PermissionError(errno.EACCES, "Permission denied"),
-         "Camera 0: permission denied on /dev/video0 (add the kiosk user to the 'video' group)."),
+         "permission denied on /dev/video0 (add the kiosk user to the 'video' group)"),
         (OSError(errno.EBUSY, "Device or resource busy"),
-         "Camera 0: /dev/video0 is busy (another program is using the camera)."),
-        (FileNotFoundError(errno.ENOENT, "No such file"), "Camera 0: no camera at /dev/video0 (is it plugged in?)."),
-        (OSError(errno.ENOMEM, "Cannot allocate memory"), "Camera 0: cannot use /dev/video0 (Cannot allocate memory)."),
+         "/dev/video0 is busy (another program is using the camera)"),
+        (FileNotFoundError(errno.ENOENT, "No such file"), "no camera at /dev/video0 (is it plugged in?)"),
+        (OSError(errno.ENOMEM, "Cannot allocate memory"), "cannot use /dev/video0 (Cannot allocate memory)"),
     ],
 )
 def test_open_errors_become_sentences(exc, sentence, devices):
-    assert describe_open_error(0, "/dev/video0", exc) == sentence
+    assert open_error_reason("/dev/video0", exc) == sentence
     cap = _capture(devices(open_error=exc))
     assert not cap.is_open() and cap.error == sentence and cap.read() is None
 
@@ -116,11 +117,27 @@ def test_camera_without_a_readable_format_is_not_open(devices):
     dev = devices([Mode("H264", 1280, 720, 30), Mode("RGB3", 640, 480, 30)])
     cap = _capture(dev)
     assert not cap.is_open()
-    assert cap.error.startswith("Camera 0: /dev/video0 offers no picture format the kiosk can read (it offers H264, RGB3;")
+    assert cap.error.startswith("/dev/video0 offers no picture format the kiosk can read (it offers H264, RGB3;")
     assert dev.closes == 1
 
 
 # ---------------------------------------------------------------- streaming (fake camera)
+
+
+def test_opening_does_not_stream_until_configured(devices):
+    dev = devices()
+    cap = V4l2Capture(0, device_factory=dev.factory)
+    assert cap.is_open() and cap.name == "Fake Webcam" and dev.path == "/dev/video0"
+    assert dev.started == []
+    cap.configure(640, 480, 10)
+    assert dev.started == [(Mode("YUYV", 640, 480, 10), 10, 4)]
+
+
+def test_read_without_configure_streams_at_the_constructors_size(devices):
+    dev = devices()
+    cap = V4l2Capture(0, width=640, height=480, fps=30, timeout_s=0.02, device_factory=dev.factory)
+    assert cap.read() is None
+    assert dev.started == [(Mode("MJPG", 640, 480, 30), 30, 4)]
 
 
 def test_frames_are_read_as_gray_and_decode(devices, qr_luma, token):
@@ -175,7 +192,7 @@ def test_unplugged_mid_stream_is_none_and_released(devices, caplog):
     with caplog.at_level(logging.INFO, logger="kiosk.scan.v4l2_capture"):
         assert cap.read() is None
     assert not cap.is_open()
-    assert cap.error == "Camera 0: /dev/video0 was disconnected."
+    assert cap.error == "/dev/video0 was disconnected"
     assert dev.closes == 1
     assert cap.read() is None
     cap.release()
