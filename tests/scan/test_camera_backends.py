@@ -40,9 +40,15 @@ def _block(monkeypatch, *modules: str) -> None:
         monkeypatch.delitem(sys.modules, "kiosk.scan.qt_capture")
 
 
-def test_auto_and_qt_choose_qtmultimedia():
-    assert camera_backend("auto") is QtCapture
+def _no_v4l2(monkeypatch) -> None:
+    """As on Windows or without linuxpy: ``auto`` no longer picks the v4l2 backend."""
+    _block(monkeypatch, "linuxpy.video.device")
+
+
+def test_auto_and_qt_choose_qtmultimedia(monkeypatch):
     assert camera_backend("qt") is QtCapture
+    _no_v4l2(monkeypatch)
+    assert camera_backend("auto") is QtCapture
 
 
 def test_opencv_backend_when_cv2_is_installed():
@@ -58,11 +64,12 @@ def test_opencv_chosen_without_cv2_is_a_clear_error(monkeypatch):
     assert str(err.value) == "The opencv camera backend needs OpenCV: pip install 'checkin-kiosk[video]'"
     with pytest.raises(SourceError, match="needs OpenCV"):
         open_source("0", backend="opencv")
-    assert camera_backend("auto") is QtCapture  # auto does not need cv2
+    assert camera_backend("auto") is not open_cv_capture  # auto does not need cv2
 
 
 def test_auto_falls_back_to_opencv_without_qtmultimedia(monkeypatch):
     pytest.importorskip("cv2")
+    _no_v4l2(monkeypatch)
     _block(monkeypatch, "PySide6.QtMultimedia")
     assert camera_backend("auto") is open_cv_capture
     with pytest.raises(SourceError, match="needs QtMultimedia"):
@@ -70,6 +77,7 @@ def test_auto_falls_back_to_opencv_without_qtmultimedia(monkeypatch):
 
 
 def test_no_backend_at_all_is_a_sentence(monkeypatch):
+    _no_v4l2(monkeypatch)
     _block(monkeypatch, "PySide6.QtMultimedia", "cv2")
     with pytest.raises(SourceError, match="No camera backend"):
         camera_backend("auto")
@@ -86,7 +94,7 @@ def test_config_backend_default_and_bad_value():
     assert CameraSection().backend == "auto"
     assert parse_config({"camera": {"backend": "opencv"}}).camera.backend == "opencv"
     with pytest.raises(ConfigError, match="camera.backend"):
-        parse_config({"camera": {"backend": "v4l2"}})
+        parse_config({"camera": {"backend": "gstreamer"}})
 
 
 # ---------------------------------------------------------------- no camera here
