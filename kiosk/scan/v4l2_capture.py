@@ -18,49 +18,20 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import select
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
 import numpy as np
 
-from .v4l2_frames import SUPPORTED_FORMATS, Mode, choose_mode, fourcc_text, frame_to_gray
+from .v4l2_device import FrameFormat, LinuxpyDevice, NotACamera, V4l2Device
+from .v4l2_frames import PREVIEW_FORMATS, SUPPORTED_FORMATS, choose_mode, frame_to_gray, frame_to_rgb_half
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BUFFERS = 4  # enough that a slow decode still finds a recent frame queued
 DEFAULT_TIMEOUT_S = 1.0
-
-
-class FrameFormat(NamedTuple):
-    """What the driver agreed to stream (it may differ from what was asked)."""
-
-    fourcc: str
-    width: int
-    height: int
-    bytesperline: int
-
-
-class NotACamera(OSError):
-    """The device node exists but cannot capture video (e.g. a UVC metadata node)."""
-
-
-class V4l2Device(Protocol):
-    """The few V4L2 operations a capture needs; an OSError from any means the device is lost."""
-
-    card: str  # the camera's product name, from VIDIOC_QUERYCAP
-
-    def fileno(self) -> int: ...
-    def modes(self, width: int, height: int) -> list[Mode]: ...
-    def start(self, mode: Mode, fps: float, buffers: int) -> FrameFormat: ...
-    def dequeue(self) -> tuple[int, int, bool] | None:
-        """(buffer index, bytes used, driver flagged it corrupt), or None when none is ready."""
-    def buffer(self, index: int) -> Any: ...
-    def requeue(self, index: int) -> None: ...
-    def stop(self) -> None: ...
-    def close(self) -> None: ...
 
 
 def v4l2_unavailable() -> str:
@@ -122,6 +93,7 @@ class V4l2Capture:
         self.error = ""
         self.format: FrameFormat | None = None
         self.last_frame: np.ndarray | None = None
+        self._last_raw: bytes | None = None  # the last frame's bytes, for a colour preview
         self._timeout = timeout_s
         self._buffers = max(2, buffers)
         self._wanted = (width, height, fps)
@@ -191,11 +163,33 @@ class V4l2Capture:
         device, self._device = self._device, None
         self.format = None
         self.last_frame = None
+        self._last_raw = None
         if device is not None:
             try:
                 device.close()
             except OSError as exc:
                 log.debug("camera %d: closing %s: %s", self.index, self.path, exc)
+
+    def preview(self) -> Any:
+        """A colour QImage of the frame ``read`` returned last, at the frame's size (so a
+        code's outline lands right), made from half the resolution: from YUYV/UYVY and
+        MJPEG frames. None for the gray-only formats: their gray frame is the preview."""
+        fmt, raw, frame = self.format, self._last_raw, self.last_frame
+        if fmt is None or raw is None or frame is None:
+            return None
+        rgb = frame_to_rgb_half(fmt.fourcc, raw, fmt.width, fmt.height, fmt.bytesperline)
+        if rgb is None:
+            return None
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QImage
+
+        h, w = rgb.shape[:2]
+        image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888)
+        fh, fw = frame.shape[:2]
+        if (w, h) == (fw, fh):
+            return image.copy()  # owns its pixels (rgb is freed on return)
+        return image.scaled(fw, fh, Qt.AspectRatioMode.IgnoreAspectRatio,
+                            Qt.TransformationMode.FastTransformation)
 
     # -- inside ------------------------------------------------------------------
 
@@ -230,6 +224,8 @@ class V4l2Capture:
         view = memoryview(buffer)[:used] if used else memoryview(buffer)
         try:
             frame = frame_to_gray(fmt.fourcc, view, fmt.width, fmt.height, fmt.bytesperline)
+            if frame is not None and fmt.fourcc in PREVIEW_FORMATS:
+                self._last_raw = bytes(view)  # the buffer goes back to the driver now
         finally:
             del view
         if frame is None:
@@ -246,138 +242,3 @@ class V4l2Capture:
         log.info("camera %d: %s", self.index, reason)
         self.release()
         self.error = reason
-
-
-# ---------------------------------------------------------------------------- the real device
-
-
-class LinuxpyDevice:
-    """A ``/dev/video*`` node driven with linuxpy's ioctl wrappers (opened non-blocking)."""
-
-    def __init__(self, path: str) -> None:
-        from linuxpy.video import device as v4l2  # imported here: Linux only
-
-        self._v4l2 = v4l2
-        self._type = v4l2.BufferType.VIDEO_CAPTURE
-        self._mmap = v4l2.Memory.MMAP
-        self._maps: list[Any] = []
-        self._streaming = False
-        self.card = ""
-        self._fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
-        try:
-            self._check_capabilities()
-        except OSError:
-            os.close(self._fd)
-            raise
-
-    def _check_capabilities(self) -> None:
-        v4l2 = self._v4l2
-        try:
-            caps = v4l2.read_capabilities(self._fd)
-        except OSError as exc:
-            if exc.errno in (errno.ENOTTY, errno.EINVAL):
-                raise NotACamera(exc.errno, "is not a V4L2 video device") from exc
-            raise
-        self.card = bytes(caps.card).split(b"\0", 1)[0].decode("utf-8", "replace").strip()
-        flags = caps.device_caps if caps.capabilities & v4l2.Capability.DEVICE_CAPS else caps.capabilities
-        if not flags & v4l2.Capability.VIDEO_CAPTURE:
-            raise NotACamera(errno.EINVAL, "is not a video capture device (a USB camera's second "
-                             "node carries metadata: try the camera number before it)")
-        if not flags & v4l2.Capability.STREAMING:
-            raise NotACamera(errno.EINVAL, "cannot stream through memory buffers")
-
-    def fileno(self) -> int:
-        return self._fd
-
-    def modes(self, width: int, height: int) -> list[Mode]:
-        v4l2 = self._v4l2
-        found: list[Mode] = []
-        for fmt in v4l2.iter_read_formats(self._fd, self._type):
-            fourcc = fourcc_text(fmt.pixel_format)
-            if fourcc not in SUPPORTED_FORMATS:
-                continue
-            try:
-                for size in v4l2.iter_read_frame_sizes(self._fd, fmt.pixel_format):
-                    for w, h in _sizes(size, v4l2.FrameSizeType.DISCRETE, width, height):
-                        for ft in v4l2.iter_read_frame_intervals(self._fd, fmt.pixel_format, w, h):
-                            found.append(Mode(fourcc, w, h, float(ft.max_fps or 0)))
-            except (ValueError, ZeroDivisionError) as exc:  # a driver reporting nonsense
-                log.debug("skipping %s sizes: %s", fourcc, exc)
-        return found
-
-    def start(self, mode: Mode, fps: float, buffers: int) -> FrameFormat:
-        v4l2 = self._v4l2
-        v4l2.set_format(self._fd, self._type, mode.width, mode.height, mode.fourcc)
-        got = v4l2.get_raw_format(self._fd, self._type).fmt.pix
-        try:
-            v4l2.set_fps(self._fd, self._type, fps)
-        except OSError as exc:  # some drivers have a fixed rate
-            log.debug("driver refused %g fps: %s", fps, exc)
-        req = v4l2.request_buffers(self._fd, self._type, self._mmap, buffers)
-        for i in range(req.count):
-            buf = v4l2.query_buffer(self._fd, self._type, self._mmap, i)
-            self._maps.append(v4l2.mem_map(self._fd, buf.length, buf.m.offset))
-        for i in range(req.count):
-            v4l2.enqueue_buffer(self._fd, self._type, self._mmap, 0, i)
-        v4l2.stream_on(self._fd, self._type)
-        self._streaming = True
-        return FrameFormat(fourcc_text(got.pixelformat), got.width, got.height, got.bytesperline)
-
-    def dequeue(self) -> tuple[int, int, bool] | None:
-        try:
-            buf = self._v4l2.dequeue_buffer(self._fd, self._type, self._mmap)
-        except BlockingIOError:
-            return None
-        return buf.index, buf.bytesused, bool(buf.flags & self._v4l2.BufferFlag.ERROR)
-
-    def buffer(self, index: int) -> Any:
-        return self._maps[index]
-
-    def requeue(self, index: int) -> None:
-        self._v4l2.enqueue_buffer(self._fd, self._type, self._mmap, 0, index)
-
-    def stop(self) -> None:
-        if self._streaming:
-            self._streaming = False
-            self._v4l2.stream_off(self._fd, self._type)
-        self._unmap()
-        self._v4l2.free_buffers(self._fd, self._type, self._mmap)
-
-    def close(self) -> None:
-        if self._fd < 0:
-            return
-        try:
-            if self._streaming:
-                self._streaming = False
-                self._v4l2.stream_off(self._fd, self._type)
-        except OSError:
-            pass  # an unplugged camera: closing the descriptor frees everything
-        finally:
-            self._unmap()
-            fd, self._fd = self._fd, -1
-            os.close(fd)
-
-    def _unmap(self) -> None:
-        maps, self._maps = self._maps, []
-        for m in maps:
-            try:
-                m.close()
-            except BufferError:  # a view still alive: the mapping goes with it
-                pass
-
-
-def _sizes(size: Any, discrete: Any, width: int, height: int) -> list[tuple[int, int]]:
-    """The sizes one frame-size entry offers: itself, or for a range the wanted size fitted
-    into it (stepped) and the largest."""
-    info = size.info
-    if size.type == discrete:
-        return [(int(info.width), int(info.height))]
-
-    def fit(value: int, lo: int, hi: int, step: int) -> int:
-        value = min(max(value, lo), hi)
-        return lo + (value - lo) // max(step, 1) * max(step, 1)
-
-    wanted = (fit(width, info.min_width, info.max_width, info.step_width),
-              fit(height, info.min_height, info.max_height, info.step_height))
-    largest = (int(info.max_width), int(info.max_height))
-    return [wanted] if wanted == largest else [wanted, largest]

@@ -110,6 +110,58 @@ def frame_to_gray(fourcc: str, data: bytes | memoryview, width: int, height: int
     raise ValueError(f"unsupported pixel format {fourcc!r}")
 
 
+# ---------------------------------------------------------------------------- colour preview
+
+#: packed 4:2:2 fourcc -> positions of Y, U (Cb), V (Cr) in each 4-byte group of two pixels
+_PACKED_ORDER = {"YUYV": (0, 1, 3), "YVYU": (0, 3, 1), "UYVY": (1, 0, 2), "VYUY": (1, 2, 0)}
+PREVIEW_FORMATS = frozenset(_PACKED_ORDER) | JPEG_FORMATS
+
+
+# video range (Y 16-235, Cb/Cr 16-240, as UVC webcams send) stretched to the full range
+# that Pillow's YCbCr -> RGB (JPEG's BT.601 matrix) expects
+_Y_FULL = np.clip((np.arange(256) - 16) * 255 / 219 + 0.5, 0, 255).astype(np.uint8)
+_C_FULL = np.clip((np.arange(256) - 128) * 255 / 224 + 128.5, 0, 255).astype(np.uint8)
+
+
+def packed_to_rgb_half(fourcc: str, data: bytes | memoryview, width: int, height: int,
+                       bytesperline: int = 0) -> np.ndarray | None:
+    """A half-size RGB picture of a packed 4:2:2 frame: one pixel per 2x2 block (the first
+    luma of each pair, every other row, with the pair's chroma). A quarter of the pixels and
+    Pillow's C colour conversion: ~2.5 ms at 1280x720, cheap enough for the preview."""
+    rows = _rows(data, width * 2, height, bytesperline or width * 2)
+    if rows is None or width < 2:
+        return None
+    iy, iu, iv = _PACKED_ORDER[fourcc]
+    groups = rows[::2, : (width // 2) * 4].reshape(-1, width // 2, 4)
+    ycc = np.empty(groups.shape[:2] + (3,), np.uint8)
+    ycc[..., 0] = _Y_FULL[groups[..., iy]]
+    ycc[..., 1] = _C_FULL[groups[..., iu]]
+    ycc[..., 2] = _C_FULL[groups[..., iv]]
+    return np.array(Image.fromarray(ycc, "YCbCr").convert("RGB"), dtype=np.uint8)
+
+
+def jpeg_to_rgb_half(data: bytes | memoryview) -> np.ndarray | None:
+    """A half-size RGB picture of an MJPEG frame (libjpeg scales while decoding); None if corrupt."""
+    try:
+        with Image.open(io.BytesIO(bytes(data)), formats=["JPEG"]) as img:
+            img.draft("RGB", (max(1, img.width // 2), max(1, img.height // 2)))
+            return np.array(img.convert("RGB"), dtype=np.uint8)
+    except Exception as exc:  # noqa: BLE001 - untrusted camera bytes: no preview for this frame
+        log.debug("MJPEG preview dropped: %s: %s", type(exc).__name__, exc)
+        return None
+
+
+def frame_to_rgb_half(fourcc: str, data: bytes | memoryview, width: int, height: int,
+                      bytesperline: int = 0) -> np.ndarray | None:
+    """A half-size RGB preview of a frame in :data:`PREVIEW_FORMATS`; None for other formats
+    (their gray frame is the preview) or a bad frame."""
+    if fourcc in _PACKED_ORDER:
+        return packed_to_rgb_half(fourcc, data, width, height, bytesperline)
+    if fourcc in JPEG_FORMATS:
+        return jpeg_to_rgb_half(data)
+    return None
+
+
 # ---------------------------------------------------------------------------- mode choice
 
 _FPS_TOLERANCE = 0.95  # 29.97 counts as 30

@@ -13,7 +13,7 @@ import errno
 import os
 from collections import deque
 
-from kiosk.scan.v4l2_capture import FrameFormat
+from kiosk.scan.v4l2_device import FrameFormat
 from kiosk.scan.v4l2_frames import Mode
 
 

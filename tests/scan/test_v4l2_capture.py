@@ -253,3 +253,30 @@ def test_release_closes_the_descriptor(devices):
     cap.release()
     with pytest.raises(OSError):
         os.fstat(fd)  # the descriptor is really closed
+
+
+# ---------------------------------------------------------------- colour preview
+
+
+def test_preview_is_the_last_frame_in_colour_at_its_size(devices):
+    dev = devices()
+    cap = _capture(dev)
+    assert cap.preview() is None  # nothing read yet
+    red = np.tile(np.array([81, 90, 81, 240], np.uint8), W // 2 * H).tobytes()  # YUYV pure red
+    dev.deliver(red)
+    frame = cap.read()
+    assert frame[0, 0] == 81  # the decoder still gets the luma
+    image = cap.preview()
+    assert (image.width(), image.height()) == (W, H)  # code outlines are in frame pixels
+    colour = image.pixelColor(W // 2, H // 2)
+    assert colour.red() >= 249 and colour.green() <= 6 and colour.blue() <= 6
+    cap.release()
+    assert cap.preview() is None
+
+
+def test_gray_only_format_has_no_preview(devices):
+    dev = devices([Mode("GREY", W, H, 30)])
+    cap = _capture(dev)
+    dev.deliver(bytes(W * H))
+    assert cap.read() is not None
+    assert cap.preview() is None  # the worker previews the gray frame itself

@@ -16,6 +16,7 @@ from kiosk.scan.v4l2_frames import (
     choose_mode,
     fourcc_text,
     frame_to_gray,
+    frame_to_rgb_half,
     jpeg_to_gray,
     packed_to_gray,
     plane_to_gray,
@@ -242,3 +243,41 @@ def test_choose_mode(modes, want, chosen):
 def test_choose_mode_nothing_readable_is_none():
     assert choose_mode([Mode("H264", 1280, 720, 30), Mode("RGB3", 640, 480, 30)], 1280, 720, 30) is None
     assert choose_mode([], 1280, 720, 30) is None
+
+
+# ---------------------------------------------------------------- colour preview
+
+# BT.601 video-range YCbCr of pure colours, as a webcam sends them
+COLOURS = {"red": ((81, 90, 240), (255, 0, 0)), "green": ((145, 54, 34), (0, 255, 0)),
+           "blue": ((41, 240, 110), (0, 0, 255)), "gray": ((126, 128, 128), (128, 128, 128))}
+
+
+def _packed_colour(fourcc: str, ycc: tuple[int, int, int], w: int, h: int, pad: int = 0) -> bytes:
+    y, u, v = ycc
+    group = {"YUYV": (y, u, y, v), "YVYU": (y, v, y, u), "UYVY": (u, y, v, y)}[fourcc]
+    rows = np.zeros((h, w * 2 + pad), np.uint8)
+    rows[:, : w * 2] = np.tile(np.array(group, np.uint8), w // 2)
+    return rows.tobytes()
+
+
+@pytest.mark.parametrize("fourcc", ["YUYV", "YVYU", "UYVY"])
+@pytest.mark.parametrize("colour", list(COLOURS))
+def test_packed_preview_is_half_size_and_in_colour(fourcc, colour):
+    ycc, rgb = COLOURS[colour]
+    out = frame_to_rgb_half(fourcc, _packed_colour(fourcc, ycc, 64, 48, pad=8), 64, 48, 64 * 2 + 8)
+    assert out.shape == (24, 32, 3) and out.dtype == np.uint8
+    assert np.abs(out.astype(int) - rgb).max() <= 6, (out[0, 0], rgb)
+
+
+def test_mjpeg_preview_is_half_size_and_in_colour():
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 40)).save(buf, "JPEG", quality=90)
+    out = frame_to_rgb_half("MJPG", buf.getvalue(), 640, 480)
+    assert out.shape == (240, 320, 3)
+    assert np.abs(out[100, 100].astype(int) - (200, 30, 40)).max() <= 6
+    assert frame_to_rgb_half("MJPG", buf.getvalue()[:300], 640, 480) is None
+
+
+def test_gray_formats_have_no_colour_preview():
+    assert frame_to_rgb_half("NV12", bytes(64 * 48 * 3 // 2), 64, 48) is None
+    assert frame_to_rgb_half("GREY", bytes(64 * 48), 64, 48) is None

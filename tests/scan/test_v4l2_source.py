@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import qrcode
+from PySide6.QtGui import QImage
 
 from kiosk.scan import sources
 from kiosk.scan.decoder import ScanPipeline
@@ -172,7 +173,9 @@ def test_worker_decodes_badges_from_a_v4l2_camera(qtbot, workers, port, qr_frame
                         ScanPipeline())
     workers.append(worker)
     codes: list[str] = []
+    previews: list = []
     worker.code_decoded.connect(lambda text, polygon, ts: codes.append(text), type=_direct())
+    worker.frame_ready.connect(lambda image: previews.append(image), type=_direct())
     stop = threading.Event()
 
     def camera() -> None:  # the camera films the badge, ~30 frames a second, bounded
@@ -194,6 +197,9 @@ def test_worker_decodes_badges_from_a_v4l2_camera(qtbot, workers, port, qr_frame
     assert worker.stop()
     assert codes == [token]
     assert port.devices[-1].closes == 1
+    # the preview is the capture's colour picture, at the frame's size
+    assert previews and previews[0].format() == QImage.Format.Format_RGB888
+    assert (previews[0].width(), previews[0].height()) == (W, H)
 
 
 def test_worker_stops_while_the_camera_sends_nothing(qtbot, workers, port):
