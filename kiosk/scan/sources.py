@@ -117,11 +117,8 @@ def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
 
 
 def prepare_camera_backend(name: str = "auto") -> None:
-    """Initialise QtMultimedia in the calling (GUI) thread before a worker opens a camera.
-
-    Qt's media backend is a process-wide singleton that lives in the thread that first
-    touches it; a scan worker's thread ends at every camera restart, the GUI thread does not.
-    """
+    """Initialise QtMultimedia in the calling (GUI) thread before a worker opens a camera
+    (see :func:`kiosk.scan.qt_capture.prepare`)."""
     if name not in ("auto", "qt"):
         return
     try:

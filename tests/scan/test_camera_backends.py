@@ -242,7 +242,11 @@ def test_stop_ends_a_read_that_is_waiting_for_a_frame(qtbot, workers):
     assert results and results[-1] is None
 
 
-def test_camera_service_with_qt_backend_and_no_camera(qtbot):
+def test_camera_service_with_qt_backend_and_no_camera(qtbot, monkeypatch):
+    prepared_in: list[int] = []
+    real_prepare = qt_capture.prepare
+    monkeypatch.setattr(qt_capture, "prepare",
+                        lambda: (prepared_in.append(threading.get_ident()), real_prepare())[1])
     camera = CameraSection(backend="qt")
     service = CameraService("0", camera)
     states: list[str] = []
@@ -260,4 +264,5 @@ def test_camera_service_with_qt_backend_and_no_camera(qtbot):
     finally:
         service.stop()
     assert service.worker is None
-    assert qt_capture._prepared  # the media backend was created in this (GUI) thread
+    # first in the GUI thread (by the service), then by the capture in the worker thread
+    assert prepared_in[0] == threading.get_ident() and len(set(prepared_in)) == 2
