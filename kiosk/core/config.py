@@ -70,7 +70,7 @@ class CameraSection(_Section):
         default="auto",
         description="How a camera index is captured: `qt` (QtMultimedia: V4L2 on Linux, Media "
                     "Foundation on Windows), `opencv` (needs the `video` extra), or `auto` "
-                    "(qt when QtMultimedia is installed, else opencv).",
+                    "(qt when QtMultimedia and its media backend are installed, else opencv).",
     )
     decoder: Literal["zxingcpp", "pyzbar"] = "zxingcpp"
 

@@ -34,25 +34,28 @@ from PySide6.QtGui import QImage
 log = logging.getLogger(__name__)
 
 _route_lock = threading.Lock()
-
-
-def _route_to_log(mode: object, context: object, message: str) -> None:
-    category = getattr(context, "category", "") or ""
-    log.info("QtMultimedia %s: %s", category, message)
+NO_BACKEND = "No QtMultimedia backends found"  # what Qt says when plugins/multimedia is missing
 
 
 @contextmanager
-def _qt_messages_to_log() -> Iterator[None]:
-    """Route Qt's messages to this module's log at INFO while the block runs.
+def _qt_messages_to_log() -> Iterator[list[str]]:
+    """Route Qt's messages to this module's log at INFO while the block runs; yields the
+    list they are collected in.
 
     Loading QtMultimedia prints warnings about optional libraries it probes for (here:
     "Couldn't load pipewire-0.3 library" when PipeWire is absent; Qt then reads V4L2
     itself). They are facts about the machine, not faults: logged, not alarming.
     """
+    messages: list[str] = []
+
+    def route(mode: object, context: object, message: str) -> None:
+        messages.append(message)
+        log.info("QtMultimedia %s: %s", getattr(context, "category", "") or "", message)
+
     with _route_lock:
-        previous = qInstallMessageHandler(_route_to_log)
+        previous = qInstallMessageHandler(route)
         try:
-            yield
+            yield messages
         finally:
             qInstallMessageHandler(previous)
 
@@ -70,20 +73,27 @@ with _qt_messages_to_log():  # ImportError here: the "qt" backend is not install
 PF = QVideoFrameFormat.PixelFormat
 
 _prepared = False
+_problem = ""
 
 
-def prepare() -> None:
-    """Create Qt's media backend (and list the cameras once) in the calling thread.
+def prepare() -> str:
+    """Create Qt's media backend (and list the cameras once); "" when there is one, else a
+    sentence saying why QtMultimedia cannot capture.
 
     Qt creates its media backend, a process-wide object, on first use. Call this from the
     GUI thread, which lasts as long as the app, so that first use does not happen in a scan
     worker's thread, which ends at every camera restart.
     """
-    global _prepared
+    global _prepared, _problem
     if not _prepared:
         _prepared = True
-        with _qt_messages_to_log():
+        with _qt_messages_to_log() as messages:
             QMediaDevices.videoInputs()
+        if any(NO_BACKEND in m for m in messages):
+            _problem = ("QtMultimedia has no media backend in this installation (Qt's FFmpeg "
+                        "plugin, plugins/multimedia, is missing)")
+            log.error("camera: %s", _problem)
+    return _problem
 
 
 # ---------------------------------------------------------------------------- frames → gray

@@ -88,20 +88,22 @@ BACKENDS = ("auto", "qt", "opencv")
 
 def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
     """The capture factory for ``[camera] backend``: ``qt`` (QtMultimedia), ``opencv``, or
-    ``auto`` (qt when QtMultimedia imports, else opencv when cv2 imports)."""
+    ``auto`` (qt when QtMultimedia imports and has its media backend, else opencv when cv2
+    imports). Raises :class:`SourceError` with a sentence when the one asked for cannot."""
     if name not in BACKENDS:
         raise SourceError(f"Unknown camera backend {name!r}: use auto, qt or opencv.")
+    qt_problem = ""
     if name in ("auto", "qt"):
         try:
-            from .qt_capture import QtCapture
+            from .qt_capture import QtCapture, prepare
         except ImportError as exc:
-            if name == "qt":
-                raise SourceError(
-                    "The qt camera backend needs QtMultimedia (PySide6-Addons), which is "
-                    f"not installed: {exc}."
-                ) from exc
+            qt_problem = f"QtMultimedia (PySide6-Addons) is not installed ({exc})"
         else:
-            return QtCapture
+            qt_problem = prepare()
+            if not qt_problem:
+                return QtCapture
+        if name == "qt":
+            raise SourceError(f"The qt camera backend cannot capture: {qt_problem}.")
     from .cv_capture import load_cv2, open_cv_capture
 
     try:
@@ -110,8 +112,8 @@ def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
         if name == "opencv":
             raise
         raise SourceError(
-            "No camera backend: QtMultimedia (PySide6-Addons) is missing and OpenCV is not "
-            "installed either; install one of them, or scan with a USB scanner only."
+            f"No camera backend: {qt_problem}, and OpenCV is not installed either; install "
+            "one of them, or scan with a USB scanner only."
         ) from None
     return open_cv_capture
 
