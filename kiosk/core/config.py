@@ -71,7 +71,7 @@ class CameraSection(_Section):
         description="How a camera index is captured: `v4l2` (Linux: straight from the "
                     "driver with linuxpy), `qt` (QtMultimedia: Media Foundation on Windows), "
                     "`opencv` (needs the `video` extra), or `auto` (v4l2 on Linux, else qt "
-                    "when QtMultimedia is installed, else opencv).",
+                    "when QtMultimedia and its media backend are installed, else opencv).",
     )
     decoder: Literal["zxingcpp", "pyzbar"] = "zxingcpp"
 

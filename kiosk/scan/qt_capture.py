@@ -7,8 +7,8 @@ Qt's signals to a blocking ``read()``:
 - the Qt camera objects are created in the worker thread (the one calling the factory and
   ``read``), so their events are that thread's events;
 - ``read`` runs a short nested :class:`QEventLoop` that ends on the next frame or after a
-  timeout; while it runs the thread's events are processed (on Linux the V4L2 reads
-  themselves happen there). No extra thread; ``QThread.quit()`` from ``ScanWorker.stop``
+  timeout; while it runs the thread's events (the camera objects' own) are processed. No
+  extra thread; ``QThread.quit()`` from ``ScanWorker.stop``
   ends a nested loop at once (and makes every later one return at once);
 - only the newest frame is kept: a slow decode drops frames, never queues them;
 - a camera error or the device leaving the system makes ``read`` return None at once, so
@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
@@ -33,57 +34,66 @@ from PySide6.QtGui import QImage
 log = logging.getLogger(__name__)
 
 _route_lock = threading.Lock()
+NO_BACKEND = "No QtMultimedia backends found"  # what Qt says when plugins/multimedia is missing
 
 
-def _route_to_log(mode: object, context: object, message: str) -> None:
-    category = getattr(context, "category", "") or ""
-    log.info("QtMultimedia %s: %s", category, message)
-
-
-def _routed(call: Callable[[], Any]) -> Any:
-    """Run ``call`` with Qt's messages routed to this module's log at INFO.
+@contextmanager
+def _qt_messages_to_log() -> Iterator[list[str]]:
+    """Route Qt's messages to this module's log at INFO while the block runs; yields the
+    list they are collected in.
 
     Loading QtMultimedia prints warnings about optional libraries it probes for (here:
     "Couldn't load pipewire-0.3 library" when PipeWire is absent; Qt then reads V4L2
     itself). They are facts about the machine, not faults: logged, not alarming.
     """
+    messages: list[str] = []
+
+    def route(mode: object, context: object, message: str) -> None:
+        messages.append(message)
+        log.info("QtMultimedia %s: %s", getattr(context, "category", "") or "", message)
+
     with _route_lock:
-        previous = qInstallMessageHandler(_route_to_log)
+        previous = qInstallMessageHandler(route)
         try:
-            return call()
+            yield messages
         finally:
             qInstallMessageHandler(previous)
 
 
-def _import_multimedia() -> Any:
-    import PySide6.QtMultimedia as qtm
+with _qt_messages_to_log():  # ImportError here: the "qt" backend is not installed
+    from PySide6.QtMultimedia import (
+        QCamera,
+        QMediaCaptureSession,
+        QMediaDevices,
+        QVideoFrame,
+        QVideoFrameFormat,
+        QVideoSink,
+    )
 
-    return qtm
-
-
-_qtm = _routed(_import_multimedia)  # ImportError here: the "qt" backend is not installed
-QCamera = _qtm.QCamera
-QCameraDevice = _qtm.QCameraDevice
-QMediaCaptureSession = _qtm.QMediaCaptureSession
-QMediaDevices = _qtm.QMediaDevices
-QVideoFrame = _qtm.QVideoFrame
-QVideoFrameFormat = _qtm.QVideoFrameFormat
-QVideoSink = _qtm.QVideoSink
 PF = QVideoFrameFormat.PixelFormat
 
 _prepared = False
+_problem = ""
 
 
-def prepare() -> None:
-    """Create Qt's media backend (and list the cameras once) in the calling thread.
+def prepare() -> str:
+    """Create Qt's media backend (and list the cameras once); "" when there is one, else a
+    sentence saying why QtMultimedia cannot capture.
 
-    Call it from the GUI thread: the backend is a process-wide singleton that lives in the
-    thread that first touches it, and a scan worker's thread ends at every restart.
+    Qt creates its media backend, a process-wide object, on first use. Call this from the
+    GUI thread, which lasts as long as the app, so that first use does not happen in a scan
+    worker's thread, which ends at every camera restart.
     """
-    global _prepared
+    global _prepared, _problem
     if not _prepared:
         _prepared = True
-        _routed(QMediaDevices.videoInputs)
+        with _qt_messages_to_log() as messages:
+            QMediaDevices.videoInputs()
+        if any(NO_BACKEND in m for m in messages):
+            _problem = ("QtMultimedia has no media backend in this installation (Qt's FFmpeg "
+                        "plugin, plugins/multimedia, is missing)")
+            log.error("camera: %s", _problem)
+    return _problem
 
 
 # ---------------------------------------------------------------------------- frames → gray
@@ -101,7 +111,7 @@ _PACKED = {PF.Format_YUYV: (0, 2), PF.Format_UYVY: (1, 2), PF.Format_AYUV: (1, 4
 LUMA_FORMATS = _Y8_PLANE | _Y16_HIGH | frozenset(_PACKED) | {PF.Format_YUV420P10}
 
 
-def _rows(frame: Any, plane: int, row_bytes: int, height: int) -> np.ndarray:
+def _rows(frame: QVideoFrame, plane: int, row_bytes: int, height: int) -> np.ndarray:
     """Plane ``plane`` of a mapped frame as (height, row_bytes), honouring bytesPerLine."""
     stride = frame.bytesPerLine(plane)
     buf = np.frombuffer(frame.bits(plane), np.uint8)
@@ -110,7 +120,7 @@ def _rows(frame: Any, plane: int, row_bytes: int, height: int) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(buf, (height, row_bytes), (stride, 1), writeable=False)
 
 
-def _mapped_gray(frame: Any, fmt: Any, w: int, h: int) -> np.ndarray | None:
+def _mapped_gray(frame: QVideoFrame, fmt: Any, w: int, h: int) -> np.ndarray | None:
     """Gray copied out of a frame mapped ReadOnly, or None for a format without plain luma."""
     if fmt in _Y8_PLANE:
         return _rows(frame, 0, w, h).copy()
@@ -138,7 +148,7 @@ def qimage_to_gray(image: QImage) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(buf, (h, w), (gray.bytesPerLine(), 1)).copy()
 
 
-def video_frame_to_gray(frame: Any) -> np.ndarray:
+def video_frame_to_gray(frame: QVideoFrame) -> np.ndarray:
     """The frame's luma as a (height, width) uint8 array that owns its pixels.
 
     YUV formats: the Y plane (high byte of 16-bit ones; every other byte of YUYV/UYVY),
@@ -357,6 +367,8 @@ class QtCapture(SinkCapture):
         self._camera.errorOccurred.connect(self._on_error)
         self._devices = QMediaDevices()
         self._devices.videoInputsChanged.connect(self._on_devices_changed)
+        if self._camera.error() != QCamera.Error.NoError:  # gone since it was listed
+            self.fail(self._camera.errorString())
 
     def is_open(self) -> bool:
         return self._camera is not None and super().is_open()

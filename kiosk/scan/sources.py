@@ -89,7 +89,8 @@ BACKENDS = ("auto", "v4l2", "qt", "opencv")
 def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
     """The capture factory for ``[camera] backend``: ``v4l2`` (Linux, linuxpy), ``qt``
     (QtMultimedia), ``opencv``, or ``auto`` (v4l2 on Linux when linuxpy imports, else qt
-    when QtMultimedia imports, else opencv when cv2 imports)."""
+    when QtMultimedia imports and has its media backend, else opencv when cv2 imports).
+    Raises :class:`SourceError` with a sentence when the one asked for cannot."""
     if name not in BACKENDS:
         raise SourceError(f"Unknown camera backend {name!r}: use auto, v4l2, qt or opencv.")
     if name in ("auto", "v4l2"):
@@ -100,17 +101,18 @@ def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
             return V4l2Capture
         if name == "v4l2":
             raise SourceError(why)
+    qt_problem = ""
     if name in ("auto", "qt"):
         try:
-            from .qt_capture import QtCapture
+            from .qt_capture import QtCapture, prepare
         except ImportError as exc:
-            if name == "qt":
-                raise SourceError(
-                    "The qt camera backend needs QtMultimedia (PySide6-Addons), which is "
-                    f"not installed: {exc}."
-                ) from exc
+            qt_problem = f"QtMultimedia (PySide6-Addons) is not installed ({exc})"
         else:
-            return QtCapture
+            qt_problem = prepare()
+            if not qt_problem:
+                return QtCapture
+        if name == "qt":
+            raise SourceError(f"The qt camera backend cannot capture: {qt_problem}.")
     from .cv_capture import load_cv2, open_cv_capture
 
     try:
@@ -119,18 +121,15 @@ def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
         if name == "opencv":
             raise
         raise SourceError(
-            "No camera backend: QtMultimedia (PySide6-Addons) is missing and OpenCV is not "
-            "installed either; install one of them, or scan with a USB scanner only."
+            f"No camera backend: {qt_problem}, and OpenCV is not installed either; install "
+            "one of them, or scan with a USB scanner only."
         ) from None
     return open_cv_capture
 
 
 def prepare_camera_backend(name: str = "auto") -> None:
-    """Initialise QtMultimedia in the calling (GUI) thread before a worker opens a camera.
-
-    Qt's media backend is a process-wide singleton that lives in the thread that first
-    touches it; a scan worker's thread ends at every camera restart, the GUI thread does not.
-    """
+    """Initialise QtMultimedia in the calling (GUI) thread before a worker opens a camera
+    (see :func:`kiosk.scan.qt_capture.prepare`)."""
     if name not in ("auto", "qt"):
         return
     if name == "auto":

@@ -7,9 +7,13 @@ not exercised; everything from the QVideoSink on is (see docs/scan.md).
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,6 +32,7 @@ from tests.helpers.clock import FakeClock
 from tests.helpers.video_frames import make_frame, qr_luma
 
 NO_RHI = pytest.mark.qt_log_ignore("No RHI backend")
+REPO = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- choosing
@@ -72,14 +77,14 @@ def test_auto_falls_back_to_opencv_without_qtmultimedia(monkeypatch):
     _no_v4l2(monkeypatch)
     _block(monkeypatch, "PySide6.QtMultimedia")
     assert camera_backend("auto") is open_cv_capture
-    with pytest.raises(SourceError, match="needs QtMultimedia"):
+    with pytest.raises(SourceError, match=r"qt camera backend cannot capture: QtMultimedia \(PySide6-Addons\) is not installed"):
         camera_backend("qt")
 
 
 def test_no_backend_at_all_is_a_sentence(monkeypatch):
     _no_v4l2(monkeypatch)
     _block(monkeypatch, "PySide6.QtMultimedia", "cv2")
-    with pytest.raises(SourceError, match="No camera backend"):
+    with pytest.raises(SourceError, match="No camera backend: QtMultimedia .* is not installed .*, and OpenCV is not installed either"):
         camera_backend("auto")
     with pytest.raises(SourceError, match="No camera backend"):
         open_source("0")
@@ -250,7 +255,11 @@ def test_stop_ends_a_read_that_is_waiting_for_a_frame(qtbot, workers):
     assert results and results[-1] is None
 
 
-def test_camera_service_with_qt_backend_and_no_camera(qtbot):
+def test_camera_service_with_qt_backend_and_no_camera(qtbot, monkeypatch):
+    prepared_in: list[int] = []
+    real_prepare = qt_capture.prepare
+    monkeypatch.setattr(qt_capture, "prepare",
+                        lambda: (prepared_in.append(threading.get_ident()), real_prepare())[1])
     camera = CameraSection(backend="qt")
     service = CameraService("0", camera)
     states: list[str] = []
@@ -268,4 +277,50 @@ def test_camera_service_with_qt_backend_and_no_camera(qtbot):
     finally:
         service.stop()
     assert service.worker is None
-    assert qt_capture._prepared  # the media backend was created in this (GUI) thread
+    # first in the GUI thread (by the service), then by the capture in the worker thread
+    assert prepared_in[0] == threading.get_ident() and len(set(prepared_in)) == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="builds a symlinked PySide6")
+def test_without_qts_media_plugin_qt_says_so_and_auto_falls_back(tmp_path):
+    """A PySide6 without plugins/multimedia — what a bundle that drops Qt's FFmpeg backend
+    ships: QtMultimedia imports, but cannot capture. A real PySide6 seen through symlinks,
+    minus that one folder, in a subprocess."""
+    import PySide6
+
+    real = Path(PySide6.__file__).resolve().parent
+    farm = tmp_path / "PySide6"
+    for src_dir, dst_dir, skip in ((real, farm, "Qt"), (real / "Qt", farm / "Qt", "plugins"),
+                                   (real / "Qt" / "plugins", farm / "Qt" / "plugins", "multimedia")):
+        dst_dir.mkdir()
+        for entry in src_dir.iterdir():
+            if entry.name != skip:
+                (dst_dir / entry.name).symlink_to(entry)
+    script = (
+        "from PySide6.QtCore import QCoreApplication\n"
+        "app = QCoreApplication([])\n"
+        "from kiosk.scan.sources import SourceError, camera_backend\n"
+        "try:\n"
+        "    camera_backend('qt')\n"
+        "except SourceError as exc:\n"
+        "    print('QT:', exc)\n"
+        "print('AUTO:', camera_backend('auto').__name__)\n"
+        "import sys\n"
+        "sys.modules['linuxpy.video.device'] = None  # as without linuxpy\n"
+        "try:\n"
+        "    print('NO_V4L2:', camera_backend('auto').__name__)\n"
+        "except SourceError as exc:\n"
+        "    print('NO_V4L2:', exc)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}", "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         timeout=60, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = dict(line.split(": ", 1) for line in out.stdout.splitlines())
+    assert lines["QT"] == ("The qt camera backend cannot capture: QtMultimedia has no media backend "
+                           "in this installation (Qt's FFmpeg plugin, plugins/multimedia, is missing).")
+    assert lines["AUTO"] == "V4l2Capture"  # Linux: auto needs no QtMultimedia at all
+    if importlib.util.find_spec("cv2") is not None:
+        assert lines["NO_V4L2"] == "open_cv_capture"
+    else:
+        assert lines["NO_V4L2"].startswith("No camera backend: QtMultimedia has no media backend")

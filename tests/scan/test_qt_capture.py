@@ -23,6 +23,7 @@ from kiosk.scan.decoder import ScanPipeline
 from kiosk.scan.qt_capture import (
     LUMA_FORMATS,
     NewestFrame,
+    QCamera,
     QMediaDevices,
     QtCapture,
     QVideoFrame,
@@ -32,6 +33,7 @@ from kiosk.scan.qt_capture import (
     choose_format,
     video_frame_to_gray,
 )
+from PySide6.QtMultimedia import QCameraDevice  # noqa: E402,I001 - after qt_capture loaded it quietly
 from tests.helpers.video_frames import ALL_LUMA, PAD, PF, make_frame, pattern, qr_luma
 
 NO_RHI = pytest.mark.qt_log_ignore("No RHI backend")
@@ -250,3 +252,24 @@ def test_camera_index_beyond_the_list_is_not_open():
     cap.configure(1280, 720, 30)
     assert cap.read() is None and cap.preview() is None
     cap.release()
+
+
+def test_a_camera_that_fails_to_open_is_not_open():
+    """A listed camera that is gone when opened (here: a null device, "No camera detected")."""
+    cap = QtCapture(0, devices=lambda: [QCameraDevice()])
+    assert not cap.is_open() and cap.error
+    assert cap.read() is None
+    cap.release()
+
+
+def test_camera_errors_and_device_removal_reach_the_capture():
+    listed = [QCameraDevice()]
+    cap = QtCapture(0, devices=lambda: list(listed), timeout_s=60)
+    cap._camera.errorOccurred.emit(QCamera.Error.CameraError, "Device busy")
+    assert cap.error == "Device busy (CameraError)"
+    listed.clear()  # unplugged: Qt says the list changed
+    cap._devices.videoInputsChanged.emit()
+    assert cap.error == "camera '' was removed"
+    assert cap.read() is None  # at once, not after the 60 s timeout
+    cap.release()
+    assert cap._camera is None
