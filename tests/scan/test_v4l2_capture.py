@@ -280,3 +280,17 @@ def test_gray_only_format_has_no_preview(devices):
     dev.deliver(bytes(W * H))
     assert cap.read() is not None
     assert cap.preview() is None  # the worker previews the gray frame itself
+
+
+def test_stepwise_sizes_offer_the_wanted_size_fitted_and_the_largest():
+    from types import SimpleNamespace
+
+    from kiosk.scan.v4l2_device import _sizes
+
+    step = SimpleNamespace(min_width=160, max_width=1920, step_width=16,
+                           min_height=120, max_height=1080, step_height=8)
+    ranged = SimpleNamespace(type=3, info=step)
+    assert _sizes(ranged, 1, 1280, 720) == [(1280, 720), (1920, 1080)]
+    assert _sizes(ranged, 1, 1000, 701) == [(992, 696), (1920, 1080)]  # down to the steps
+    assert _sizes(ranged, 1, 4000, 3000) == [(1920, 1080)]
+    assert _sizes(SimpleNamespace(type=1, info=SimpleNamespace(width=640, height=480)), 1, 1280, 720) == [(640, 480)]
