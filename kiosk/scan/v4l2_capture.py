@@ -3,7 +3,7 @@
 :class:`V4l2Capture` opens ``/dev/video<index>``, picks the mode closest to the configured
 size and rate (:func:`~kiosk.scan.v4l2_frames.choose_mode`), streams through a few mmap
 buffers and returns gray frames. Each :meth:`V4l2Capture.read` waits on the device's file
-descriptor with ``select`` for at most ``timeout_s`` (so the scan worker stops promptly),
+descriptor with ``poll`` for at most ``timeout_s`` (so the scan worker stops promptly),
 then takes *every* filled buffer, keeps the newest and hands the others straight back to
 the driver: the frame returned is the latest the camera made, never a backlog.
 
@@ -133,11 +133,11 @@ class V4l2Capture:
         if device is None:
             return None
         try:
-            fd = device.fileno()
-            ready, _, broken = select.select([fd], [], [fd], self._timeout)
-            if not ready and not broken:
+            poller = select.poll()  # not select(): no limit on the descriptor's number
+            poller.register(device.fileno(), select.POLLIN)
+            if not poller.poll(self._timeout * 1000):
                 return None  # no frame in time; the caller counts the miss
-            newest = self._take_newest(device)
+            newest = self._take_newest(device)  # POLLERR/POLLHUP too: DQBUF says what it is
         except (OSError, ValueError) as exc:
             self._lose(exc)
             return None

@@ -4,7 +4,7 @@ of the two things we fake).
 It behaves like a driver streaming through mmap buffers: :meth:`FakeV4l2Device.deliver`
 fills the next *queued* buffer (with none queued, the frame is dropped, as drivers do) and
 makes the descriptor readable. The descriptor is the read end of a real pipe, so the
-capture's real ``select`` waits on it. :meth:`unplug` makes every ioctl fail with ENODEV.
+capture's real ``poll`` waits on it. :meth:`unplug` makes every ioctl fail with ENODEV.
 """
 
 from __future__ import annotations
