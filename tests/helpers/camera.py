@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from kiosk.scan.sources import FrameSource

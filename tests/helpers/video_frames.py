@@ -12,7 +12,7 @@ import numpy as np
 import qrcode
 from PySide6.QtCore import QSize
 
-from kiosk.scan.qt_capture import QVideoFrame, QVideoFrameFormat  # imports QtMultimedia quietly
+from kiosk.scan.qt_frames import QVideoFrame, QVideoFrameFormat  # imports QtMultimedia quietly
 
 PF = QVideoFrameFormat.PixelFormat
 PAD = 0xEE

@@ -24,7 +24,8 @@ from kiosk.core.config import CameraSection, ConfigError, parse_config
 from kiosk.scan import qt_capture
 from kiosk.scan.cv_capture import OPENCV_MISSING, CvCapture, open_cv_capture
 from kiosk.scan.decoder import ScanPipeline
-from kiosk.scan.qt_capture import QtCapture, QVideoSink, SinkCapture
+from kiosk.scan.qt_capture import QtCapture, SinkCapture
+from kiosk.scan.qt_frames import QVideoSink
 from kiosk.scan.sources import CameraSource, SourceError, camera_backend, open_source
 from kiosk.scan.worker import ScanWorker
 from kiosk.services.camera import CameraService
@@ -41,8 +42,9 @@ REPO = Path(__file__).resolve().parents[2]
 def _block(monkeypatch, *modules: str) -> None:
     for name in modules:
         monkeypatch.setitem(sys.modules, name, None)  # "import name" raises ImportError
-    if "PySide6.QtMultimedia" in modules:
+    if "PySide6.QtMultimedia" in modules:  # and forget the modules that imported it
         monkeypatch.delitem(sys.modules, "kiosk.scan.qt_capture")
+        monkeypatch.delitem(sys.modules, "kiosk.scan.qt_frames")
 
 
 def _no_v4l2(monkeypatch) -> None:

@@ -1,4 +1,4 @@
-"""QtMultimedia capture without a camera: real QVideoFrames in every luma layout, a real QR
+"""QtMultimedia capture (qt_capture, qt_frames) without a camera: real QVideoFrames in every luma layout, a real QR
 through an NV12/YUYV frame, the newest-frame slot fed by a QVideoSink we drive (exactly the
 call a camera backend makes), the nested-loop read, and the no-camera path.
 
@@ -20,20 +20,17 @@ from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QColor, QImage
 
 from kiosk.scan.decoder import ScanPipeline
-from kiosk.scan.qt_capture import (
+from kiosk.scan.qt_capture import NewestFrame, QtCapture, SinkCapture, choose_format
+from kiosk.scan.qt_frames import (  # first: it imports QtMultimedia with its messages logged
     LUMA_FORMATS,
-    NewestFrame,
     QCamera,
     QMediaDevices,
-    QtCapture,
     QVideoFrame,
     QVideoFrameFormat,
     QVideoSink,
-    SinkCapture,
-    choose_format,
     video_frame_to_gray,
 )
-from PySide6.QtMultimedia import QCameraDevice  # noqa: E402,I001 - after qt_capture loaded it quietly
+from PySide6.QtMultimedia import QCameraDevice  # noqa: E402,I001 - after qt_frames loaded it
 from tests.helpers.video_frames import ALL_LUMA, PAD, PF, make_frame, pattern, qr_luma
 
 NO_RHI = pytest.mark.qt_log_ignore("No RHI backend")
