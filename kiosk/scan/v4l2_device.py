@@ -52,6 +52,10 @@ class LinuxpyDevice:
     def __init__(self, path: str) -> None:
         from linuxpy.video import device as v4l2  # imported here: Linux only
 
+        # linuxpy logs every ioctl at DEBUG: ~100 lines a second while streaming, which
+        # would flood the kiosk's log whenever [log] level = "DEBUG"
+        logging.getLogger("linuxpy.ioctl").setLevel(logging.INFO)
+
         self._v4l2 = v4l2
         self._type = v4l2.BufferType.VIDEO_CAPTURE
         self._mmap = v4l2.Memory.MMAP

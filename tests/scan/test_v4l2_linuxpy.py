@@ -147,3 +147,15 @@ def test_no_readable_format(camera):
     assert not cap.is_open()
     assert "offers no picture format the kiosk can read (it offers none;" in cap.error
     assert _open_fds(cam.path) == 0
+
+
+def test_ioctls_do_not_flood_a_debug_log(caplog):
+    """linuxpy logs each ioctl at DEBUG (100+ lines a second while streaming): the device
+    turns that logger down, so a kiosk at [log] level = "DEBUG" keeps a readable log."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        cap = V4l2Capture(0, path="/dev/null")  # one real ioctl (QUERYCAP), refused
+    assert not cap.is_open()
+    assert "not a V4L2 video device" in cap.error
+    assert not [r for r in caplog.records if r.name == "linuxpy.ioctl"]
