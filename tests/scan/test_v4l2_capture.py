@@ -6,6 +6,7 @@ import errno
 import io
 import logging
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ from kiosk.scan.v4l2_frames import Mode
 from tests.helpers.v4l2 import FakeV4l2Device
 
 linux_only = pytest.mark.skipif(bool(v4l2_unavailable()), reason="V4L2 needs Linux and linuxpy")
+# the capture itself runs on Linux only (select.poll, /dev/video*); the fake camera needs no linuxpy
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="V4L2 is Linux only")
 
 W, H = 320, 240
 MODES = [Mode("YUYV", W, H, 30), Mode("YUYV", 640, 480, 10), Mode("MJPG", 640, 480, 30)]

@@ -23,6 +23,7 @@ from tests.helpers.clock import FakeClock
 from tests.helpers.v4l2 import FakeV4l2Device
 
 linux_only = pytest.mark.skipif(bool(v4l2_unavailable()), reason="V4L2 needs Linux and linuxpy")
+on_linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="V4L2 capture is Linux only")
 
 W, H = 320, 240
 
@@ -101,6 +102,7 @@ def test_open_source_picks_v4l2_for_a_camera_number_on_linux():
 # ---------------------------------------------------------------- the source over a fake camera
 
 
+@on_linux
 def test_unplug_and_replug_through_the_camera_source(port, qr_frame):
     clock = FakeClock()
     cam = CameraSource(0, width=W, height=H, fps=30, capture_factory=port.capture, clock=clock.monotonic)
@@ -133,6 +135,7 @@ def test_unplug_and_replug_through_the_camera_source(port, qr_frame):
     assert port.devices[-1].closes == 1
 
 
+@on_linux
 def test_busy_camera_is_said_and_retried(port):
     port.device_kw = {"start_error": OSError(errno.EBUSY, "Device or resource busy")}
     clock = FakeClock()
@@ -147,6 +150,7 @@ def test_busy_camera_is_said_and_retried(port):
     cam.close()
 
 
+@on_linux
 def test_permission_denied_is_said(port):
     def denied(path: str):
         raise PermissionError(errno.EACCES, "Permission denied", path)
@@ -168,6 +172,7 @@ def workers(qtbot):
         w.stop()
 
 
+@on_linux
 def test_worker_decodes_badges_from_a_v4l2_camera(qtbot, workers, port, qr_frame, token):
     worker = ScanWorker(lambda: CameraSource(0, width=W, height=H, capture_factory=port.capture),
                         ScanPipeline())
@@ -202,6 +207,7 @@ def test_worker_decodes_badges_from_a_v4l2_camera(qtbot, workers, port, qr_frame
     assert (previews[0].width(), previews[0].height()) == (W, H)
 
 
+@on_linux
 def test_worker_stops_while_the_camera_sends_nothing(qtbot, workers, port):
     """read() waits on the descriptor with a timeout, so the worker's stop stays prompt."""
     port_capture = lambda i: V4l2Capture(i, timeout_s=1.0, device_factory=port.open)  # noqa: E731
