@@ -66,6 +66,13 @@ class CameraSection(_Section):
     width: int = Field(default=1280, ge=160, le=7680)
     height: int = Field(default=720, ge=120, le=4320)
     fps: int = Field(default=30, ge=1, le=240)
+    backend: Literal["auto", "v4l2", "qt", "opencv"] = Field(
+        default="auto",
+        description="How a camera index is captured: `v4l2` (Linux: straight from the "
+                    "driver with linuxpy), `qt` (QtMultimedia: Media Foundation on Windows), "
+                    "`opencv` (needs the `video` extra), or `auto` (v4l2 on Linux, else qt "
+                    "when QtMultimedia and its media backend are installed, else opencv).",
+    )
     decoder: Literal["zxingcpp", "pyzbar"] = "zxingcpp"
 
 

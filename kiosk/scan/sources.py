@@ -2,9 +2,10 @@
 
 All of them are chosen by one string (``--camera`` / ``[camera] source``) through
 :func:`open_source`. A source is owned by one worker thread, which calls :meth:`read` in a
-loop; ``read`` returns a BGR frame or ``None`` when there is no frame right now (camera
-unplugged, reconnecting), and never raises for a device that comes and goes. Opening a file
-or folder that cannot be used raises :class:`SourceError` with a sentence for the user.
+loop; ``read`` returns a BGR (or, from a camera, gray) frame or ``None`` when there is no
+frame right now (camera unplugged, reconnecting), and never raises for a device that
+comes and goes. Opening a file or folder that cannot be used raises :class:`SourceError`
+with a sentence for the user.
 
 Images are read with Pillow. OpenCV is optional (``pip install 'checkin-kiosk[video]'``):
 only video files and the OpenCV camera capture import it, when they are opened.
@@ -13,7 +14,6 @@ only video files and the OpenCV camera capture import it, when they are opened.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,18 +30,6 @@ VIDEO_NEEDS_OPENCV = (
     "Video files need OpenCV, which is not installed: pip install 'checkin-kiosk[video]'."
 )
 
-
-class _OpenCvOnDemand:
-    """Stands for the ``cv2`` module in the camera code below and imports OpenCV at first
-    use, so importing this module (and reading images) needs no OpenCV."""
-
-    def __getattr__(self, name: str) -> Any:
-        import cv2
-
-        return getattr(cv2, name)
-
-
-cv2: Any = _OpenCvOnDemand()
 
 STATES = ("ok", "connecting", "disconnected", "error")
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
@@ -69,6 +57,11 @@ class FrameSource:
     def close(self) -> None:
         """Release the device or file; reading after close returns None."""
 
+    def preview_image(self) -> Any:
+        """A colour QImage of the last frame read, for a source whose frames are gray
+        (a camera that delivers only the luma plane); None: preview the frame itself."""
+        return None
+
     def _set_state(self, state: str, detail: str) -> None:
         if state != self.state or detail != self.state_detail:
             log.info("source %s: %s", state, detail)
@@ -80,35 +73,84 @@ class FrameSource:
 
 
 class Capture(Protocol):
-    """The part of ``cv2.VideoCapture`` a camera source uses (so tests can fake it)."""
+    """One opened camera, whatever the backend (QtMultimedia, OpenCV, a test fake).
 
-    def isOpened(self) -> bool: ...  # noqa: N802 - OpenCV's name
-    def read(self) -> tuple[bool, Any]: ...
-    def set(self, prop: int, value: float) -> bool: ...
+    Attributes:
+        name: the camera's product name ("HD Webcam"), or "" when the backend cannot tell.
+
+    A capture may also offer ``preview() -> QImage | None``: a colour picture of the frame
+    ``read`` returned last, for a backend whose ``read`` gives gray frames.
+    """
+
+    name: str
+
+    def is_open(self) -> bool: ...
+    def configure(self, width: int, height: int, fps: int) -> None:
+        """Ask for the capture size and rate closest to these (and start capturing)."""
+    def read(self) -> np.ndarray | None:
+        """The newest frame (BGR or gray), or None after waiting at most about a second."""
     def release(self) -> None: ...
 
 
-def _camera_timeouts() -> list[int]:
-    return [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 1000]
+BACKENDS = ("auto", "v4l2", "qt", "opencv")
 
 
-def _quiet_opencv() -> None:
+def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
+    """The capture factory for ``[camera] backend``: ``v4l2`` (Linux, linuxpy), ``qt``
+    (QtMultimedia), ``opencv``, or ``auto`` (v4l2 on Linux when linuxpy imports, else qt
+    when QtMultimedia imports and has its media backend, else opencv when cv2 imports).
+    Raises :class:`SourceError` with a sentence when the one asked for cannot."""
+    if name not in BACKENDS:
+        raise SourceError(f"Unknown camera backend {name!r}: use auto, v4l2, qt or opencv.")
+    if name in ("auto", "v4l2"):
+        from .v4l2_capture import V4l2Capture, v4l2_unavailable
+
+        why = v4l2_unavailable()
+        if not why:
+            return V4l2Capture
+        if name == "v4l2":
+            raise SourceError(why)
+    qt_problem = ""
+    if name in ("auto", "qt"):
+        try:
+            from .qt_capture import QtCapture, prepare
+        except ImportError as exc:
+            qt_problem = f"QtMultimedia (PySide6-Addons) is not installed ({exc})"
+        else:
+            qt_problem = prepare()
+            if not qt_problem:
+                return QtCapture
+        if name == "qt":
+            raise SourceError(f"The qt camera backend cannot capture: {qt_problem}.")
+    from .cv_capture import load_cv2, open_cv_capture
+
     try:
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    except (AttributeError, cv2.error):
-        pass
+        load_cv2()
+    except SourceError:
+        if name == "opencv":
+            raise
+        raise SourceError(
+            f"No camera backend: {qt_problem}, and OpenCV is not installed either; install "
+            "one of them, or scan with a USB scanner only."
+        ) from None
+    return open_cv_capture
 
 
-def open_cv_capture(index: int) -> Capture:
-    """``cv2.VideoCapture(index)`` with open/read timeouts where the backend takes them, so a
-    camera that hangs cannot block the worker (and its stop) for long."""
-    _quiet_opencv()  # a retry every few seconds would print OpenCV's "can't open" warning
-    api = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
-    cap = cv2.VideoCapture(index, api, _camera_timeouts())
-    if cap.isOpened():
-        return cap
-    cap.release()
-    return cv2.VideoCapture(index)  # a backend that refuses the timeout parameters
+def prepare_camera_backend(name: str = "auto") -> None:
+    """Initialise QtMultimedia in the calling (GUI) thread before a worker opens a camera
+    (see :func:`kiosk.scan.qt_capture.prepare`)."""
+    if name not in ("auto", "qt"):
+        return
+    if name == "auto":
+        from .v4l2_capture import v4l2_unavailable
+
+        if not v4l2_unavailable():
+            return  # auto is v4l2 here: QtMultimedia is not used
+    try:
+        from .qt_capture import prepare
+    except ImportError:
+        return
+    prepare()
 
 
 class CameraSource(FrameSource):
@@ -117,6 +159,7 @@ class CameraSource(FrameSource):
     ``misses_before_disconnect`` consecutive failed reads mean the camera is gone (a USB
     camera unplugged makes ``read()`` fail at once); the capture is released and reopened
     after ``backoff_base_s``, doubling up to ``backoff_cap_s`` while it stays away.
+    ``capture_factory`` opens a camera by index (default: the ``backend``'s).
     """
 
     def __init__(
@@ -126,7 +169,8 @@ class CameraSource(FrameSource):
         width: int = 1280,
         height: int = 720,
         fps: int = 30,
-        capture_factory: Callable[[int], Capture] = open_cv_capture,
+        backend: str = "auto",
+        capture_factory: Callable[[int], Capture] | None = None,
         clock: Callable[[], float] = time.monotonic,
         backoff_base_s: float = 0.5,
         backoff_cap_s: float = 5.0,
@@ -134,7 +178,7 @@ class CameraSource(FrameSource):
     ) -> None:
         self.index = index
         self._size = (width, height, fps)
-        self._factory = capture_factory
+        self._factory = capture_factory or camera_backend(backend)
         self._clock = clock
         self._backoff_base = backoff_base_s
         self._backoff_cap = backoff_cap_s
@@ -148,25 +192,33 @@ class CameraSource(FrameSource):
         self._ever_opened = False
         self._set_state("connecting", f"Opening camera {index}…")
 
+    @property
+    def label(self) -> str:
+        """"Camera 0", or "Camera 0 (HD Webcam)" when the backend tells its name."""
+        name = getattr(self._cap, "name", "") if self._cap is not None else ""
+        return f"Camera {self.index} ({name})" if name else f"Camera {self.index}"
+
     def read(self) -> np.ndarray | None:
         if self._closed:
             return None
         if self._cap is None and not self._try_open():
             return None
         assert self._cap is not None
-        try:
-            ok, frame = self._cap.read()
-        except cv2.error:
-            ok, frame = False, None
-        if ok and isinstance(frame, np.ndarray) and frame.size:
+        frame = self._cap.read()
+        if isinstance(frame, np.ndarray) and frame.size:
             self._misses = 0
             if self.state != "ok":
-                self._set_state("ok", f"Camera {self.index} is working.")
+                self._set_state("ok", f"{self.label} is working.")
             return frame
         self._misses += 1
-        if self._misses >= self._max_misses:
-            self._drop("Camera {i} stopped delivering frames (unplugged?); retrying in {s:.1f} s.")
+        if self._misses >= self._max_misses or not self._cap.is_open():  # closed itself: gone
+            self._drop("{c} stopped delivering frames (unplugged?); retrying in {s:.1f} s.")
         return None
+
+    def preview_image(self) -> Any:
+        """A colour picture of the last frame when the capture offers one (else None)."""
+        preview = getattr(self._cap, "preview", None)
+        return preview() if preview is not None else None
 
     def _try_open(self) -> bool:
         now = self._clock()
@@ -174,24 +226,26 @@ class CameraSource(FrameSource):
             return False
         self._set_state("connecting", f"Connecting to camera {self.index}…")
         try:
-            cap = self._factory(self.index)
-            opened = bool(cap.isOpened())
-        except (cv2.error, OSError):
+            cap: Capture | None = self._factory(self.index)
+            opened = cap is not None and bool(cap.is_open())
+        except OSError:
             cap, opened = None, False
+        if opened:
+            assert cap is not None
+            cap.configure(*self._size)
+            opened = bool(cap.is_open())  # a busy camera may show only when it starts
         if not opened:
+            reason = _capture_error(cap)
             if cap is not None:
                 cap.release()
             self._schedule_retry()
+            s = self._retry_in()
             self._set_state(
                 "disconnected",
-                f"Camera {self.index} is not available; retrying in {self._retry_in():.1f} s.",
+                f"Camera {self.index}: {reason}; retrying in {s:.1f} s." if reason
+                else f"Camera {self.index} is not available; retrying in {s:.1f} s.",
             )
             return False
-        width, height, fps = self._size
-        cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        cap.set(cv2.CAP_PROP_FPS, fps)
-        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # newest frame, not a backlog, when decoding lags
         self._cap = cap
         self._misses = 0
         self._attempts = 0
@@ -209,18 +263,27 @@ class CameraSource(FrameSource):
         return max(0.0, self._next_try - self._clock())
 
     def _drop(self, template: str) -> None:
+        label, reason = self.label, _capture_error(self._cap)
         if self._cap is not None:
             self._cap.release()
         self._cap = None
         self._misses = 0
         self._schedule_retry()
-        self._set_state("disconnected", template.format(i=self.index, s=self._retry_in()))
+        s = self._retry_in()
+        detail = f"{label}: {reason}; retrying in {s:.1f} s." if reason else template.format(c=label, s=s)
+        self._set_state("disconnected", detail)
 
     def close(self) -> None:
         self._closed = True
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+
+def _capture_error(cap: Capture | None) -> str:
+    """Why a capture is not open, when its backend says (``error``); "" otherwise."""
+    error = getattr(cap, "error", "") if cap is not None else ""
+    return error.strip().rstrip(".") if isinstance(error, str) else ""
 
 
 # ---------------------------------------------------------------------------- files
@@ -402,7 +465,8 @@ def open_source(
     fps: int = 30,
     loop: bool = True,
     synthetic_tokens: Sequence[str] = (),
-    capture_factory: Callable[[int], Capture] = open_cv_capture,
+    backend: str = "auto",
+    capture_factory: Callable[[int], Capture] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     hold_s: float = 1.0,
@@ -418,7 +482,7 @@ def open_source(
     if spec.isdigit():
         return CameraSource(
             int(spec), width=width, height=height, fps=fps,
-            capture_factory=capture_factory, clock=clock,
+            backend=backend, capture_factory=capture_factory, clock=clock,
         )
     if spec.lower() == "synthetic":
         from .synthetic import SyntheticSource

@@ -4,7 +4,8 @@ The loop reads a frame, decodes it, debounces, and goes straight on to the next 
 never queues frames. A camera delivers the newest frame (its buffer is kept at one), and
 paced sources restart their schedule when the loop falls behind, so a slow decode drops
 frames instead of building a backlog. The preview is throttled to ``preview_fps`` and sent
-only when the GUI has taken the previous one, so a busy GUI cannot pile up images either.
+only when the GUI has taken the previous one, so a busy GUI cannot pile up images either;
+it is the source's colour picture when it has one (``preview_image``), else the frame.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ class ScanWorker(QObject):
             if now - last_preview >= self._preview_period and self._preview_free.is_set():
                 self._preview_free.clear()
                 last_preview = now
-                self.frame_ready.emit(to_qimage(frame))
+                self.frame_ready.emit(_preview(source, frame))
             if now - window_start >= _STATS_PERIOD_S:
                 fps = window_frames / (now - window_start)
                 self.stats_changed.emit(fps, window_ms / max(1, window_frames))
@@ -187,6 +188,16 @@ class ScanWorker(QObject):
         if changed:
             self.camera_state_changed.emit(state)
         self.camera_status_changed.emit(state, detail)
+
+
+def _preview(source: FrameSource, frame: np.ndarray) -> QImage:
+    """The source's colour picture of this frame when it has one (a camera that hands the
+    decoder only its gray plane), else the frame itself."""
+    hook = getattr(source, "preview_image", None)
+    image = hook() if hook is not None else None
+    if isinstance(image, QImage) and not image.isNull():
+        return image
+    return to_qimage(frame)
 
 
 def _retries(source: FrameSource) -> bool:

@@ -46,7 +46,7 @@ class CameraService(QObject):
             return self._source_factory()
         c = self._camera
         return open_source(self._spec, width=c.width, height=c.height, fps=c.fps, loop=True,
-                           synthetic_tokens=self._tokens)
+                           synthetic_tokens=self._tokens, backend=c.backend)
 
     def start(self) -> None:
         if self.worker is not None:
@@ -60,6 +60,10 @@ class CameraService(QObject):
             log.error("camera scanning unavailable: %s", exc)
             self.camera_state_changed.emit("error")
             return
+        if self._source_factory is None and self._spec.strip().isdigit():
+            from kiosk.scan.sources import prepare_camera_backend
+
+            prepare_camera_backend(self._camera.backend)  # in the GUI thread, see there
         worker = ScanWorker(self._source, pipeline, self._preview_fps)
         worker.frame_ready.connect(self.frame_ready)
         worker.code_decoded.connect(self.code_decoded)

@@ -1,7 +1,8 @@
 """Fake cameras for tests (the camera is one of the two things we fake).
 
 :class:`FakeCameraDevice` is a USB camera that can be unplugged and plugged back;
-its :meth:`factory` stands in for ``cv2.VideoCapture`` in :class:`CameraSource`.
+its :meth:`factory` stands in for a capture backend (QtMultimedia, OpenCV) in
+:class:`CameraSource`.
 :class:`ListSource` is a :class:`FrameSource` that plays given frames.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -17,25 +17,25 @@ from kiosk.scan.sources import FrameSource
 
 
 class FakeCapture:
-    """What ``cv2.VideoCapture(index)`` returns, backed by a :class:`FakeCameraDevice`."""
+    """An opened camera (the ``Capture`` protocol), backed by a :class:`FakeCameraDevice`."""
 
     def __init__(self, device: FakeCameraDevice, opened: bool) -> None:
         self._device = device
         self._opened = opened
-        self.props: dict[int, float] = {}
+        self.name = device.name
+        self.configured: tuple[int, int, int] | None = None
         self.released = False
 
-    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+    def is_open(self) -> bool:
         return self._opened and not self.released
 
-    def read(self) -> tuple[bool, Any]:
+    def read(self) -> np.ndarray | None:
         if self.released or not self._opened or not self._device.plugged:
-            return False, None
-        return True, self._device.next_frame()
+            return None
+        return self._device.next_frame()
 
-    def set(self, prop: int, value: float) -> bool:
-        self.props[prop] = value
-        return True
+    def configure(self, width: int, height: int, fps: int) -> None:
+        self.configured = (width, height, fps)
 
     def release(self) -> None:
         self.released = True
@@ -44,8 +44,10 @@ class FakeCapture:
 class FakeCameraDevice:
     """A camera on a USB port: ``plugged`` can be switched while a source is using it."""
 
-    def __init__(self, frames: Sequence[np.ndarray] | None = None, plugged: bool = True) -> None:
+    def __init__(self, frames: Sequence[np.ndarray] | None = None, plugged: bool = True,
+                 name: str = "") -> None:
         self.plugged = plugged
+        self.name = name
         self._frames = list(frames) if frames else [np.zeros((48, 64, 3), np.uint8)]
         self._i = 0
         self.opens = 0

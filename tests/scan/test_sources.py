@@ -36,11 +36,29 @@ def test_camera_sets_resolution_and_fps():
     device = FakeCameraDevice([_frame(7)])
     cam = CameraSource(2, width=640, height=480, fps=15, capture_factory=device.factory)
     assert cam.read()[0, 0, 0] == 7
-    props = device.captures[0].props
-    assert props[cv2.CAP_PROP_FRAME_WIDTH] == 640
-    assert props[cv2.CAP_PROP_FRAME_HEIGHT] == 480
-    assert props[cv2.CAP_PROP_FPS] == 15
-    assert cam.state == "ok"
+    assert device.captures[0].configured == (640, 480, 15)
+    assert cam.state == "ok" and cam.state_detail == "Camera 2 is working."
+
+
+def test_camera_name_is_in_the_status_sentences():
+    clock = FakeClock()
+    device = FakeCameraDevice([_frame(7)], name="HD Webcam")
+    cam = _camera(device, clock, misses_before_disconnect=1)
+    cam.read()
+    assert cam.state_detail == "Camera 0 (HD Webcam) is working."
+    device.plugged = False
+    cam.read()
+    assert cam.state_detail.startswith("Camera 0 (HD Webcam) stopped delivering frames")
+
+
+def test_camera_preview_comes_from_the_capture_when_it_has_one():
+    device = FakeCameraDevice([_frame(7)])
+    cam = CameraSource(0, capture_factory=device.factory)
+    assert cam.preview_image() is None  # nothing open yet
+    cam.read()
+    assert cam.preview_image() is None  # the fake has no preview(): the frame is the preview
+    device.captures[0].preview = lambda: "colour picture"
+    assert cam.preview_image() == "colour picture"
 
 
 def test_camera_unplugged_and_plugged_back_reconnects_with_backoff():

@@ -200,3 +200,30 @@ def test_to_qimage_owns_its_pixels():
     assert img.pixelColor(0, 0).red() == 255 and img.pixelColor(0, 0).blue() == 0
     gray = to_qimage(np.full((3, 3), 9, np.uint8))
     assert gray.pixelColor(1, 1).red() == 9
+
+
+class _ColourPreviewSource(ListSource):
+    """Gray frames plus a colour picture, like a camera whose decoder gets only the Y plane."""
+
+    def __init__(self, frames, **kw):
+        super().__init__(frames, **kw)
+        self.preview_calls = 0
+
+    def preview_image(self):
+        self.preview_calls += 1
+        image = QImage(8, 6, QImage.Format.Format_RGB32)
+        image.fill(0xFFFF0000)  # red
+        return image
+
+
+def test_preview_is_the_sources_colour_picture_when_it_has_one(qtbot, make_worker, pipeline):
+    src = _ColourPreviewSource([np.full((240, 320), 128, np.uint8)], loop=True)
+    worker = make_worker(lambda: src, pipeline, preview_fps=20)
+    sink = Sink(worker)
+    worker.start()
+    qtbot.waitUntil(lambda: len(sink.frames) >= 2 and src.reads > 10, timeout=10_000)
+    assert worker.stop()
+    qtbot.waitUntil(lambda: len(sink.frames) == src.preview_calls, timeout=5_000)  # in flight
+    assert all(f.size().width() == 8 and f.pixelColor(0, 0).red() == 255 for f in sink.frames)
+    # asked only when a preview was due (<= 20 a second), not for every frame decoded
+    assert src.preview_calls < src.reads
