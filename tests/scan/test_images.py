@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from kiosk.scan.decoder import ScanPipeline, to_gray
+from kiosk.scan import imageops
 from kiosk.scan.imageops import bgr_to_gray, clahe, sharpened_2x, upscale
 from kiosk.scan.sources import SourceError, VideoFileSource, open_source, read_image
 from kiosk.scan.synthetic import PRESETS, Perturb, perspective_coeffs, qr_image, render_frame
@@ -100,18 +101,32 @@ def test_half_written_png_is_none(tmp_path):
 # ---------------------------------------------------------------- gray, CLAHE, sharpening
 
 
-def test_gray_uses_bt601_weights_in_bgr_order():
+@pytest.mark.parametrize("convert", [bgr_to_gray, imageops._gray_matmul, imageops._gray_pillow],
+                         ids=["chosen", "matmul (BLAS numpy)", "pillow (numpy without BLAS)"])
+def test_gray_uses_bt601_weights_in_bgr_order(convert):
     rng = np.random.default_rng(3)
     frame = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
     want = np.rint(frame[:, :, 0] * 0.114 + frame[:, :, 1] * 0.587 + frame[:, :, 2] * 0.299)
-    got = bgr_to_gray(frame)
+    got = convert(frame)
     assert got.dtype == np.uint8 and got.shape == (37, 53)
     assert np.abs(got.astype(int) - want).max() <= 1
     pure = np.zeros((1, 3, 3), np.uint8)
     pure[0, 0, 0], pure[0, 1, 1], pure[0, 2, 2] = 255, 255, 255  # blue, green, red
-    assert list(bgr_to_gray(pure)[0]) == [29, 150, 76]
+    assert list(convert(pure)[0]) == [29, 150, 76]
     levels = np.arange(256, dtype=np.uint8)
-    assert np.array_equal(bgr_to_gray(np.dstack([levels] * 3))[0], levels)  # gray stays itself
+    assert np.array_equal(convert(np.dstack([levels] * 3))[0], levels)  # gray stays itself
+    bgra_view = np.dstack([frame, frame[:, :, :1]])[::2, ::3]  # 4 channels, not contiguous
+    assert np.array_equal(convert(bgra_view), convert(np.ascontiguousarray(frame[::2, ::3])))
+
+
+def test_numpy_has_blas_reads_numpys_build_config(monkeypatch):
+    import numpy.__config__ as numpy_config
+
+    blas = numpy_config.CONFIG["Build Dependencies"]["blas"]
+    monkeypatch.setitem(blas, "name", "none")  # as the bundle's numpy says
+    assert imageops.numpy_has_blas() is False
+    monkeypatch.setitem(blas, "name", "scipy-openblas")  # as PyPI's wheels say
+    assert imageops.numpy_has_blas() is True
 
 
 def test_to_gray_takes_bgra_and_non_contiguous_frames():
