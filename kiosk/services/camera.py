@@ -21,12 +21,16 @@ log = logging.getLogger("kiosk.services.camera")
 
 class CameraService(QObject):
     """Signals: frame_ready(QImage), code_decoded(str, list, float frame_ts),
-    stats_changed(float fps, float decode_ms), camera_state_changed(str)."""
+    stats_changed(float fps, float decode_ms), camera_state_changed(str),
+    camera_status_changed(str state, str detail): the sentence IT reads on the status panel
+    ("Camera 0: permission denied on /dev/video0 (add the kiosk user to the 'video' group)…").
+    """
 
     frame_ready = Signal(QImage)
     code_decoded = Signal(str, list, float)
     stats_changed = Signal(float, float)
     camera_state_changed = Signal(str)
+    camera_status_changed = Signal(str, str)
 
     def __init__(self, spec: str, camera: CameraSection, synthetic_tokens: Sequence[str] = (),
                  *, preview_fps: float = 15.0, source_factory: Callable[[], Any] | None = None,
@@ -59,6 +63,7 @@ class CameraService(QObject):
         except Exception as exc:  # decoder library missing, or an old build
             log.error("camera scanning unavailable: %s", exc)
             self.camera_state_changed.emit("error")
+            self.camera_status_changed.emit("error", f"The QR decoder cannot run: {exc}")
             return
         if self._source_factory is None and self._spec.strip().isdigit():
             from kiosk.scan.sources import prepare_camera_backend
@@ -69,6 +74,7 @@ class CameraService(QObject):
         worker.code_decoded.connect(self.code_decoded)
         worker.stats_changed.connect(self.stats_changed)
         worker.camera_state_changed.connect(self.camera_state_changed)
+        worker.camera_status_changed.connect(self.camera_status_changed)
         self.worker = worker
         worker.start()
 

@@ -88,6 +88,7 @@ class Status:
     rejected_list: tuple[Any, ...] = ()
     clock_offset_s: float | None = None
     camera_state: str = "unknown"
+    camera_detail: str = ""  # the camera source's own sentence: which camera, or why not
     camera_fps: float = 0.0
     decode_ms: float = 0.0
     disk_free_bytes: int | None = None
@@ -182,6 +183,9 @@ class StatusModel(QObject):
 
     def update_camera_state(self, state: str) -> None:
         self._set(camera_state=str(state))
+
+    def update_camera_status(self, state: str, detail: str) -> None:
+        self._set(camera_state=str(state), camera_detail=str(detail))
 
     def update_camera_stats(self, fps: float, decode_ms: float) -> None:
         self._set(camera_fps=round(float(fps), 1), decode_ms=round(float(decode_ms), 1))

@@ -190,7 +190,8 @@ class StatusPanel(QWidget):
         f["camera"].setText(self.tr("%1, %2 fps, decode %3 ms")
                             .replace("%1", self._camera_word(st.camera_state))
                             .replace("%2", f"{st.camera_fps:.1f}")
-                            .replace("%3", f"{st.decode_ms:.1f}"))
+                            .replace("%3", f"{st.decode_ms:.1f}")
+                            + (f"\n{st.camera_detail}" if st.camera_detail else ""))
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(st.keyring_backend or "–")
         problems = [describe(p) for p in (st.outbox_error, st.sync_error) if p]

@@ -70,3 +70,26 @@ def test_wedge_burst_records_but_typing_by_hand_does_not(qtbot, kiosk_env):
         assert app.counts["scans"] == 1 and app.counts["recorded"] == 1
     punches = srv.admin.export_punches()
     assert len(punches) == 1 and punches[0]["source"] == "wedge"
+
+
+def test_status_panel_says_why_the_camera_is_not_working(qtbot, kiosk_env):
+    """IT reads the camera source's own sentence (which device, and why not), not only a
+    state word: here a camera number with no device behind it, read through V4L2."""
+    import sys
+    from pathlib import Path
+
+    from kiosk.scan.v4l2_capture import v4l2_unavailable
+
+    if not sys.platform.startswith("linux") or v4l2_unavailable():
+        pytest.skip("the V4L2 camera backend runs on Linux with linuxpy")
+    index = next(i for i in range(63, 0, -1) if not Path(f"/dev/video{i}").exists())
+    clock, store, srv, site, config, paths = kiosk_env
+    with running_kiosk(qtbot, config, paths, store, clock, camera=str(index)) as app:
+        field = app.window.status_panel.fields["camera"]
+        want = f"Camera {index}: no camera at /dev/video{index} (is it plugged in?); retrying"
+        qtbot.waitUntil(lambda: want in field.text(), timeout=10000)
+        assert field.text().startswith("reconnecting")
+        assert app.status.status.camera_detail.startswith(want)
+        # the wedge scanner still records while the camera is away
+        app.submit(site.tokens["alice"], "wedge", 0.0)
+        qtbot.waitUntil(lambda: "Alice Example" in card_text(app), timeout=10000)
