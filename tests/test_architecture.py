@@ -66,7 +66,11 @@ def test_kiosk_help_is_light():
 CV2_FREE = [
     "kiosk.app",
     "kiosk.scan.decoder",
+    "kiosk.scan.imageops",
     "kiosk.scan.sources",
+    "kiosk.scan.camera_source",
+    "kiosk.scan.v4l2_capture",
+    "kiosk.scan.qt_capture",
     "kiosk.scan.synthetic",
     "kiosk.scan.worker",
     *_modules("kiosk.commands"),
