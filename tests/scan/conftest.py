@@ -40,3 +40,13 @@ def photo_cases(folder: Path) -> list[tuple[Path, str]]:
 def same_text(decoded: str, expected: str) -> bool:
     """ZXing's expected texts use \\n where the codes hold \\r\\n."""
     return decoded.replace("\r\n", "\n") == expected
+
+
+@pytest.fixture
+def workers(qtbot):
+    """Scan workers a test starts (append them here): stopped and joined afterwards."""
+    made: list = []
+    yield made
+    for w in made:
+        w.stop()
+        assert not w.running

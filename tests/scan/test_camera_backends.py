@@ -176,15 +176,6 @@ class Sink(QObject):
         self.statuses.append((state, detail))
 
 
-@pytest.fixture
-def workers(qtbot):
-    made: list[ScanWorker] = []
-    yield made
-    for w in made:
-        w.stop()
-        assert not w.running
-
-
 def test_worker_with_qt_backend_and_no_camera_reports_and_stops(qtbot, workers):
     worker = ScanWorker(lambda: open_source("0", backend="qt"), ScanPipeline())
     workers.append(worker)

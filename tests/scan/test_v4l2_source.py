@@ -164,14 +164,6 @@ def test_permission_denied_is_said(port):
 # ---------------------------------------------------------------- in the scan worker
 
 
-@pytest.fixture
-def workers(qtbot):
-    made: list[ScanWorker] = []
-    yield made
-    for w in made:
-        w.stop()
-
-
 @on_linux
 def test_worker_decodes_badges_from_a_v4l2_camera(qtbot, workers, port, qr_frame, token):
     worker = ScanWorker(lambda: CameraSource(0, width=W, height=H, capture_factory=port.capture),
