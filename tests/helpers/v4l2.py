@@ -13,6 +13,9 @@ import errno
 import os
 from collections import deque
 
+import numpy as np
+
+from kiosk.scan.synthetic import qr_image
 from kiosk.scan.v4l2_device import FrameFormat
 from kiosk.scan.v4l2_frames import Mode
 
@@ -121,3 +124,13 @@ class FakeV4l2Device:
             os.close(self._r)
             os.close(self._w)
             self._r = self._w = -1
+
+
+def qr_scene(text: str, width: int, height: int, background: int = 200) -> np.ndarray:
+    """The gray picture a camera would see: ``text`` as a QR code (2 px modules) centred
+    on an even background; the luma the fake camera's frames are built from."""
+    code = qr_image(text, box_size=2)
+    scene = np.full((height, width), background, np.uint8)
+    y, x = (height - code.shape[0]) // 2, (width - code.shape[1]) // 2
+    scene[y : y + code.shape[0], x : x + code.shape[1]] = code
+    return scene

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import qrcode
 from PIL import Image
 
 from kiosk.scan.decoder import ScanPipeline
 from kiosk.scan.v4l2_capture import V4l2Capture, open_error_reason, v4l2_unavailable
 from kiosk.scan.v4l2_frames import Mode
-from tests.helpers.v4l2 import FakeV4l2Device
+from tests.helpers.v4l2 import FakeV4l2Device, qr_scene
 
 linux_only = pytest.mark.skipif(bool(v4l2_unavailable()), reason="V4L2 needs Linux and linuxpy")
 # the capture itself runs on Linux only (select.poll, /dev/video*); the fake camera needs no linuxpy
@@ -59,13 +58,7 @@ def _yuyv(value: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def qr_luma(token) -> np.ndarray:
-    qr = qrcode.QRCode(box_size=2, border=4)
-    qr.add_data(token)
-    code = np.array(qr.make_image().get_image().convert("L"), dtype=np.uint8)
-    scene = np.full((H, W), 200, np.uint8)
-    y, x = (H - code.shape[0]) // 2, (W - code.shape[1]) // 2
-    scene[y : y + code.shape[0], x : x + code.shape[1]] = code
-    return scene
+    return qr_scene(token, W, H, background=200)
 
 
 # ---------------------------------------------------------------- no camera here, for real

@@ -8,11 +8,11 @@ import os
 
 import numpy as np
 import pytest
-import qrcode
 from PIL import Image
 
 from kiosk.scan.decoder import ScanPipeline
 from kiosk.scan.v4l2_capture import FrameFormat, V4l2Capture, v4l2_unavailable
+from tests.helpers.v4l2 import qr_scene
 
 pytestmark = pytest.mark.skipif(bool(v4l2_unavailable()), reason="V4L2 needs Linux and linuxpy")
 
@@ -36,13 +36,7 @@ def camera(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def qr_luma(token) -> np.ndarray:
-    qr = qrcode.QRCode(box_size=2, border=4)
-    qr.add_data(token)
-    code = np.array(qr.make_image().get_image().convert("L"), dtype=np.uint8)
-    scene = np.full((H, W), 180, np.uint8)
-    y, x = (H - code.shape[0]) // 2, (W - code.shape[1]) // 2
-    scene[y : y + code.shape[0], x : x + code.shape[1]] = code
-    return scene
+    return qr_scene(token, W, H, background=180)
 
 
 def _yuyv(luma: np.ndarray, pad: int) -> bytes:
