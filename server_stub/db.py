@@ -131,6 +131,21 @@ punches = Table(
     Column("badge", String(256), nullable=False),
 )
 
+# The audit trail (server_stub/audit.py): failed enrolments and signatures, logins, HR and
+# IT actions. ``detail`` is JSON and never holds a secret.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(200), nullable=False),  # "admin:alice", "terminal:T1", "cli", "anonymous"
+    Column("action", String(64), nullable=False),  # "enroll_failed", "login_failed", ...
+    Column("target", String(200)),
+    Column("client", String(64)),  # the client address, when there is one
+    Column("detail", Text, nullable=False),
+)
+Index("ix_audit_log_at", audit_log.c.at)
+
 Index("ix_punches_terminal_seq", punches.c.terminal_id, punches.c.seq)
 Index("ix_punches_employee_day", punches.c.employee_id, punches.c.work_date)
 Index("ix_punches_time", punches.c.punch_time)
