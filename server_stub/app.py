@@ -24,7 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import (
     API_PREFIX,
+    H_RECEIPT,
     AuthError,
+    AuthErrorReason,
     BatchResult,
     EnrollRequest,
     EnrollResponse,
@@ -35,8 +37,10 @@ from kiosk.core.protocol import (
     Roster,
     TimeResponse,
     read_headers,
+    sign_receipt,
     verify_request,
 )
+from kiosk.core.protocol.signing import H_NONCE, H_TERMINAL, valid_nonce
 
 from . import datadir, db, errors, reports, service
 from .bodylimit import BodyLimitMiddleware
@@ -126,12 +130,19 @@ def create_app(
                 verify_request(hdr, terminal.secret, request.method, path, body,
                                now.timestamp(), nonces)
             except AuthError as exc:
-                raise ApiError401(exc.reason.value, now) from None
-            if terminal.revoked:
-                raise errors.ApiError(403, "terminal_revoked",
-                                      "This terminal has been revoked; uploads are refused.",
-                                      server_time=now)
-            return handler(SignedCall(terminal, body))
+                err = ApiError401(exc.reason.value, now)
+                if exc.reason in SIGNATURE_GOOD:  # the terminal is who it says: sign back
+                    return _receipted(errors.response_for(err), terminal.secret, hdr.nonce)
+                raise err from None
+            try:
+                if terminal.revoked:
+                    raise errors.ApiError(403, "terminal_revoked",
+                                          "This terminal has been revoked; uploads are refused.",
+                                          server_time=now)
+                resp = handler(SignedCall(terminal, body))
+            except errors.ApiError as exc:
+                resp = errors.response_for(exc)
+            return _receipted(resp, terminal.secret, hdr.nonce)
 
         return await run_in_threadpool(run)
 
@@ -147,18 +158,32 @@ def create_app(
 
     @app.post(f"{API_PREFIX}/enroll", response_model=EnrollResponse, responses=_ERRORS,
               tags=["terminal"])
-    def enroll(req: EnrollRequest) -> EnrollResponse:
-        """Spend a one-time enrolment code: returns the terminal id and its secret."""
+    def enroll(req: EnrollRequest, request: Request) -> Response:
+        """Spend a one-time enrolment code: returns the terminal id and its secret.
+
+        With an ``X-Kiosk-Nonce`` header the answer carries a receipt signed with the new
+        secret, so the kiosk knows the secret came whole from a server that keeps it.
+        """
         res = service.enroll(engine, req.code, req.app_version, clock.now())
         if res is None:
             raise errors.ApiError(403, "invalid_code",
                                   "This enrolment code is unknown, expired or already used.")
-        return res
+        resp = Response(res.model_dump_json(), media_type="application/json")
+        nonce = request.headers.get(H_NONCE, "")
+        return _receipted(resp, res.secret, nonce) if valid_nonce(nonce) else resp
 
     @app.get(f"{API_PREFIX}/time", response_model=TimeResponse, tags=["terminal"])
-    def get_time() -> TimeResponse:
-        """Server time (also in the Date header of every response)."""
-        return TimeResponse(server_time=clock.now())
+    async def get_time(request: Request) -> Response:
+        """Server time (also in the Date header of every response); signed requests get a
+        receipt, so a terminal can trust the time it sets its clock offset from."""
+
+        def answer() -> Response:
+            return Response(TimeResponse(server_time=clock.now()).model_dump_json(),
+                            media_type="application/json")
+
+        if H_TERMINAL not in request.headers:
+            return answer()
+        return await signed(request, lambda _call: answer(), cached=True)
 
     @app.get(f"{API_PREFIX}/roster", response_model=Roster,
              responses={**_ERRORS, 304: {"description": "Not modified"}}, tags=["terminal"])
@@ -256,6 +281,17 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+# Authentication failures that come after the signature was found good: answered with a
+# receipt (the 401 teaches the server's time; a forger never gets one).
+SIGNATURE_GOOD = frozenset({AuthErrorReason.STALE_TIMESTAMP, AuthErrorReason.NONCE_REUSED})
+
+
+def _receipted(resp: Response, secret: str, nonce: str) -> Response:
+    """``resp`` with its receipt: over the request's nonce, the status and the body bytes."""
+    resp.headers[H_RECEIPT] = sign_receipt(secret, nonce, resp.status_code, bytes(resp.body))
+    return resp
 
 
 def ApiError401(reason: str, now: Any) -> errors.ApiError:  # noqa: N802 - reads as a type

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from kiosk.store.errors import OutboxError, OutboxFullError, OutboxReadOnlyError
 from kiosk.sync.client import (
-    AuthFailed, Refused, ServerBusy, SyncError, TerminalRevoked, TransportError,
+    AuthFailed, Refused, ServerBusy, SyncError, TerminalRevoked, TransportError, Unauthenticated,
 )
 from kiosk.sync.secrets import SecretStoreError
 
@@ -110,6 +110,8 @@ def sync_problem(error: BaseException | str | None, url: str | None = None) -> P
         return Problem("refused_request", str(error.status), text)
     if isinstance(error, SecretStoreError):
         return Problem("secret_store", raw=text)
+    if isinstance(error, Unauthenticated) or "not authenticated" in text:
+        return Problem("not_authenticated", _where(text, url), text)
     transport = isinstance(error, TransportError) or text.startswith(
         ("no answer within the timeout", "connection failed", "request failed"))
     if transport:
@@ -149,6 +151,7 @@ def enrol_problem(error: BaseException | str) -> Problem:
         ("enrol_unreachable", "Cannot reach the server"),
         ("enrol_bad_answer", "does not understand"),
         ("enrol_code_spent", "The code was used"),
+        ("enrol_not_authenticated", "not authenticated"),
     ]
     for code, needle in checks:
         if needle in text:

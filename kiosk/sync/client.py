@@ -6,6 +6,12 @@ are tried in order; the one that answered stays preferred, and the first one is 
 again after ``failback_s``. Errors come out as a small hierarchy the engine can act on:
 retry (:class:`TransportError`, :class:`BadAnswer`, :class:`ServerBusy`), stop
 (:class:`TerminalRevoked`), or settle the punch for good (:class:`Refused`).
+
+Every answer must carry the server's receipt (:mod:`kiosk.core.protocol.receipt`) before
+anything in it is believed: a verdict, a server time, a roster, a refusal, a revocation.
+Without one the answer is :class:`Unauthenticated` and the punches stay pending. Only "try
+again later" (5xx, 429) and a 401 (the server does not know our secret, so it cannot sign)
+are taken unsigned: they change nothing but the time of the next try.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from kiosk.core.clock import Clock
 from kiosk.core.config import Config
 from kiosk.core.protocol import (
     API_PREFIX,
+    H_RECEIPT,
     BatchResult,
     ErrorBody,
     Heartbeat,
@@ -31,8 +38,10 @@ from kiosk.core.protocol import (
     PunchBatch,
     Roster,
     TimeResponse,
+    receipt_valid,
     sign_request,
 )
+from kiosk.core.protocol.signing import H_NONCE
 
 from .clock_offset import ClockOffset
 
@@ -57,6 +66,11 @@ class TransportError(SyncError):
 class BadAnswer(TransportError):
     """A 2xx/3xx answer that is not our server's JSON (an HTML page, invalid or wrong-shaped
     JSON, an empty body): nothing was learnt about the punches, so they stay pending."""
+
+
+class Unauthenticated(BadAnswer):
+    """An answer without a valid server receipt (a fake server, a proxy or portal answering
+    by itself, a tampered body): not believed; the punches stay pending."""
 
 
 class ServerBusy(SyncError):
@@ -171,7 +185,7 @@ class SyncClient:
 
     # -- the endpoints ------------------------------------------------------------------
     def get_time(self) -> TimeResponse:
-        resp = self._request("GET", "/time", None, signed=False)
+        resp = self._request("GET", "/time", None)
         return _parse(TimeResponse, resp, self.last_url)
 
     def send_batch(self, punches: list[Punch]) -> BatchResult:
@@ -233,28 +247,37 @@ class SyncClient:
         extra_headers: dict[str, str],
     ) -> requests.Response:
         for attempt in range(2):
-            resp = self._exchange(base, method, path, body, signed, extra_headers)
-            if resp.status_code == 401 and attempt == 0:
+            resp, trusted = self._exchange(base, method, path, body, signed, extra_headers)
+            if resp.status_code == 401 and attempt == 0 and trusted:
                 err = _error_body(resp)
                 if err is not None and err.server_time is not None and \
                         err.error == "stale_timestamp":
-                    continue  # the 401 taught us the server's time: re-sign once
+                    continue  # the (signed) 401 taught us the server's time: re-sign once
             break
+        status = resp.status_code
+        if not trusted and not (status >= 500 or status in (401, 429)):
+            raise Unauthenticated(
+                f"the server's answer was not authenticated: {base} answered {status} "
+                "without a valid receipt")
         return self._check(base, resp)
 
     def _exchange(
         self, base: str, method: str, path: str, body: bytes | None, signed: bool,
         extra_headers: dict[str, str],
-    ) -> requests.Response:
+    ) -> tuple[requests.Response, bool]:
+        """The answer, and whether its receipt is valid (always True for unsigned calls)."""
         headers = {"Accept": "application/json", **extra_headers}
         if body is not None:
             headers["Content-Type"] = "application/json"
         req = requests.Request(method, base + API_PREFIX + path, data=body, headers=headers)
         prepared = self.session.prepare_request(req)
+        nonce = ""
         if signed:
             ts = int(self.offset.server_now().timestamp())
-            prepared.headers.update(sign_request(
-                self.terminal_id, self._secret, method, prepared.path_url, body or b"", ts))
+            auth = sign_request(self.terminal_id, self._secret, method, prepared.path_url,
+                                body or b"", ts)
+            nonce = auth[H_NONCE]
+            prepared.headers.update(auth)
         sent_wall = self._clock.now()
         t0 = self._clock.monotonic()
         # The real clock (a test's fake one stands still): the whole answer must be in by
@@ -271,9 +294,12 @@ class SyncClient:
         except requests.RequestException as exc:
             raise TransportError(f"request failed ({_short(exc)})") from None
         rtt = self._clock.monotonic() - t0
-        self.answers += 1
-        self._learn_time(resp, sent_wall, rtt)
-        return resp
+        trusted = not signed or receipt_valid(self._secret, nonce, resp.status_code,
+                                              resp.content, resp.headers.get(H_RECEIPT))
+        if trusted:  # an unsigned answer is no evidence of our server, nor of its time
+            self.answers += 1
+            self._learn_time(resp, sent_wall, rtt)
+        return resp, trusted
 
     def _learn_time(self, resp: requests.Response, sent_wall: datetime, rtt: float) -> None:
         server_time = None
@@ -284,10 +310,9 @@ class SyncClient:
                     server_time = datetime.fromisoformat(data["server_time"].replace("Z", "+00:00"))
             except ValueError:
                 server_time = None
+        # Only the body's server_time: the receipt covers the body, not the Date header.
         if server_time is not None and server_time.tzinfo is not None:
             self.offset.observe(sent_wall, rtt, server_time)
-        else:
-            self.offset.observe_date_header(sent_wall, rtt, resp.headers.get("Date"))
 
     def _check(self, base: str, resp: requests.Response) -> requests.Response:
         status = resp.status_code

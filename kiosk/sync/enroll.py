@@ -16,7 +16,15 @@ from pydantic import ValidationError
 from kiosk import __version__
 from kiosk.core.config import Config, ConfigError, load_config, save_config
 from kiosk.core.paths import Paths
-from kiosk.core.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ErrorBody
+from kiosk.core.protocol import (
+    API_PREFIX,
+    H_RECEIPT,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    receipt_valid,
+)
+from kiosk.core.protocol.signing import H_NONCE, new_nonce
 
 from .secrets import SecretStore, SecretStoreError
 
@@ -57,9 +65,11 @@ def enroll(
         raise EnrollError(str(exc)) from None
 
     session = session or requests.Session()
+    nonce = new_nonce()
     try:
         resp = session.post(f"{url}{API_PREFIX}/enroll", data=body.model_dump_json(),
-                            headers={"Content-Type": "application/json"}, timeout=timeout)
+                            headers={"Content-Type": "application/json", H_NONCE: nonce},
+                            timeout=timeout)
     except requests.Timeout:
         raise EnrollError(f"The server at {url} did not answer in time.") from None
     except requests.RequestException:
@@ -76,6 +86,12 @@ def enroll(
         answer = EnrollResponse.model_validate_json(resp.content)
     except ValidationError:
         raise EnrollError("The server sent an answer this kiosk does not understand.") from None
+    # Signed with the secret it carries, over our nonce: the secret came whole from a
+    # server that holds it (not a portal, not a proxy that made up an answer).
+    if not receipt_valid(answer.secret, nonce, resp.status_code, resp.content,
+                         resp.headers.get(H_RECEIPT)):
+        raise EnrollError("The server's answer was not authenticated (no valid receipt); "
+                          "nothing was saved. Check the server address.")
 
     try:
         secret_store.set(answer.terminal_id, answer.secret)

@@ -34,6 +34,9 @@ def _sentences() -> dict[str, str]:
                                              "again"),
         "secret_store": _T.translate("Problem", "The secret store (keyring) cannot be read"),
         "bad_answer": _T.translate("Problem", "Server answer incomplete: will try again"),
+        "not_authenticated": _T.translate("Problem", "The server's answer was not "
+                                                     "authenticated (%1): punches stay "
+                                                     "pending"),
         "internal": _T.translate("Problem", "Internal error: see the log"),
         "outbox_full": _T.translate("Problem", "Disk full: punches cannot be saved. Free "
                                                "some space."),
@@ -57,6 +60,9 @@ def _sentences() -> dict[str, str]:
         "enrol_refused": _T.translate("Problem", "The server refused the enrolment (%1)."),
         "enrol_bad_answer": _T.translate("Problem", "The server sent an answer this kiosk "
                                                     "does not understand."),
+        "enrol_not_authenticated": _T.translate("Problem", "The server's answer was not "
+                                                           "authenticated: nothing was saved. "
+                                                           "Check the server address."),
         "enrol_code_spent": _T.translate("Problem", "The secret could not be stored and the "
                                                     "code was used: ask the administrator "
                                                     "for a new one."),

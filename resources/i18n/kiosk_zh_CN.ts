@@ -394,6 +394,10 @@
         <translation>服务器应答不完整：稍后重试</translation>
     </message>
     <message>
+        <source>The server&apos;s answer was not authenticated (%1): punches stay pending</source>
+        <translation>服务器的应答未通过验证（%1）：打卡记录保留待发送</translation>
+    </message>
+    <message>
         <source>Internal error: see the log</source>
         <translation>内部错误：请查看日志</translation>
     </message>
@@ -412,6 +416,10 @@
     <message>
         <source>Punch storage failed: see the log</source>
         <translation>打卡存储出错：请查看日志</translation>
+    </message>
+    <message>
+        <source>The server&apos;s answer was not authenticated: nothing was saved. Check the server address.</source>
+        <translation>服务器的应答未通过验证：未保存任何内容。请检查服务器地址。</translation>
     </message>
     <message>
         <source>Sync problem: see the log</source>
