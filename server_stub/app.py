@@ -120,19 +120,22 @@ def create_app(
         def run() -> Any:
             try:
                 hdr = read_headers(request.headers)
-                terminal = known.get(hdr.terminal_id) if cached else None
-                if terminal is None:
-                    terminal = service.get_terminal(engine, hdr.terminal_id)
-                if terminal is None or terminal.secret is None:
-                    raise ApiError401("unknown_terminal", now)
-                if not terminal.revoked and len(known) < MAX_KNOWN_TERMINALS:
-                    known[terminal.terminal_id] = terminal
-                verify_request(hdr, terminal.secret, request.method, path, body,
-                               now.timestamp(), nonces)
+            except AuthError as exc:
+                raise ApiError401(exc.reason.value, now) from None
+            terminal = known.get(hdr.terminal_id) if cached else None
+            if terminal is None:
+                terminal = service.get_terminal(engine, hdr.terminal_id)
+            if terminal is None or terminal.secret is None:
+                raise ApiError401("unknown_terminal", now)
+            secret = terminal.secret
+            if not terminal.revoked and len(known) < MAX_KNOWN_TERMINALS:
+                known[terminal.terminal_id] = terminal
+            try:
+                verify_request(hdr, secret, request.method, path, body, now.timestamp(), nonces)
             except AuthError as exc:
                 err = ApiError401(exc.reason.value, now)
                 if exc.reason in SIGNATURE_GOOD:  # the terminal is who it says: sign back
-                    return _receipted(errors.response_for(err), terminal.secret, hdr.nonce)
+                    return _receipted(errors.response_for(err), secret, hdr.nonce)
                 raise err from None
             try:
                 if terminal.revoked:
@@ -142,7 +145,7 @@ def create_app(
                 resp = handler(SignedCall(terminal, body))
             except errors.ApiError as exc:
                 resp = errors.response_for(exc)
-            return _receipted(resp, terminal.secret, hdr.nonce)
+            return _receipted(resp, secret, hdr.nonce)
 
         return await run_in_threadpool(run)
 

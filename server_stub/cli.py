@@ -80,18 +80,25 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from .app import create_app
-    from .runner import listening_socket, server_config
+    from .runner import check_tls_files, listening_socket, server_config
 
     data = _data_dir(args)
     from .admin import Admin
 
     Admin.open(data).close()  # a clear error for a missing or bad data folder
+    cert = Path(args.tls_cert) if args.tls_cert else None
+    key = Path(args.tls_key) if args.tls_key else None
+    problem = check_tls_files(cert, key)
+    if problem:
+        raise CliError(problem)
     app = create_app(data, admin_open_on_loopback=not args.admin_token_always)
     sock = listening_socket(args.host, args.port)
-    print(f"Serving {data} on http://{args.host}:{args.port} (API under /api/v1, "
-          f"docs at /api/v1/docs). Ctrl+C stops.", flush=True)
+    scheme = "https" if cert else "http"
+    print(f"Serving {data} on {scheme}://{args.host}:{sock.getsockname()[1]} (API under "
+          f"/api/v1, docs at /api/v1/docs). Ctrl+C stops.", flush=True)
     try:
-        uvicorn.Server(server_config(app, args.log_level, args.access_log)).run(sockets=[sock])
+        uvicorn.Server(server_config(app, args.log_level, args.access_log, tls_cert=cert,
+                                     tls_key=key)).run(sockets=[sock])
     finally:
         sock.close()
         app.state.engine.dispose()
@@ -259,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.add_argument("--admin-token-always", action="store_true",
                    help="require the admin token for reports/overview even from loopback")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate "
+                   "(chain)")
+    p.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
     p = add("add-site", cmd_add_site, "add a site")
     p.add_argument("code")
     p.add_argument("name")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -12,6 +13,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--server", required=True, help="server base URL, e.g. https://host:8443")
     p.add_argument("--code", required=True, help="the one-time enrolment code")
+    p.add_argument("--ca-file", help="PEM file of the CA that signed the server's certificate")
+    p.add_argument("--pin-sha256", help="SHA-256 (hex) of the server certificate's public key")
+    p.add_argument("--allow-insecure-http", action="store_true",
+                   help="allow plain http:// to a host that is not this machine (not advised)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -24,7 +29,14 @@ def main(args: argparse.Namespace) -> int:
     try:
         config = load_config(paths.config_file)
         store = open_secret_store(config, paths)
-        cfg = enroll(args.server, args.code, paths, store)
+        tls: dict[str, str | bool] = {}
+        if args.ca_file:
+            tls["ca_file"] = str(Path(args.ca_file).resolve())
+        if args.pin_sha256:
+            tls["pin_sha256"] = args.pin_sha256
+        if args.allow_insecure_http:
+            tls["allow_insecure_http"] = True
+        cfg = enroll(args.server, args.code, paths, store, tls=tls)
     except (ConfigError, SecretStoreError, EnrollError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1

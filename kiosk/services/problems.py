@@ -21,6 +21,7 @@ from kiosk.sync.client import (
     AuthFailed, Refused, ServerBusy, SyncError, TerminalRevoked, TransportError, Unauthenticated,
 )
 from kiosk.sync.secrets import SecretStoreError
+from kiosk.sync.tls import NOT_TRUSTED
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,10 @@ def sync_problem(error: BaseException | str | None, url: str | None = None) -> P
         return Problem("secret_store", raw=text)
     if isinstance(error, Unauthenticated) or "not authenticated" in text:
         return Problem("not_authenticated", _where(text, url), text)
+    if text.startswith(NOT_TRUSTED):
+        return Problem("tls", _where(_chain_text(error), url), text)
+    if text.startswith("plain http://"):
+        return Problem("insecure_http", _where(text, url), text)
     transport = isinstance(error, TransportError) or text.startswith(
         ("no answer within the timeout", "connection failed", "request failed"))
     if transport:

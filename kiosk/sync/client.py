@@ -44,6 +44,7 @@ from kiosk.core.protocol import (
 from kiosk.core.protocol.signing import H_NONCE
 
 from .clock_offset import ClockOffset
+from .tls import NOT_TRUSTED, insecure_reason, verify_setting
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +153,9 @@ class SyncClient:
         *,
         connect_timeout_s: float = 3.0,
         read_timeout_s: float = 10.0,
-        verify_tls: bool = True,
+        verify_tls: bool | str = True,
         failback_s: float = 300.0,
+        allow_insecure_http: bool = False,
     ) -> None:
         if not urls:
             raise ValueError("no server URL configured")
@@ -166,6 +168,7 @@ class SyncClient:
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._verify = verify_tls
         self._failback_s = failback_s
+        self._allow_insecure_http = allow_insecure_http
         self._preferred = 0
         self._preferred_since = clock.monotonic()
         self.last_url: str | None = None
@@ -181,7 +184,8 @@ class SyncClient:
         s = config.server
         return cls(s.urls, config.terminal.id, secret, clock, offset, session,
                    connect_timeout_s=s.connect_timeout_s, read_timeout_s=s.read_timeout_s,
-                   verify_tls=s.verify_tls)
+                   verify_tls=verify_setting(s.verify_tls, config.sync.ca_file),
+                   allow_insecure_http=config.sync.allow_insecure_http)
 
     # -- the endpoints ------------------------------------------------------------------
     def get_time(self) -> TimeResponse:
@@ -246,6 +250,9 @@ class SyncClient:
         self, base: str, method: str, path: str, body: bytes | None, signed: bool,
         extra_headers: dict[str, str],
     ) -> requests.Response:
+        insecure = insecure_reason(base, self._allow_insecure_http)
+        if insecure:
+            raise TransportError(insecure)  # nothing is sent; the next URL may be https
         for attempt in range(2):
             resp, trusted = self._exchange(base, method, path, body, signed, extra_headers)
             if resp.status_code == 401 and attempt == 0 and trusted:
@@ -289,6 +296,8 @@ class SyncClient:
             _read_body(resp, deadline)
         except requests.Timeout as exc:
             raise TransportError(f"no answer within the timeout ({type(exc).__name__})") from None
+        except requests.exceptions.SSLError as exc:
+            raise TransportError(f"{NOT_TRUSTED} ({_short(exc)})") from None
         except requests.ConnectionError as exc:
             raise TransportError(f"connection failed ({_short(exc)})") from None
         except requests.RequestException as exc:

@@ -27,6 +27,7 @@ from kiosk.core.protocol import (
 from kiosk.core.protocol.signing import H_NONCE, new_nonce
 
 from .secrets import SecretStore, SecretStoreError
+from .tls import NOT_TRUSTED, insecure_reason, make_session, verify_setting
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,13 @@ def enroll(
     *,
     timeout: tuple[float, float] = (5.0, 15.0),
     app_version: str = __version__,
+    tls: dict[str, str | bool] | None = None,
 ) -> Config:
-    """Enrol this terminal at ``server_url`` with ``code``; returns the saved config."""
+    """Enrol this terminal at ``server_url`` with ``code``; returns the saved config.
+
+    ``tls``: ``[sync]`` TLS settings to use from now on (``ca_file``, ``pin_sha256``,
+    ``allow_insecure_http``), checked on this very request and saved with the config.
+    """
     url = server_url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise EnrollError(f"The server address {server_url!r} must start with http:// or "
@@ -60,16 +66,29 @@ def enroll(
     except ConfigError as exc:
         raise EnrollError(f"The kiosk config cannot be read: {exc}") from None
     try:
+        config = config.model_copy(deep=True)
+        for key, value in (tls or {}).items():
+            setattr(config.sync, key, value)
+    except ValidationError as exc:
+        raise EnrollError(f"The TLS settings are not valid: {exc.errors()[0]['msg']}") from None
+    insecure = insecure_reason(url, config.sync.allow_insecure_http)
+    if insecure:
+        raise EnrollError(f"The server address {url} is not safe: {insecure}.")
+    try:
         secret_store.get("probe")  # fail here, before the one-time code is spent
     except SecretStoreError as exc:
         raise EnrollError(str(exc)) from None
 
-    session = session or requests.Session()
+    session = session or make_session(config.sync.pin_sha256)
     nonce = new_nonce()
     try:
         resp = session.post(f"{url}{API_PREFIX}/enroll", data=body.model_dump_json(),
                             headers={"Content-Type": "application/json", H_NONCE: nonce},
-                            timeout=timeout)
+                            timeout=timeout,
+                            verify=verify_setting(config.server.verify_tls, config.sync.ca_file))
+    except requests.exceptions.SSLError:
+        raise EnrollError(f"Cannot enrol at {url}: {NOT_TRUSTED} (check [sync] ca_file and "
+                          "pin_sha256).") from None
     except requests.Timeout:
         raise EnrollError(f"The server at {url} did not answer in time.") from None
     except requests.RequestException:

@@ -21,6 +21,8 @@ def _sentences() -> dict[str, str]:
         "dns": _T.translate("Problem", "Server unreachable: name not found (%1)"),
         "timeout": _T.translate("Problem", "Server timed out (%1)"),
         "tls": _T.translate("Problem", "Server certificate not trusted (%1)"),
+        "insecure_http": _T.translate("Problem", "Plain http:// to a server that is not "
+                                                 "this machine is refused (%1): use https://"),
         "dropped": _T.translate("Problem", "Server closed the connection (%1)"),
         "unreachable": _T.translate("Problem", "Server unreachable (%1)"),
         "http_status": _T.translate("Problem", "Server answered %1"),

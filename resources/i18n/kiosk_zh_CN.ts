@@ -354,6 +354,10 @@
         <translation>服务器证书不受信任（%1）</translation>
     </message>
     <message>
+        <source>Plain http:// to a server that is not this machine is refused (%1): use https://</source>
+        <translation>拒绝以明文 http:// 连接非本机的服务器（%1）：请使用 https://</translation>
+    </message>
+    <message>
         <source>Server closed the connection (%1)</source>
         <translation>服务器断开了连接（%1）</translation>
     </message>

@@ -49,13 +49,17 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(tmp_path: Path, clock: Clock | None = None) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, clock: Clock | None = None, tls: tuple[Path, Path] | None = None
+) -> Iterator[LiveServer]:
+    """``tls``: (certificate, key) PEM files to serve HTTPS with."""
     data_dir = Path(tmp_path) / "server-data"
     if (data_dir / "server.json").exists():
         admin = Admin.open(data_dir, clock=clock)
     else:
         admin = Admin.init(data_dir, clock=clock)
-    server = EmbeddedServer(data_dir, clock=clock)
+    cert, key = tls or (None, None)
+    server = EmbeddedServer(data_dir, clock=clock, tls_cert=cert, tls_key=key)
     try:
         server.start()
         yield LiveServer(data_dir, admin, server)
