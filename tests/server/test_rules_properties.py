@@ -33,8 +33,12 @@ shifts = st.builds(
 @st.composite
 def punch_sets(draw: st.DrawFn) -> tuple[datetime, list[datetime]]:
     start = draw(st.sampled_from(STARTS))
-    secs = draw(st.lists(st.integers(0, SPAN_DAYS * 86400), max_size=40, unique=True))
-    return start, [start + timedelta(seconds=s) for s in secs]
+    secs = draw(st.lists(st.integers(0, SPAN_DAYS * 86400), max_size=30))
+    # Bursts: a second scan 0-40 min after another one (repeats and short breaks).
+    follow = draw(st.lists(st.integers(1, 2400), min_size=len(secs), max_size=len(secs)))
+    burst = draw(st.lists(st.booleans(), min_size=len(secs), max_size=len(secs)))
+    secs += [s + f for s, f, b in zip(secs, follow, burst) if b]
+    return start, [start + timedelta(seconds=s) for s in sorted(set(secs))]
 
 
 offs = st.dictionaries(
