@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.app import KioskApp, KioskOptions
 from kiosk.core.config import Config, save_config
 from kiosk.core.paths import default_paths
+from kiosk.core.protocol import new_secret
 from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.services.problems import enrol_problem, outbox_problem, sync_problem
 from kiosk.store import Outbox, OutboxError
@@ -38,7 +39,7 @@ def _closed_port() -> int:
 
 def _failure(url: str) -> SyncError:
     clock = FakeClock(MONDAY_0850)
-    client = SyncClient([url], "t1", "secret", clock, ClockOffset(clock),
+    client = SyncClient([url], "t1", new_secret(), clock, ClockOffset(clock),
                         connect_timeout_s=1.0, read_timeout_s=0.3)
     try:
         with pytest.raises(SyncError) as info:
