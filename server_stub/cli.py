@@ -204,11 +204,20 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from .reports import to_csv
+    from .reports import SUMMARY_FIELDS, to_csv
 
-    rows = _admin(args).attendance(args.date_from, args.date_to, args.site, args.employee)
+    admin = _admin(args)
+    span = (args.date_from, args.date_to, args.site, args.employee)
+    if args.format == "xlsx":
+        if args.out in (None, "-") and sys.stdout.isatty():
+            raise CliError("an Excel file is binary: give --out FILE.xlsx (or redirect stdout)")
+        _out(args.out, admin.attendance_xlsx(*span))
+        return
+    rows = admin.attendance_summary(*span) if args.summary else admin.attendance(*span)
     if args.format == "csv":
-        _out(args.out, to_csv(rows))
+        from .reports import REPORT_FIELDS
+
+        _out(args.out, to_csv(rows, SUMMARY_FIELDS if args.summary else REPORT_FIELDS))
     else:
         _out(args.out, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
 
@@ -316,17 +325,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
     p.add_argument("--site")
     p.add_argument("--employee")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv",
+                   help="xlsx: a Summary and a Days sheet (needs --out or a redirect)")
+    p.add_argument("--summary", action="store_true",
+                   help="csv/json: one row per employee with the range's totals")
     p.add_argument("--out", help="file (default: stdout)")
     p = add("set-cooldown", cmd_set_cooldown, "seconds a terminal ignores a repeated badge")
     p.add_argument("seconds", type=int)
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
+    from .cli_hr import register
+
+    register(add, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .admin import AdminError
     from .datadir import DataDirError
+    from .problems import Refused
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -335,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         args.func(args)
-    except (AdminError, DataDirError, CliError) as exc:
+    except (AdminError, DataDirError, CliError, Refused) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
