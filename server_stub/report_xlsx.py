@@ -1,6 +1,6 @@
 """The attendance report as an Excel workbook (XlsxWriter): a monthly summary and the days.
 
-Sheet "Summary / 汇总": one row per employee with the totals HR signs off. Sheet
+Sheet "Summary 汇总": one row per employee with the totals HR signs off. Sheet
 "Days / 明细": one row per employee and work day, ordered by employee then date. Dates
 and times are real Excel date/time cells in the site's local time (a night shift's
 check-out shows its own date), minutes are numbers, the header row is frozen, and the
@@ -103,7 +103,8 @@ def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date) 
                 num(drow, 5, _local(d.check_out, ed.tz), time_fmt)
             for col, value in enumerate((d.late_min, d.early_leave_min, d.worked_min,
                                          d.break_min, d.overtime_min), start=6):
-                num(drow, col, value)
+                if value:  # zero minutes stay blank: the late column shows only the late
+                    num(drow, col, value)
             if d.day_off is not None:
                 text(drow, 11, d.day_off.label)
             if d.corrections:

@@ -39,7 +39,7 @@ def _check(book: bytes) -> None:
     rows = {(r[1], r[0].date().isoformat()): r for r in days.iter_rows(min_row=2, values_only=True)}
     mon = rows[("E1", "2026-11-02")]
     assert mon[3:11] == ("present", datetime(2026, 11, 2, 9, 7), datetime(2026, 11, 2, 16, 40),
-                         7, 20, 453, 0, 0)
+                         7, 20, 453, None, None)  # zero minutes are blank
     assert days["A2"].is_date and days["A2"].number_format == "yyyy-mm-dd"
     assert rows[("E1", "2026-11-03")][3] == "holiday" and rows[("E1", "2026-11-03")][11] == "Feiertag"
     night = rows[("E2", "2026-11-02")]
