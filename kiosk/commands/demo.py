@@ -14,14 +14,21 @@ DEMO_PIN = "1234"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("demo", help="local server + kiosk with a simulated camera")
+    p = subparsers.add_parser(
+        "demo", help="local server + kiosk with a simulated camera",
+        description="The whole flow without any setup: a real server on a free loopback "
+        "port with sample staff and badges, this kiosk enrolled to it, and a synthetic "
+        f"camera holding the badges up in turn. The status panel's PIN is {DEMO_PIN}. "
+        "Everything lives in a temporary folder, deleted on exit (see --keep, --home).")
     p.add_argument("--exit-after", type=float, metavar="N",
                    help="close after N seconds; exit 0 only if a punch was recorded and "
                         "acknowledged by the server")
     p.add_argument("--fullscreen", action="store_true", help="kiosk mode (default: a window)")
-    p.add_argument("--camera", default="synthetic",
-                   help="'synthetic' (default), or 0 for a real webcam, a video, a folder")
-    p.add_argument("--language", choices=("auto", "en", "zh_CN"), default=None)
+    p.add_argument("--camera", default="synthetic", metavar="SOURCE",
+                   help="'synthetic', or 0 for a real webcam, /dev/videoN, a video file, a "
+                        "folder of images")
+    p.add_argument("--language", choices=("auto", "en", "zh_CN"), default=None,
+                   help="screen language (default: the system's)")
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary folder (server data, outbox, logs) and print it")
 
@@ -41,6 +48,7 @@ def main(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from kiosk.app import KioskOptions, run_kiosk
+    from kiosk.core.cli_style import fail
     from kiosk.core.config import save_config
     from kiosk.core.paths import default_paths
     from kiosk.services.memory_secrets import MemorySecretStore
@@ -63,8 +71,7 @@ def main(args: argparse.Namespace) -> int:
         try:
             config = enroll(server.url, seed.enrol_code, paths, store)
         except EnrollError as exc:
-            print(f"kiosk: demo enrolment failed: {exc}", file=sys.stderr)
-            return 1
+            return fail("kiosk", f"demo enrolment failed: {exc}")
         config.ui.admin_pin_hash = hash_pin(DEMO_PIN)
         config.ui.fullscreen = bool(args.fullscreen)
         config.scan.cooldown_s = 20.0  # short, so the demo loop shows new punches again
