@@ -42,13 +42,25 @@ def demo_tokens(seed: object) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
+    import os
     import shutil
     import sys
     import tempfile
     from pathlib import Path
 
-    from kiosk.app import KioskOptions, run_kiosk
     from kiosk.core.cli_style import fail
+
+    from ._display import OFFSCREEN_HINT, display_problem
+
+    problem = display_problem()
+    if problem and args.exit_after is None:
+        return fail("kiosk", f"{problem}; run the demo on a desktop, or try it without a "
+                             f"screen: {OFFSCREEN_HINT} kiosk demo --exit-after 20")
+    if problem:  # the smoke test needs no screen: say so and draw offscreen
+        print(f"kiosk: note: {problem}; drawing offscreen ({OFFSCREEN_HINT})", file=sys.stderr)
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    from kiosk.app import KioskOptions, run_kiosk
     from kiosk.core.config import save_config
     from kiosk.core.paths import default_paths
     from kiosk.services.memory_secrets import MemorySecretStore
@@ -94,8 +106,10 @@ def main(args: argparse.Namespace) -> int:
             shutil.rmtree(root, ignore_errors=True)
     c = kiosk.counts
     ok = c["recorded"] >= 1 and c["acknowledged"] >= 1
+    not_saved = f", {c['storage_error']} NOT saved (storage error)" if c["storage_error"] else ""
     print(f"demo: {c['scans']} scans, {c['recorded']} recorded, {c['acknowledged']} "
-          f"acknowledged by the server ({c['accepted']} accepted), {c['refused']} refused"
+          f"acknowledged by the server ({c['accepted']} accepted), {c['already']} already "
+          f"recorded (repeats), {c['refused']} refused{not_saved}"
           f" – {'OK' if ok else 'FAILED: no punch was recorded and acknowledged'}")
     if args.exit_after is None:
         return code

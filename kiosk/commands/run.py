@@ -31,6 +31,12 @@ def main(args: argparse.Namespace) -> int:
     from kiosk.core.paths import default_paths
     from kiosk.sync.secrets import SecretStoreError, open_secret_store
 
+    from ._display import display_problem
+
+    problem = display_problem()
+    if problem:
+        return fail(f"{problem}; start the kiosk in the terminal's desktop session (see "
+                    "docs/deploy.md, autostart)")
     paths = default_paths(getattr(args, "home", None))
     try:
         config = load_config(paths.config_file)
