@@ -55,7 +55,7 @@ def check(pin: str) -> str | None:
 def main(args: argparse.Namespace, read: Callable[[str], str] | None = None) -> int:
     from kiosk.core.config import ConfigError, load_config, save_config
     from kiosk.core.paths import default_paths
-    from kiosk.ui.pin import hash_pin
+    from kiosk.core.pin import hash_pin
 
     paths = default_paths(getattr(args, "home", None))
     try:
