@@ -251,8 +251,8 @@ class Admin:
         with self._write() as conn:
             for lineno, row in rows:
                 try:
-                    self._put_employee(conn, row["employee_id"], row["name"], row["site"],
-                                       row["shift"], True)
+                    self._put_employee(conn, row["employee_id"] or "", row["name"] or "",
+                                       row["site"] or "", row["shift"], True)
                 except AdminError as exc:
                     problems.append(f"line {lineno}: {exc}")
             if problems:

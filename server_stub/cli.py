@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -234,9 +235,9 @@ def _when(iso: str | None) -> str:
     """An ISO timestamp from the overview as ``2026-11-02 09:03:07Z`` (UTC, whole seconds)."""
     if not iso:
         return "never"
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -297,7 +298,7 @@ def _employee_name(admin: Any, employee_id: str) -> str:
 
 # -- parser ----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--data", metavar="DIR",
                         help="server data folder (default: $KIOSK_SERVER_DATA or ./server-data)")
     parser = OneLineParser(

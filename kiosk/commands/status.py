@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -143,12 +144,12 @@ def _when(iso: str | None) -> str:
     log's), whatever offset it was stored with."""
     if not iso:
         return ""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     when = datetime.fromisoformat(iso)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def problem_text(error: str | BaseException) -> tuple[str, str]:

@@ -21,7 +21,7 @@ def _setup_logging(paths: object, config: object, stderr: bool) -> None:
     ``--once`` says its outcome itself in one line; its log lines go to the file only."""
     from kiosk.logging_setup import setup_logging
 
-    setup_logging(paths, config.log, filename="sync.log",  # type: ignore[attr-defined]
+    setup_logging(paths, config.log, filename="sync.log",  # type: ignore[attr-defined,arg-type]
                   stderr=stderr)
 
 
