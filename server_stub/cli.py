@@ -350,9 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="minutes late still counted on time")
     p.add_argument("--days", default="mon-fri", help="work days, e.g. mon-fri, all, mon,wed")
     p.add_argument("--min-presence", type=int, default=30, metavar="MIN",
-                   help="a punch this soon after the check-in is a repeat (default 30)")
+                   help="a punch this soon after the check-in is a repeat")
     p.add_argument("--overtime-after", type=int, default=30, metavar="MIN",
-                   help="overtime counts once worked time exceeds the shift by this (default 30)")
+                   help="overtime counts once worked time exceeds the shift by this")
     p.add_argument("--auto-close", action="store_true",
                    help="close a day without check-out at shift end (marked auto_closed)")
     p = add("add-employee", cmd_add_employee, "add an employee")

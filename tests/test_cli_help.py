@@ -36,9 +36,12 @@ def test_every_command_and_argument_has_help(build) -> None:
         for action in command._actions:
             default = action.default
             if action.option_strings and default not in (None, False, True, argparse.SUPPRESS):
-                if f"default: {default}" not in " ".join(text.split()):
+                if f"(default:{default})".replace(" ", "") not in "".join(text.split()):
                     missing.append(f"{name} {action.option_strings[0]}: default not shown")
     assert not missing, missing
+    for name, command in commands.items():
+        flat = " ".join(command.format_help().split())
+        assert "(default " not in flat, f"{name}: a default written by hand beside the shown one"
 
 
 def test_kiosk_home_works_before_and_after_the_command(tmp_path) -> None:
