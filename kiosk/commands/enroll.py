@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from kiosk.core.cli_style import fail
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "enroll", help="enrol this terminal with the server (one-time code from the admin)"
+        "enroll", help="enrol this terminal with the server (one-time code from the admin)",
+        description="Enrol this terminal with the server, once: trade the one-time code from "
+        "'kiosk-server add-terminal' for the terminal's id and secret. The secret goes to the "
+        "keyring, the id and server address to the config file.",
     )
-    p.add_argument("--server", required=True, help="server base URL, e.g. https://host:8443")
-    p.add_argument("--code", required=True, help="the one-time enrolment code")
-    p.add_argument("--ca-file", help="PEM file of the CA that signed the server's certificate")
-    p.add_argument("--pin-sha256", help="SHA-256 (hex) of the server certificate's public key")
+    p.add_argument("--server", required=True, metavar="URL",
+                   help="the server's address as 'kiosk-server serve' prints it, e.g. "
+                        "https://host:8443 (a trailing /api/v1 is fine)")
+    p.add_argument("--code", required=True, help="the one-time enrolment code, e.g. "
+                                                 "H2SD-KLCN-F4BF-PBZX")
+    p.add_argument("--ca-file", metavar="FILE",
+                   help="PEM file of the CA that signed the server's certificate")
+    p.add_argument("--pin-sha256", metavar="HEX",
+                   help="SHA-256 (hex) of the server certificate's public key")
     p.add_argument("--allow-insecure-http", action="store_true",
                    help="allow plain http:// to a host that is not this machine (not advised)")
 
@@ -38,8 +47,7 @@ def main(args: argparse.Namespace) -> int:
             tls["allow_insecure_http"] = True
         cfg = enroll(args.server, args.code, paths, store, tls=tls)
     except (ConfigError, SecretStoreError, EnrollError) as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
+        return fail("kiosk", str(exc))
     print(f"Enrolled as terminal {cfg.terminal.id} ({cfg.terminal.name}, site "
           f"{cfg.terminal.site}) at {cfg.server.urls[0]}.")
     print(f"Settings saved to {paths.config_file}; secret kept in the {store.description}.")

@@ -52,7 +52,8 @@ def enroll(
     ``tls``: ``[sync]`` TLS settings to use from now on (``ca_file``, ``pin_sha256``,
     ``allow_insecure_http``), checked on this very request and saved with the config.
     """
-    url = server_url.strip().rstrip("/")
+    # The address 'kiosk-server serve' prints ends in the API's prefix when copied with it
+    url = server_url.strip().rstrip("/").removesuffix(API_PREFIX).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise EnrollError(f"The server address {server_url!r} must start with http:// or "
                           "https://.")
@@ -94,6 +95,10 @@ def enroll(
     except requests.RequestException:
         raise EnrollError(f"Cannot reach the server at {url}. Check the address and the "
                           "network.") from None
+    if resp.status_code == 404:
+        raise EnrollError(f"The server at {url} has no enrolment endpoint ({API_PREFIX}/enroll "
+                          "not found): check the address - it is the one 'kiosk-server serve' "
+                          "prints, e.g. http://host:8765.")
     if resp.status_code != 200:
         try:
             err = ErrorBody.model_validate_json(resp.content)
