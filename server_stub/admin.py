@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
-from . import datadir, db, dburl, employee_csv, reports, rules
+from . import datadir, db, dburl, employee_csv, reports, rules, secretbox
 from .overview import terminal_overview
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -87,12 +87,13 @@ class Admin:
             dburl.check_database_url(url)
         except dburl.DatabaseUrlError as exc:
             raise AdminError(str(exc)) from None
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             engine = db.make_engine(url)
             db.metadata.create_all(engine)
         except (SQLAlchemyError, ImportError) as exc:
             raise AdminError(dburl.describe_failure(exc, url)) from None
+        secretbox.secure(data_dir, engine)
         datadir.write_settings(data_dir, url)
         datadir.ensure_admin_token(data_dir)
         admin = cls(data_dir, engine, clock)
@@ -108,6 +109,7 @@ class Admin:
             raise AdminError(str(exc)) from None
         engine = db.make_engine(url)
         db.metadata.create_all(engine)  # no-op when present; adds tables of newer versions
+        secretbox.add_missing_columns(engine)
         return cls(data_dir, engine, clock)
 
     def close(self) -> None:

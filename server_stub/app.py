@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -42,10 +42,11 @@ from kiosk.core.protocol import (
 )
 from kiosk.core.protocol.signing import H_NONCE, H_TERMINAL, valid_nonce
 
-from . import datadir, db, errors, reports, service
+from . import datadir, db, errors, limits, reports, secretbox, service
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
+from .proxies import client_address, parse_proxies
 
 _AUTH_MESSAGES = {
     "missing_headers": "The request is not signed.",
@@ -55,7 +56,7 @@ _AUTH_MESSAGES = {
     "nonce_reused": "This request was already received (nonce reused).",
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorBody} for s in (400, 401, 403, 413, 422)
+    s: {"model": ErrorBody} for s in (400, 401, 403, 413, 422, 429)
 }
 
 
@@ -80,12 +81,21 @@ def create_app(
     clock: Clock | None = None,
     *,
     admin_open_on_loopback: bool = True,
+    trusted_proxies: Sequence[str] = (),
 ) -> FastAPI:
-    """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
+    """Build the app for one data folder; ``clock`` is the server's time (tests move it).
+
+    ``trusted_proxies``: peers whose ``X-Forwarded-For`` names the client; with any, every
+    request may come from a proxy on loopback, so the admin endpoints always want the token.
+    """
     clock = clock or SystemClock()
+    proxies = parse_proxies(trusted_proxies)
+    if proxies:
+        admin_open_on_loopback = False
     settings = datadir.read_settings(Path(data_dir))
     engine = db.make_engine(settings["database_url"])
     db.metadata.create_all(engine)
+    box = secretbox.secure(Path(data_dir), engine)  # converts an older database too
     admin_token = datadir.read_admin_token(Path(data_dir))
     nonces = NonceStore()
     ingestor = Ingestor(engine, clock)
@@ -117,16 +127,25 @@ def create_app(
         if request.scope.get("query_string"):
             path += "?" + request.scope["query_string"].decode("latin-1")
 
+        def failed(reason: str, terminal_id: str | None) -> errors.ApiError:
+            """Count and audit a request that did not authenticate: 401, or 429 past the limit."""
+            client = client_address(request, proxies)
+            wait = limits.record_failure(
+                engine, limits.SIGNATURE, client, now.timestamp(), actor="anonymous",
+                action="signature_failed", target=terminal_id and terminal_id[:64],
+                detail={"reason": reason, "path": request.url.path})
+            return too_many(wait) if wait else ApiError401(reason, now)
+
         def run() -> Any:
             try:
                 hdr = read_headers(request.headers)
             except AuthError as exc:
-                raise ApiError401(exc.reason.value, now) from None
+                raise failed(exc.reason.value, request.headers.get(H_TERMINAL)) from None
             terminal = known.get(hdr.terminal_id) if cached else None
             if terminal is None:
-                terminal = service.get_terminal(engine, hdr.terminal_id)
+                terminal = service.get_terminal(engine, hdr.terminal_id, box)
             if terminal is None or terminal.secret is None:
-                raise ApiError401("unknown_terminal", now)
+                raise failed("unknown_terminal", hdr.terminal_id)
             secret = terminal.secret
             if not terminal.revoked and len(known) < MAX_KNOWN_TERMINALS:
                 known[terminal.terminal_id] = terminal
@@ -136,7 +155,7 @@ def create_app(
                 err = ApiError401(exc.reason.value, now)
                 if exc.reason in SIGNATURE_GOOD:  # the terminal is who it says: sign back
                     return _receipted(errors.response_for(err), secret, hdr.nonce)
-                raise err from None
+                raise failed(exc.reason.value, hdr.terminal_id) from None
             try:
                 if terminal.revoked:
                     raise errors.ApiError(403, "terminal_revoked",
@@ -150,12 +169,19 @@ def create_app(
         return await run_in_threadpool(run)
 
     def admin_only(request: Request) -> None:
-        client = request.client.host if request.client else None
+        client = client_address(request, proxies)
         if admin_open_on_loopback and _is_loopback(client):
             return
         auth = request.headers.get("authorization", "")
         given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         if not secrets.compare_digest(given.encode(), admin_token.encode()):
+            now = clock.now().timestamp()
+            wait = limits.retry_after(engine, limits.ADMIN, client, now) or \
+                limits.record_failure(engine, limits.ADMIN, client, now, actor="anonymous",
+                                      action="admin_token_failed",
+                                      detail={"path": request.url.path, "given": bool(given)})
+            if wait:
+                raise too_many(wait)
             raise errors.ApiError(401, "admin_token_required",
                                   "Admin endpoints need 'Authorization: Bearer <admin_token>'.")
 
@@ -166,9 +192,18 @@ def create_app(
 
         With an ``X-Kiosk-Nonce`` header the answer carries a receipt signed with the new
         secret, so the kiosk knows the secret came whole from a server that keeps it.
+        Failed codes are limited per client address (429) and audited.
         """
-        res = service.enroll(engine, req.code, req.app_version, clock.now())
+        client = client_address(request, proxies)
+        now = clock.now()
+        wait = limits.retry_after(engine, limits.ENROLL, client, now.timestamp())
+        if wait:
+            raise too_many(wait)
+        res = service.enroll(engine, req.code, req.app_version, now, box)
         if res is None:
+            limits.record_failure(engine, limits.ENROLL, client, now.timestamp(),
+                                  actor="anonymous", action="enroll_failed",
+                                  detail={"app_version": req.app_version})
             raise errors.ApiError(403, "invalid_code",
                                   "This enrolment code is unknown, expired or already used.")
         resp = Response(res.model_dump_json(), media_type="application/json")
@@ -307,6 +342,12 @@ def _receipted(resp: Response, secret: str, nonce: str) -> Response:
     """``resp`` with its receipt: over the request's nonce, the status and the body bytes."""
     resp.headers[H_RECEIPT] = sign_receipt(secret, nonce, resp.status_code, bytes(resp.body))
     return resp
+
+
+def too_many(wait: int) -> errors.ApiError:
+    return errors.ApiError(429, "too_many_requests",
+                           f"Too many failed attempts from this address; try again in {wait} s.",
+                           headers={"Retry-After": str(wait)})
 
 
 def ApiError401(reason: str, now: Any) -> errors.ApiError:  # noqa: N802 - reads as a type

@@ -99,7 +99,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     problem = check_tls_files(cert, key)
     if problem:
         raise CliError(problem)
-    app = create_app(data, admin_open_on_loopback=not args.admin_token_always)
+    from .proxies import parse_proxies
+
+    try:
+        parse_proxies(args.trusted_proxy or ())
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    app = create_app(data, admin_open_on_loopback=not args.admin_token_always,
+                     trusted_proxies=args.trusted_proxy or ())
     try:
         sock = listening_socket(args.host, args.port)
     except OSError as exc:
@@ -304,6 +311,28 @@ def sheet_file(text: str) -> str:
     return output_file(text)
 
 
+def cmd_audit(args: argparse.Namespace) -> None:
+    from datetime import datetime, time
+
+    from .audit import entries
+
+    since = None
+    if args.since:
+        since = datetime.combine(args.since, time(), tzinfo=UTC).timestamp()
+    rows = entries(_admin(args).engine, since=since, action=args.action, limit=args.limit)
+    if args.json:
+        print(json.dumps([{**r.__dict__, "at": datetime.fromtimestamp(r.at, UTC).isoformat()}
+                          for r in rows], indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        when = datetime.fromtimestamp(r.at, UTC).isoformat(timespec="seconds")
+        detail = " ".join(f"{k}={v}" for k, v in sorted(r.detail.items()))
+        print(f"{when}  {r.action:20} {r.actor:20} client={r.client or '-'} "
+              f"target={r.target or '-'} {detail}".rstrip())
+    if not rows:
+        print("no audit entries", file=sys.stderr)
+
+
 def _employee_name(admin: Any, employee_id: str) -> str:
     from sqlalchemy import select
 
@@ -353,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate "
                    "(chain)")
     p.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
+    p.add_argument("--trusted-proxy", metavar="ADDR", action="append",
+                   help="a reverse proxy (address or network, repeatable) whose "
+                        "X-Forwarded-For names the client; admin endpoints then always "
+                        "need the token")
     p = add("add-site", cmd_add_site, "add a site (a place with its own timezone)")
     p.add_argument("code", help="short code, 1-32 of A-Z a-z 0-9 _ - (case matters), e.g. HQ")
     p.add_argument("name", help="display name, e.g. 'Head office'")
@@ -433,6 +466,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("set-cooldown", cmd_set_cooldown, "seconds a terminal ignores a repeated badge")
     p.add_argument("seconds", type=int_range(0, 3600, "seconds"), help="0-3600")
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
+    p = add("audit", cmd_audit, "the audit trail, newest first: failed enrolments, signatures, "
+                                "admin tokens, and admin actions")
+    p.add_argument("--action", help="only this action, e.g. enroll_failed")
+    p.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD",
+                   help="only entries from this day on (UTC)")
+    p.add_argument("--limit", type=int_range(1, 100_000), default=50, help="newest N entries")
+    p.add_argument("--json", action="store_true", help="a JSON list instead of lines")
     from .cli_hr import register
 
     register(add, common)

@@ -10,8 +10,10 @@ and no per-connection event dispatch (measured: a third of the cost of a termina
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -105,7 +107,7 @@ terminals = Table(
     Column("site", String(32), ForeignKey("sites.code"), nullable=False),
     Column("code_hash", String(64), unique=True, nullable=False),
     Column("code_expires_at", Float, nullable=False),
-    Column("secret", String(64)),
+    Column("secret", String(200)),  # AES-GCM sealed (server_stub/secretbox.py), never plain
     Column("created_at", Float, nullable=False),
     Column("enrolled_at", Float),
     Column("revoked_at", Float),
@@ -135,7 +137,10 @@ punches = Table(
     Column("reason", String(32)),
     Column("work_date", String(10)),
     Column("verdict", Text, nullable=False),  # the Verdict JSON replayed for duplicates
+    # Never the bearer token (a copy of the database must not let anyone punch): "" since
+    # the token is dropped at insert; badge_id and kid say which badge and key it was.
     Column("badge", String(256), nullable=False),
+    Column("kid", String(16)),
 )
 
 # Public holidays per site (rules/calendar.py): never absent on these days.
@@ -199,16 +204,30 @@ audit_log = Table(
 )
 Index("ix_audit_log_at", audit_log.c.at)
 
+# Failed attempts per client address (server_stub/limits.py), shared by every process.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(200), primary_key=True),  # "enroll:198.51.100.7"
+    Column("window_start", Float, nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
 Index("ix_punches_terminal_seq", punches.c.terminal_id, punches.c.seq)
 Index("ix_punches_employee_day", punches.c.employee_id, punches.c.work_date)
 Index("ix_punches_time", punches.c.punch_time)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, FULL sync and immediate write locks."""
+    """An engine for ``url``; SQLite files get WAL, FULL sync and immediate write locks.
+
+    A new SQLite file is created 0600 first: SQLite gives its -wal and -shm the database
+    file's mode, so all three are private from the start.
+    """
     # hide_parameters: an error message must never carry a badge token or a secret.
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    _private_sqlite_file(url)
     engine = create_engine(
         url,
         hide_parameters=True,
@@ -228,6 +247,18 @@ def make_engine(url: str) -> Engine:
         cur.close()
 
     return engine
+
+
+def _private_sqlite_file(url: str) -> None:
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return
+    path = Path(url[len("sqlite:///"):])
+    if not path.parent.is_dir():
+        return  # SQLite itself will say the folder is missing
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 @contextmanager

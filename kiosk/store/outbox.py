@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sqlite3
 import threading
 import uuid
@@ -69,6 +70,24 @@ CREATE TABLE IF NOT EXISTS punches (
 CREATE INDEX IF NOT EXISTS punches_state ON punches (state, id);
 CREATE INDEX IF NOT EXISTS punches_badge ON punches (badge_id, wall_time);
 """
+
+def _private_file(path: Path) -> None:
+    """The outbox and its -wal/-shm readable by the kiosk's account only (0600).
+
+    Created 0600 before SQLite opens it (SQLite gives -wal and -shm the database's mode);
+    an older, looser file is tightened.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            try:
+                mode = p.stat().st_mode
+                if mode & 0o077:
+                    os.chmod(p, mode & 0o700)  # drop group/other, keep the owner's bits
+            except OSError:
+                pass  # missing, or not ours: SQLite says what matters when it opens
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxStats:
@@ -142,6 +161,7 @@ class Outbox:
 
     # -- opening ------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
+        _private_file(self.path)
         conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False,
             timeout=BUSY_TIMEOUT_MS / 1000,
@@ -291,8 +311,10 @@ class Outbox:
             reason = v.reason.value if v.reason else None
             rows.append((state, v.model_dump_json(), reason, v.message, now, str(v.event_id)))
         return self._write_many(
+            # The bearer token goes once the server has answered: badge_id stays.
             "UPDATE punches SET state = ?, verdict = ?, reason = ?, message = ?,"
-            " settled_at = ?, attempts = attempts + 1 WHERE event_id = ? AND state = 'pending'",
+            " settled_at = ?, attempts = attempts + 1, badge = ''"
+            " WHERE event_id = ? AND state = 'pending'",
             rows, meta={"last_sync": now, "last_error": None, "last_error_at": None},
         )
 
@@ -301,7 +323,7 @@ class Outbox:
         now = _iso(self._clock.now())
         return self._write_many(
             "UPDATE punches SET state = 'rejected', reason = ?, message = ?, settled_at = ?,"
-            " attempts = attempts + 1 WHERE event_id = ? AND state = 'pending'",
+            " attempts = attempts + 1, badge = '' WHERE event_id = ? AND state = 'pending'",
             [(reason, message, now, str(e)) for e in event_ids],
             meta={"last_error": f"{reason}: {message}"[:500], "last_error_at": now},
         )
