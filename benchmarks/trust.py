@@ -39,6 +39,7 @@ from server_stub.admin import Admin
 from server_stub.runner import EmbeddedServer
 from tests.helpers.faulty_proxy import FaultyProxy, http_response
 from tests.helpers.keyring_backend import MemoryKeyring
+from tests.helpers.live_server import wait_for_http
 
 ABSURD = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
 FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)"]
@@ -155,15 +156,7 @@ def enroll_300mib(tmp: Path, mib: int = 300) -> tuple[float, int, float]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}{API_PREFIX}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(url + "/time", timeout=5)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_for_http(url + "/time")
         before = _rss_mb(proc.pid)
         peak = before
         block = b'{"code": "' + b"x" * (1024 * 1024 - 10)

@@ -66,3 +66,20 @@ def live_server(
     finally:
         server.stop()
         admin.close()
+
+
+def wait_for_http(url: str, timeout: float = 60.0, **kwargs: object) -> None:
+    """Poll ``url`` until the server behind it answers (a subprocess binds before it listens)."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=5, **kwargs)  # type: ignore[arg-type]
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

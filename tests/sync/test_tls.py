@@ -18,7 +18,7 @@ from kiosk.sync.enroll import EnrollError, enroll
 from kiosk.sync.secrets import KeyringSecretStore
 from kiosk.sync.tls import insecure_reason, spki_sha256
 from tests.helpers.keyring_backend import MemoryKeyring
-from tests.helpers.live_server import live_server
+from tests.helpers.live_server import live_server, wait_for_http
 from tests.helpers.tls import make_server_cert
 from tests.sync.conftest import Terminal, fill
 
@@ -144,20 +144,11 @@ def test_serve_with_tls_files(tmp_path, certs) -> None:
         line = proc.stdout.readline()
         assert "on https://127.0.0.1:" in line, line
         url = line.split(" on ", 1)[1].split(" ", 1)[0]
-        import time
-
         import requests
 
-        deadline = time.monotonic() + 30
-        while True:  # the socket is bound before uvicorn listens on it
-            try:
-                r = requests.get(url + "/api/v1/time", verify=str(good.ca), timeout=30)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        assert r.status_code == 200
+        wait_for_http(url + "/api/v1/time", verify=str(good.ca))
+        assert requests.get(url + "/api/v1/time", verify=str(good.ca), timeout=30).status_code \
+            == 200
     finally:
         proc.terminate()
         proc.wait(timeout=30)
