@@ -41,7 +41,9 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         "terminal_revoked": False, "outbox_path": str(paths.outbox_file),
         "outbox_recovered_from": None, "pending": None, "oldest_pending_age_s": None,
         "rejected": None, "sent": None, "last_seq": None, "last_sync": None,
-        "last_error": None, "last_error_at": None, "clock_offset_s": None,
+        "last_error": None, "last_error_code": None, "last_error_arg": None,
+        "last_error_at": None,
+        "clock_offset_s": None,
     }
     try:
         config = load_config(paths.config_file)
@@ -86,6 +88,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                 rejected=s.rejected, sent=s.sent, last_seq=s.last_seq,
                 last_sync=s.last_sync.isoformat() if s.last_sync else None,
                 last_error=s.last_error,
+                last_error_code=s.last_problem.code.value if s.last_problem else None,
+                last_error_arg=s.last_problem.arg if s.last_problem else None,
                 last_error_at=s.last_error_at.isoformat() if s.last_error_at else None,
                 clock_offset_s=offset,
             )
@@ -108,6 +112,19 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _last_error(info: dict[str, Any]) -> str:
+    """The shared sentence for the stored code (what the status panel says), then the
+    English detail behind it."""
+    from kiosk.core.problem_text import describe
+    from kiosk.core.problems import Problem, ProblemCode
+
+    if not info["last_error_code"] and not info["last_error"]:
+        return "-"
+    sentence = describe(Problem(ProblemCode.parse(info["last_error_code"]),
+                                info["last_error_arg"] or ""))
+    return f"{sentence} ({info['last_error']})" if info["last_error"] else sentence
+
+
 def main(args: argparse.Namespace) -> int:
     info = collect(args)
     code = {"ok": OK, "warning": WARNING, "critical": CRITICAL}[info["status"]]
@@ -128,7 +145,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"Rejected:      {info['rejected']}   Sent (kept): {info['sent']}   "
           f"Last seq: {info['last_seq']}")
     print(f"Last sync:     {info['last_sync'] or 'never'}")
-    print(f"Last error:    {info['last_error'] or '-'}")
+    print(f"Last error:    {_last_error(info)}")
     if info["clock_offset_s"] is not None:
         print(f"Clock offset:  {info['clock_offset_s']:+.3f} s (server - terminal)")
     return code

@@ -410,6 +410,10 @@
         <translation>打卡存储已损坏：请查看日志</translation>
     </message>
     <message>
+        <source>Punch storage was written by a newer kiosk version: update this kiosk</source>
+        <translation>打卡存储由更新版本的自助机写入：请升级本机程序</translation>
+    </message>
+    <message>
         <source>Punch storage failed: see the log</source>
         <translation>打卡存储出错：请查看日志</translation>
     </message>
