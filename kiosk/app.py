@@ -26,8 +26,8 @@ from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Config
 from kiosk.core.paths import Paths
 from kiosk.core.pin import PinLock
-from kiosk.core.problems import problem_of
 from kiosk.core.policies import Cooldown
+from kiosk.core.problems import problem_of
 from kiosk.core.protocol import Roster, Verdict, VerdictStatus
 from kiosk.core.recorder import Outcome, OutcomeKind, Recorder
 from kiosk.scan.wedge import WedgeReader

@@ -43,9 +43,9 @@ def main(args: argparse.Namespace) -> int:
     from kiosk.app import KioskOptions, run_kiosk
     from kiosk.core.config import save_config
     from kiosk.core.paths import default_paths
+    from kiosk.core.pin import hash_pin
     from kiosk.services.memory_secrets import MemorySecretStore
     from kiosk.sync.enroll import EnrollError, enroll
-    from kiosk.core.pin import hash_pin
     from server_stub.admin import Admin
     from server_stub.demo_data import seed_demo
     from server_stub.runner import EmbeddedServer

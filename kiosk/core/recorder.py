@@ -18,8 +18,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
 from kiosk.core.clock import Clock
-from kiosk.core.problems import KioskError, Problem, problem_of
 from kiosk.core.policies import Cooldown
+from kiosk.core.problems import KioskError, Problem, problem_of
 from kiosk.core.protocol import BadgeError, BadgeVerifier, Punch, Source, parse_badge
 from kiosk.core.scan_check import ScanReason, classify_scan
 

@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.core.config import CameraSection
-from kiosk.scan.decoder import ScanPipeline
 from kiosk.scan.camera_source import prepare_camera_backend
+from kiosk.scan.decoder import ScanPipeline
 from kiosk.scan.sources import open_source
 from kiosk.scan.worker import ScanWorker
 

@@ -11,15 +11,21 @@ from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QPushButton,
-    QVBoxLayout, QWidget,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.services.status import ServerLine, Status, StatusModel
 
 from .messages import reject_reason
 from .problems import describe
-
 
 _T = QCoreApplication  # lupdate reads the literal _T.translate("StatusPanel", ...) calls
 

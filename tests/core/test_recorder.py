@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.core.problems import ProblemCode
 from kiosk.core.policies import Cooldown
+from kiosk.core.problems import ProblemCode
 from kiosk.core.recorder import OutcomeKind, Recorder, RefuseReason
 from kiosk.store import Outbox
 from tests.helpers.badges import T0, make_signer, make_token, verifier_for

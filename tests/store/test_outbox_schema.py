@@ -11,7 +11,7 @@ import pytest
 from kiosk.core.problems import Problem, ProblemCode
 from kiosk.core.protocol import Source
 from kiosk.store import Outbox, OutboxError
-from kiosk.store.outbox import SCHEMA_VERSION, _SCHEMA
+from kiosk.store.outbox import _SCHEMA, SCHEMA_VERSION
 from tests.helpers.clock import FakeClock
 
 # What the first release created (schema 1): the punches table without last_error_code.

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication
 from kiosk.app import KioskApp, KioskOptions
 from kiosk.core.config import Config, save_config
 from kiosk.core.paths import default_paths
-from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.core.problems import ProblemCode
+from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.store import Outbox, OutboxError
 from kiosk.sync.client import SyncClient, SyncError
 from kiosk.sync.clock_offset import ClockOffset
