@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
+
+from kiosk.core.problems import Problem, ProblemCode
 
 OK, WARNING, CRITICAL = 0, 1, 2
 STALE_BACKLOG_S = 15 * 60
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("status", help="show outbox and sync state (exit 0/1/2)")
+    p = subparsers.add_parser(
+        "status", help="show outbox and sync state (exit 0/1/2)",
+        description="Show this terminal's enrolment, secret store, outbox and last sync, "
+        "without contacting the server. Exit code for monitoring: 0 healthy, 1 warning, "
+        "2 critical.")
     p.add_argument("--json", action="store_true", help="one JSON object with stable keys")
 
 
@@ -112,19 +119,6 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _last_error(info: dict[str, Any]) -> str:
-    """The shared sentence for the stored code (what the status panel says), then the
-    English detail behind it."""
-    from kiosk.core.problem_text import describe
-    from kiosk.core.problems import Problem, ProblemCode
-
-    if not info["last_error_code"] and not info["last_error"]:
-        return "-"
-    sentence = describe(Problem(ProblemCode.parse(info["last_error_code"]),
-                                info["last_error_arg"] or ""))
-    return f"{sentence} ({info['last_error']})" if info["last_error"] else sentence
-
-
 def main(args: argparse.Namespace) -> int:
     info = collect(args)
     code = {"ok": OK, "warning": WARNING, "critical": CRITICAL}[info["status"]]
@@ -144,8 +138,42 @@ def main(args: argparse.Namespace) -> int:
     print(f"Pending:       {info['pending']}" + (f" (oldest {age:.0f} s)" if age else ""))
     print(f"Rejected:      {info['rejected']}   Sent (kept): {info['sent']}   "
           f"Last seq: {info['last_seq']}")
-    print(f"Last sync:     {info['last_sync'] or 'never'}")
-    print(f"Last error:    {_last_error(info)}")
+    print(f"Last sync:     {_when(info['last_sync']) or 'never'}")
+    print(f"Last error:    {_error_text(info)}")
     if info["clock_offset_s"] is not None:
         print(f"Clock offset:  {info['clock_offset_s']:+.3f} s (server - terminal)")
     return code
+
+
+def _when(iso: str | None) -> str:
+    """An ISO timestamp as ``2026-11-02 09:03:07 UTC``: whole seconds, one timezone (the
+    log's), whatever offset it was stored with."""
+    if not iso:
+        return ""
+    from datetime import datetime
+
+    when = datetime.fromisoformat(iso)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def problem_text(problem: Problem) -> tuple[str, str]:
+    """``(problem code, the status panel's sentence)`` for a sync problem, by its code; the
+    English text only when the code is unknown (it is in sync.log either way)."""
+    from kiosk.core.problem_text import describe
+
+    if problem.code is ProblemCode.UNKNOWN and problem.raw:
+        return problem.code.value, " ".join(problem.raw.split())
+    return problem.code.value, describe(problem)
+
+
+def _error_text(info: dict[str, Any]) -> str:
+    """The stored last error: the panel's sentence for its code, then when."""
+    if not info["last_error_code"] and not info["last_error"]:
+        return "-"
+    problem = Problem(ProblemCode.parse(info["last_error_code"]), info["last_error_arg"] or "",
+                      info["last_error"] or "")
+    text = problem_text(problem)[1]
+    at = info["last_error_at"]
+    return f"{text} (at {_when(at)})" if at else text

@@ -82,6 +82,9 @@ SENTENCES: dict[str, str] = {
     C.NO_KEYRING: QT_TRANSLATE_NOOP("Problem", "No secret store (keyring) is available on "
                                                "this terminal: see the setup guide."),
     C.ENROL_FAILED: QT_TRANSLATE_NOOP("Problem", "Enrolment failed: see the log."),
+    C.ENROL_NO_ENDPOINT: QT_TRANSLATE_NOOP("Problem", "This address is not a check-in server: "
+                                                      "use the address 'kiosk-server serve' "
+                                                      "prints."),
 }
 del C
 

@@ -53,6 +53,7 @@ class ProblemCode(enum.StrEnum):
     ENROL_CODE_SPENT = "enrol_code_spent"
     NO_KEYRING = "no_keyring"
     ENROL_FAILED = "enrol_failed"
+    ENROL_NO_ENDPOINT = "enrol_no_endpoint"  # the address answers, but is no check-in server
 
     @classmethod
     def parse(cls, value: str | None) -> ProblemCode:

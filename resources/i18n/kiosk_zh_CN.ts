@@ -390,6 +390,10 @@
         <translation>无法读取密钥存储（keyring）</translation>
     </message>
     <message>
+        <source>This address is not a check-in server: use the address &apos;kiosk-server serve&apos; prints.</source>
+        <translation>此地址不是签到服务器：请使用 &apos;kiosk-server serve&apos; 显示的地址。</translation>
+    </message>
+    <message>
         <source>Server answer incomplete: will try again</source>
         <translation>服务器应答不完整：稍后重试</translation>
     </message>
