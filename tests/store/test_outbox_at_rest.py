@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 from types import SimpleNamespace
 
+from kiosk.core.problems import Problem, ProblemCode
 from kiosk.logging_setup import PrivateRotatingFileHandler, setup_logging, teardown_logging
 from kiosk.store import Outbox
 from tests.helpers.clock import FakeClock
@@ -42,7 +43,8 @@ def test_the_token_is_cleared_once_the_server_answered(tmp_path: Path) -> None:
     box = Outbox(path, clock)
     sent, rejected, refused, pending = (_append(box, clock, f"b{i}") for i in range(4))
     box.mark_verdicts([_accept(sent.event_id), _reject(rejected.event_id)])
-    box.mark_rejected([str(refused.event_id)], "invalid_request", "refused")
+    box.mark_rejected([str(refused.event_id)], "invalid_request", "refused",
+                      Problem(ProblemCode.REFUSED_REQUEST, "422"))
     with sqlite3.connect(path) as conn:
         rows = dict(conn.execute("SELECT badge_id, badge FROM punches").fetchall())
     assert rows == {"b0": "", "b1": "", "b2": "", "b3": pending.badge}

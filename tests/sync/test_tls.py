@@ -11,7 +11,7 @@ import pytest
 from kiosk.cli import main as kiosk_main
 from kiosk.core.clock import SystemClock
 from kiosk.core.paths import default_paths
-from kiosk.services.problems import sync_problem
+from kiosk.core.problems import ProblemCode
 from kiosk.store import Outbox
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.enroll import EnrollError, enroll
@@ -73,7 +73,7 @@ def test_an_untrusted_certificate_or_a_pin_mismatch_sends_nothing(
         cfg.sync.pin_sha256 = spki_sha256(other.der)  # trusted, but not the pinned key
     report = SyncEngine(cfg, box, term.secrets, SystemClock()).sync_once()
     assert report.error is not None and "the server's certificate is not trusted" in report.error
-    assert sync_problem(report.error).code == "tls"
+    assert report.problem.code is ProblemCode.TLS
     stats = box.stats()
     assert (stats.pending, stats.sent, stats.rejected) == (2, 0, 0)
     assert https_server.admin.export_punches() == []

@@ -12,16 +12,16 @@ import pytest
 from kiosk.cli import main as kiosk_main
 from kiosk.core.clock import SystemClock
 from kiosk.core.paths import default_paths
+from kiosk.core.problems import ProblemCode
 from kiosk.core.protocol import new_secret
-from kiosk.services.problems import enrol_problem, sync_problem
 from kiosk.store import Outbox
 from kiosk.sync.clock_offset import ClockOffset
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.enroll import EnrollError, enroll
 from kiosk.sync.secrets import KeyringSecretStore
 from tests.helpers.clock import FakeClock
-from tests.helpers.keyring_backend import MemoryKeyring
 from tests.helpers.faulty_proxy import FaultyProxy, http_response
+from tests.helpers.keyring_backend import MemoryKeyring
 from tests.sync.conftest import Terminal, fill
 
 ABSURD_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
@@ -87,8 +87,7 @@ def test_a_fake_server_answering_accepted_marks_nothing_sent(server, terminal: T
             proxy.receipt_secret = secret
             report = engine.sync_once()
             assert report.sent == 0 and box.stats().pending == 20 and box.stats().sent == 0
-            problem = sync_problem(report.error)
-            assert problem is not None and problem.code == "not_authenticated"
+            assert report.problem.code is ProblemCode.NOT_AUTHENTICATED
             assert not engine.state().online
         proxy.receipt_secret = terminal.secrets.get(cfg.terminal.id)
         assert engine.sync_once().sent == 20  # the same answer, signed: believed
@@ -146,5 +145,5 @@ def test_enrolment_without_a_receipt_saves_nothing(server, tmp_path: Path) -> No
                                        answer.encode())
         with pytest.raises(EnrollError, match="not authenticated") as err:
             enroll(proxy.url, "ABCD-EFGH", paths, KeyringSecretStore(backend))
-    assert enrol_problem(err.value).code == "enrol_not_authenticated"
+    assert err.value.code is ProblemCode.ENROL_NOT_AUTHENTICATED
     assert not paths.config_file.exists() and backend.get_password("checkin-kiosk", "tfake") is None
