@@ -26,6 +26,8 @@ from kiosk.core.protocol import BadgeSigner, public_key_to_text
 from . import attendance as rules
 from . import datadir, db, reports
 from .overview import terminal_overview
+from .store import engine as store_engine
+from .store import migrate
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
@@ -84,13 +86,18 @@ class Admin:
         if (data_dir / datadir.SETTINGS_FILE).exists():
             raise AdminError(f"{data_dir} is already initialised")
         data_dir.mkdir(parents=True, exist_ok=True)
-        url = database_url or datadir.default_database_url(data_dir)
+        datadir.write_settings(data_dir, database_url or datadir.default_database_url(data_dir))
         try:
-            engine = db.make_engine(url)
-            db.metadata.create_all(engine)
-        except SQLAlchemyError as exc:
-            raise AdminError(f"cannot create the database: {exc.__class__.__name__}") from None
-        datadir.write_settings(data_dir, url)
+            engine = store_engine.open_engine(data_dir, must_exist=False)
+            try:
+                migrate.create(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+        except (SQLAlchemyError, migrate.SchemaError, datadir.DataDirError) as exc:
+            (data_dir / datadir.SETTINGS_FILE).unlink()  # not initialised after all
+            reason = str(exc) if not isinstance(exc, SQLAlchemyError) else exc.__class__.__name__
+            raise AdminError(f"cannot create the database: {reason}") from None
         datadir.ensure_admin_token(data_dir)
         admin = cls(data_dir, engine, clock)
         admin.add_key()
@@ -98,13 +105,17 @@ class Admin:
 
     @classmethod
     def open(cls, data_dir: Path, clock: Clock | None = None) -> Admin:
+        """Open a data folder whose database is at this version's schema (else AdminError)."""
         data_dir = Path(data_dir)
         try:
-            url = datadir.read_settings(data_dir)["database_url"]
+            engine = store_engine.open_engine(data_dir)
         except datadir.DataDirError as exc:
             raise AdminError(str(exc)) from None
-        engine = db.make_engine(url)
-        db.metadata.create_all(engine)  # no-op when present; adds tables of newer versions
+        try:
+            migrate.check(engine)
+        except migrate.SchemaError as exc:
+            engine.dispose()
+            raise AdminError(str(exc)) from None
         return cls(data_dir, engine, clock)
 
     def close(self) -> None:

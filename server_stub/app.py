@@ -41,6 +41,8 @@ from kiosk.core.protocol import (
 from . import datadir, db, errors, reports, service
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
+from .store import engine as store_engine
+from .store import migrate
 
 _AUTH_MESSAGES = {
     "missing_headers": "The request is not signed.",
@@ -78,9 +80,12 @@ def create_app(
 ) -> FastAPI:
     """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
     clock = clock or SystemClock()
-    settings = datadir.read_settings(Path(data_dir))
-    engine = db.make_engine(settings["database_url"])
-    db.metadata.create_all(engine)
+    engine = store_engine.open_engine(Path(data_dir))
+    try:
+        migrate.check(engine)  # never serve an older (or newer) schema
+    except migrate.SchemaError:
+        engine.dispose()
+        raise
     admin_token = datadir.read_admin_token(Path(data_dir))
     nonces = NonceStore()
     ingestor = Ingestor(engine, clock)

@@ -97,6 +97,23 @@ def cmd_serve(args: argparse.Namespace) -> None:
         app.state.engine.dispose()
 
 
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from .store import engine as store_engine
+    from .store import migrate
+
+    engine = store_engine.open_engine(_data_dir(args))
+    try:
+        st = migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    if st.current == st.head:
+        print(f"The database is at revision {st.head} already; nothing to do.")
+    elif st.current is None:
+        print(f"Created the schema (revision {st.head}) in the empty database.")
+    else:
+        print(f"Migrated the database from revision {st.current} to {st.head}.")
+
+
 def cmd_add_site(args: argparse.Namespace) -> None:
     _admin(args).add_site(args.code, args.name, args.timezone)
     print(f"Added site {args.code} ({args.timezone}).")
@@ -259,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.add_argument("--admin-token-always", action="store_true",
                    help="require the admin token for reports/overview even from loopback")
+    add("migrate", cmd_migrate, "upgrade the database schema to this version (run once after an "
+        "upgrade, with the servers stopped or not: replicas refuse an older schema)")
     p = add("add-site", cmd_add_site, "add a site")
     p.add_argument("code")
     p.add_argument("name")
@@ -318,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from .admin import AdminError
     from .datadir import DataDirError
+    from .store.migrate import SchemaError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -326,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         args.func(args)
-    except (AdminError, DataDirError, CliError) as exc:
+    except (AdminError, DataDirError, CliError, SchemaError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
