@@ -152,6 +152,7 @@ def create_app(
               tags=["terminal"])
     def enroll(req: EnrollRequest) -> EnrollResponse:
         """Spend a one-time enrolment code: returns the terminal id and its secret."""
+        errors.refuse_nul(req.code, req.app_version)
         res = service.enroll(engine, req.code, req.app_version, clock.now())
         if res is None:
             raise errors.ApiError(403, "invalid_code",
@@ -272,6 +273,7 @@ def _body(model: str) -> dict[str, Any]:
 
 
 def _parse(model: Any, body: bytes) -> Any:
+    errors.refuse_nul(body)
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
