@@ -11,7 +11,6 @@ from sqlalchemy import Connection, create_engine
 
 from server_stub import db
 
-config = context.config
 target_metadata = db.metadata
 
 
@@ -27,6 +26,7 @@ def _run(connection: Connection) -> None:
 
 
 def main() -> None:
+    config = context.config
     conn = config.attributes.get("connection")
     if conn is not None:
         _run(conn)
@@ -45,4 +45,5 @@ def main() -> None:
     engine.dispose()
 
 
-main()
+if hasattr(context, "config"):  # else imported outside Alembic (a scan of all modules)
+    main()
