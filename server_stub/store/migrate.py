@@ -71,10 +71,14 @@ def current(conn: Connection) -> str | None:
 
 def _legacy_revision(conn: Connection) -> str | None:
     """The revision a pre-Alembic database (``create_all``) corresponds to, by its tables."""
-    tables = set(inspect(conn).get_table_names())
+    insp = inspect(conn)
+    tables = set(insp.get_table_names())
     if "punches" not in tables or "terminals" not in tables:
         return None
-    return "0002_audit_log" if "audit_log" in tables else "0001_baseline"
+    if "audit_log" not in tables:
+        return "0001_baseline"
+    shift_columns = {c["name"] for c in insp.get_columns("shifts")}
+    return "0003_rules" if "min_presence_min" in shift_columns else "0002_audit_log"
 
 
 def state(engine: Engine) -> SchemaState:
