@@ -35,6 +35,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.engine import URL, make_url
 
 metadata = MetaData()
 
@@ -218,22 +219,31 @@ Index("ix_punches_employee_day", punches.c.employee_id, punches.c.work_date)
 Index("ix_punches_time", punches.c.punch_time)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str | URL, *, pool_size: int | None = None, max_overflow: int | None = None
+) -> Engine:
     """An engine for ``url``; SQLite files get WAL, FULL sync and immediate write locks.
 
-    A new SQLite file is created 0600 first: SQLite gives its -wal and -shm the database
-    file's mode, so all three are private from the start.
+    PostgreSQL: a pool of ``pool_size`` (default 10) plus ``max_overflow`` (default 20)
+    connections per server process; size it so replicas x (pool + overflow) stays under
+    the database's ``max_connections``. A new SQLite file is created 0600 first: SQLite
+    gives its -wal and -shm the database file's mode, so all three are private from the start.
     """
     # hide_parameters: an error message must never carry a badge token or a secret.
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
-    _private_sqlite_file(url)
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(
+            url, pool_pre_ping=True, hide_parameters=True,
+            pool_size=10 if pool_size is None else pool_size,
+            max_overflow=20 if max_overflow is None else max_overflow,
+        )
+    _private_sqlite_file(make_url(url).database)
     engine = create_engine(
         url,
         hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=48,  # >= the worker threads (40): no connect/PRAGMA churn under load
-        max_overflow=16,
+        # >= the worker threads (40): no connect/PRAGMA churn under load
+        pool_size=48 if pool_size is None else pool_size,
+        max_overflow=16 if max_overflow is None else max_overflow,
     )
 
     @event.listens_for(engine, "connect")
@@ -249,10 +259,10 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _private_sqlite_file(url: str) -> None:
-    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+def _private_sqlite_file(database: str | None) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
         return
-    path = Path(url[len("sqlite:///"):])
+    path = Path(database)
     if not path.parent.is_dir():
         return  # SQLite itself will say the folder is missing
     try:

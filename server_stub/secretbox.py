@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy import Engine, select, update
 
 from . import db
 
@@ -97,17 +97,8 @@ def private_files(data_dir: Path) -> None:
             os.chmod(path, 0o600)
 
 
-def add_missing_columns(engine: Engine) -> None:
-    """Columns added since a database was created (until the schema has migrations)."""
-    have = {c["name"] for c in inspect(engine).get_columns("punches")}
-    if "kid" not in have:
-        with db.write_txn(engine) as conn:
-            conn.execute(text("ALTER TABLE punches ADD COLUMN kid VARCHAR(16)"))
-
-
 def convert(engine: Engine, box: SecretBox) -> tuple[int, int]:
     """Seal plain secrets, drop stored bearer tokens; returns (secrets, punches) converted."""
-    add_missing_columns(engine)
     t, p = db.terminals.c, db.punches.c
     with db.write_txn(engine) as conn:
         plain = [(r.terminal_id, r.secret) for r in conn.execute(
