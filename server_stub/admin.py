@@ -6,7 +6,6 @@ so the CLI can print it as one line. Names here are a stable interface.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -231,27 +230,22 @@ class Admin:
                     employee_id=employee_id, active=True, created_at=self._now(), **values))
 
     def import_employees_csv(self, path: Path) -> int:
-        """Add or update employees from a CSV with columns employee_id,name,site[,shift]."""
+        """Add or update employees from a CSV (employee_id,name,site[,shift]), all or none."""
+        from . import staff_import
+
         try:
-            with open(path, newline="", encoding="utf-8-sig") as f:
-                rows = list(csv.DictReader(f))
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise AdminError(f"cannot read {path}: {exc}") from None
-        required = {"employee_id", "name", "site"}
-        if not rows:
-            raise AdminError(f"{path} has no rows")
-        missing = required - set(rows[0])
-        if missing:
-            raise AdminError(f"{path} lacks column(s): {', '.join(sorted(missing))}")
-        for lineno, row in enumerate(rows, start=2):
-            try:
-                self.add_employee(
-                    (row["employee_id"] or "").strip(), row["name"] or "",
-                    (row["site"] or "").strip(), (row.get("shift") or "").strip() or None,
-                    update_existing=True,
-                )
-            except AdminError as exc:
-                raise AdminError(f"{path} line {lineno}: {exc}") from None
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise AdminError(f"cannot read {path}: {exc.strerror or exc}") from None
+        rows, problems = staff_import.parse(data)
+        with self._write() as conn:
+            problems = problems or staff_import.check(conn, rows)
+            if not problems:
+                staff_import.store(conn, rows, self._now())
+        if problems:
+            first = "; ".join(f"line {p.line}: {p.message}" for p in problems[:5])
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise AdminError(f"{path}: nothing imported; {first}{more}")
         return len(rows)
 
     def set_employee_active(self, employee_id: str, active: bool) -> None:
