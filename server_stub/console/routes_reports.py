@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -44,9 +44,15 @@ class MonthLine:
     missing_check_out: int = 0
 
 
-def _filters(ctx: Ctx, date_from: str | None, date_to: str | None, site: str | None,
-             employee: str | None) -> Filters:
-    today = ctx.console.now().date()
+def _filters(
+    request: Request,
+    date_from: str | None = Query(None, alias="from", max_length=10),
+    date_to: str | None = Query(None, alias="to", max_length=10),
+    site: str | None = Query(None, max_length=32),
+    employee: str | None = Query(None, max_length=32),
+) -> Filters:
+    """The query's filters; from the first of this month to today by default."""
+    today = request.app.state.console.now().date()
     try:
         d_from = date.fromisoformat(date_from) if date_from else today.replace(day=1)
         d_to = date.fromisoformat(date_to) if date_to else today
@@ -84,27 +90,20 @@ def monthly(rows: Iterable[dict[str, Any]]) -> list[MonthLine]:
 
 
 @router.get("/attendance")
-def attendance_page(ctx: Ctx = Depends(page("attendance")), date_from: str | None = Query(None, alias="from", max_length=10),
-                    date_to: str | None = Query(None, alias="to", max_length=10),
-                    site: str | None = Query(None, max_length=32),
-                    employee: str | None = Query(None, max_length=32)) -> Response:
-    f = _filters(ctx, date_from, date_to, site, employee)
+def attendance_page(ctx: Ctx = Depends(page("attendance")),
+                    f: Filters = Depends(_filters)) -> Response:
     rows = _rows(ctx, f)
     with ctx.console.engine.connect() as conn:
         sites = list(conn.execute(select(db.sites.c.code, db.sites.c.name)
                                   .order_by(db.sites.c.code)))
-    query = ctx.request.url.query
     return render(ctx, "attendance.html", active="attendance", f=f, rows=rows[:MAX_SHOWN],
-                  total=len(rows), months=monthly(rows), sites=sites, query=query,
-                  max_shown=MAX_SHOWN)
+                  total=len(rows), months=monthly(rows), sites=sites,
+                  query=ctx.request.url.query, max_shown=MAX_SHOWN)
 
 
 @router.get("/attendance.csv")
-def attendance_csv(ctx: Ctx = Depends(page("attendance")), date_from: str | None = Query(None, alias="from", max_length=10),
-                   date_to: str | None = Query(None, alias="to", max_length=10),
-                   site: str | None = Query(None, max_length=32),
-                   employee: str | None = Query(None, max_length=32)) -> Response:
+def attendance_csv(ctx: Ctx = Depends(page("attendance")),
+                   f: Filters = Depends(_filters)) -> Response:
     """The same file as ``kiosk-server report --format csv``."""
-    f = _filters(ctx, date_from, date_to, site, employee)
     return Response(reports.to_csv(_rows(ctx, f)), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{f.stem}.csv"'})
