@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from .. import attendance as rules
 from .. import db, reports
 from .web import ConsoleProblem, Ctx, page, render
 
@@ -29,19 +27,6 @@ class Filters:
     @property
     def stem(self) -> str:
         return f"attendance_{self.date_from.isoformat()}_{self.date_to.isoformat()}"
-
-
-@dataclass
-class MonthLine:
-    month: str
-    employee_id: str
-    name: str
-    site: str
-    present: int = 0
-    late_days: int = 0
-    late_min: int = 0
-    absent: int = 0
-    missing_check_out: int = 0
 
 
 def _filters(
@@ -69,24 +54,19 @@ def _rows(ctx: Ctx, f: Filters) -> list[dict[str, Any]]:
                                        ctx.console.now())
 
 
-def monthly(rows: Iterable[dict[str, Any]]) -> list[MonthLine]:
-    """Per month and employee: days present, late (days, minutes), absent, missing check-outs."""
-    lines: dict[tuple[str, str], MonthLine] = {}
-    for r in rows:
-        key = (r["date"][:7], r["employee_id"])
-        line = lines.get(key) or lines.setdefault(
-            key, MonthLine(key[0], r["employee_id"], r["name"], r["site"]))
-        if r["status"] == rules.ABSENT:
-            line.absent += 1
-            continue
-        line.present += 1
-        line.missing_check_out += r["status"] == rules.MISSING_CHECK_OUT
-        if r["late_min"]:
-            line.late_days += 1
-            line.late_min += r["late_min"]
-    return sorted(lines.values(), key=lambda m: (m.month, m.site, m.employee_id))
-
-
+def monthly(ctx: Ctx, f: Filters) -> list[dict[str, Any]]:
+    """The report's summary per employee, one block per calendar month of the range."""
+    out: list[dict[str, Any]] = []
+    start = f.date_from
+    with db.read_txn(ctx.console.engine) as conn:
+        while start <= f.date_to:
+            nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+            end = min(f.date_to, nxt - timedelta(days=1))
+            for row in reports.summary_rows(conn, start, end, f.site, f.employee,
+                                            ctx.console.now()):
+                out.append({"month": start.strftime("%Y-%m"), **row})
+            start = nxt
+    return out
 
 
 @router.get("/attendance")
@@ -97,7 +77,7 @@ def attendance_page(ctx: Ctx = Depends(page("attendance")),
         sites = list(conn.execute(select(db.sites.c.code, db.sites.c.name)
                                   .order_by(db.sites.c.code)))
     return render(ctx, "attendance.html", active="attendance", f=f, rows=rows[:MAX_SHOWN],
-                  total=len(rows), months=monthly(rows), sites=sites,
+                  total=len(rows), months=monthly(ctx, f), sites=sites,
                   query=ctx.request.url.query, max_shown=MAX_SHOWN)
 
 

@@ -31,6 +31,9 @@ def test_today_sorts_staff_into_in_late_and_not_in(client_for, admins, term) -> 
     assert "<b>20</b>" in _section(page, "late")
     assert "No Shift" in _section(page, "not_in") and "王芳" in _section(page, "not_in")
     assert "Lab Person" not in page.split('data-site="HQ"')[1].split("</section>")[0]
+    admins.clock.advance(600)  # a second scan soon after is a repeat: still in
+    term.verdicts([term.punch(admins.tokens["E1"])])
+    assert "Ana Souza" in _section(hr.get("/").text, "in")
     admins.clock.advance(1500)  # (within the idle timeout)
     term.verdicts([term.punch(admins.tokens["E1"])])
     live = hr.get("/today/live").text  # the fragment the page polls
@@ -58,7 +61,7 @@ def test_attendance_csv_is_the_cli_report(client_for, admins, term) -> None:
 
     assert r.text == to_csv(admins.srv.admin.attendance("2026-11-02", "2026-11-02", "HQ"))
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert [(x["employee_id"], x["status"]) for x in rows] == [("E1", "open")]
+    assert [(x["employee_id"], x["status"]) for x in rows] == [("E1", "open"), ("E2", "expected")]
     page = hr.get("/attendance", params=q).text
     assert 'id="monthly"' in page and "2026-11" in page and "E1" in page
     for bad in ({"from": "2026-13-01"}, {"from": "2026-11-05", "to": "2026-11-01"},
@@ -179,3 +182,13 @@ def test_api_still_answers_json_outside_the_console(admins) -> None:
     r = requests.get(admins.url + "/console/static/console.js", timeout=30)
     assert r.status_code == 200 and "data-live" in r.text
     assert T0 + timedelta(0) == T0
+
+
+def test_today_shows_who_is_on_leave(client_for, admins) -> None:
+    with db.write_txn(admins.srv.admin.engine) as conn:
+        conn.execute(db.leaves.insert().values(
+            employee_id="E1", date_from="2026-11-02", date_to="2026-11-03", kind="sick",
+            note="flu", created_at=0.0, created_by="cli"))
+    page = client_for("view1").get("/").text
+    assert "Ana Souza" in _section(page, "leave") and "sick: flu" in _section(page, "leave")
+    assert "Ana Souza" not in _section(page, "not_in")
