@@ -22,15 +22,20 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
-from . import datadir, db, reports, rules
+from . import datadir, db, dburl, employee_csv, reports, rules
 from .overview import terminal_overview
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+MAX_CODE_DAYS = 365  # an enrolment code is a password: it must not live for years
 
 
 class AdminError(Exception):
     """A refused admin action; ``str()`` is one sentence for the user."""
+
+
+class _RolledBack(Exception):
+    """Raised inside a write transaction to undo it (a file with a bad row stores nothing)."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,17 @@ class Admin:
         data_dir = Path(data_dir)
         if (data_dir / datadir.SETTINGS_FILE).exists():
             raise AdminError(f"{data_dir} is already initialised")
-        data_dir.mkdir(parents=True, exist_ok=True)
         url = database_url or datadir.default_database_url(data_dir)
+        try:
+            dburl.check_database_url(url)
+        except dburl.DatabaseUrlError as exc:
+            raise AdminError(str(exc)) from None
+        data_dir.mkdir(parents=True, exist_ok=True)
         try:
             engine = db.make_engine(url)
             db.metadata.create_all(engine)
-        except SQLAlchemyError as exc:
-            raise AdminError(f"cannot create the database: {exc.__class__.__name__}") from None
+        except (SQLAlchemyError, ImportError) as exc:
+            raise AdminError(dburl.describe_failure(exc, url)) from None
         datadir.write_settings(data_dir, url)
         datadir.ensure_admin_token(data_dir)
         admin = cls(data_dir, engine, clock)
@@ -215,50 +224,84 @@ class Admin:
         self, employee_id: str, name: str, site: str, shift: str | None = None,
         *, update_existing: bool = False,
     ) -> None:
+        with self._write() as conn:
+            self._put_employee(conn, employee_id, name, site, shift, update_existing)
+
+    def _put_employee(
+        self, conn: Any, employee_id: str, name: str, site: str, shift: str | None,
+        update_existing: bool,
+    ) -> None:
         if not _CODE_RE.fullmatch(employee_id):
             raise AdminError(f"employee id {employee_id!r} must be 1-32 of A-Z a-z 0-9 _ -")
         name = name.strip()
         if not name or len(name) > 200:
             raise AdminError(f"employee {employee_id}: name must be 1-200 characters")
-        with self._write() as conn:
-            if conn.execute(select(db.sites.c.code).where(db.sites.c.code == site)).first() is None:
-                raise AdminError(f"unknown site {site!r} (add it with add-site)")
-            if shift and conn.execute(
-                select(db.shifts.c.name).where(db.shifts.c.name == shift)
-            ).first() is None:
-                raise AdminError(f"unknown shift {shift!r} (add it with add-shift)")
-            values = {"name": name, "site": site, "shift": shift or None}
-            exists = conn.execute(
-                select(db.employees.c.employee_id)
-                .where(db.employees.c.employee_id == employee_id)
-            ).first()
-            if exists and not update_existing:
-                raise AdminError(f"employee {employee_id!r} exists already")
-            if exists:
-                conn.execute(update(db.employees)
-                             .where(db.employees.c.employee_id == employee_id).values(**values))
-            else:
-                conn.execute(insert(db.employees).values(
-                    employee_id=employee_id, active=True, created_at=self._now(), **values))
+        if conn.execute(select(db.sites.c.code).where(db.sites.c.code == site)).first() is None:
+            raise AdminError(f"unknown site {site!r} (add it with add-site)")
+        if shift and conn.execute(
+            select(db.shifts.c.name).where(db.shifts.c.name == shift)
+        ).first() is None:
+            raise AdminError(f"unknown shift {shift!r} (add it with add-shift)")
+        values = {"name": name, "site": site, "shift": shift or None}
+        exists = conn.execute(
+            select(db.employees.c.employee_id)
+            .where(db.employees.c.employee_id == employee_id)
+        ).first()
+        if exists and not update_existing:
+            raise AdminError(f"employee {employee_id!r} exists already")
+        if exists:
+            conn.execute(update(db.employees)
+                         .where(db.employees.c.employee_id == employee_id).values(**values))
+        else:
+            conn.execute(insert(db.employees).values(
+                employee_id=employee_id, active=True, created_at=self._now(), **values))
 
     def import_employees_csv(self, path: Path) -> int:
-        """Add or update employees from a CSV (employee_id,name,site[,shift]), all or none."""
-        from . import staff_import
+        """Add or update employees from a CSV with columns employee_id,name,site[,shift].
 
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise AdminError(f"cannot read {path}: {exc.strerror or exc}") from None
-        rows, problems = staff_import.parse(data)
-        with self._write() as conn:
-            problems = problems or staff_import.check(conn, rows)
-            if not problems:
-                staff_import.store(conn, rows, self._now())
+        All or nothing: every row is checked in one transaction and one bad row rolls the
+        whole file back, so a fixed file can simply be imported again.
+        """
+        rows = employee_csv.read_rows(path)
+        problems = [f"line {n}: {why}" for n, why in self.import_employee_rows(rows)]
         if problems:
-            first = "; ".join(f"line {p.line}: {p.message}" for p in problems[:5])
-            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-            raise AdminError(f"{path}: nothing imported; {first}{more}")
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            raise AdminError(
+                f"{path}: {len(problems)} bad row(s), nothing was imported: "
+                f"{'; '.join(problems[:3])}{more}; fix them and import the file again")
         return len(rows)
+
+    def import_employee_rows(
+        self, rows: list[tuple[int, dict[str, str | None]]]
+    ) -> list[tuple[int, str]]:
+        """Store every row or none: ``(line, problem)`` of each bad row, empty when stored.
+
+        The console shows these per row; the CLI joins them into one message.
+        """
+        problems: list[tuple[int, str]] = []
+        try:
+            with self._write() as conn:
+                for lineno, row in rows:
+                    try:
+                        self._put_employee(conn, row["employee_id"] or "", row["name"] or "",
+                                           row["site"] or "", row["shift"], True)
+                    except AdminError as exc:
+                        problems.append((lineno, str(exc)))
+                if problems:
+                    raise _RolledBack
+        except _RolledBack:
+            pass
+        return problems
+
+    def employees(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Every employee (active or not), by id; ``site`` filters (and must exist)."""
+        e = db.employees.c
+        q = select(e.employee_id, e.name, e.site, e.shift, e.active).order_by(e.employee_id)
+        with db.read_txn(self.engine) as conn:
+            if site is not None:
+                _known(conn, db.sites.c.code, site, "site", None)
+                q = q.where(e.site == site)
+            return [{**r._mapping, "active": bool(r.active)} for r in conn.execute(q)]
 
     def set_employee_active(self, employee_id: str, active: bool) -> None:
         with self._write() as conn:
@@ -311,6 +354,9 @@ class Admin:
         name = name.strip()
         if not name or len(name) > 200:
             raise AdminError("terminal name must be 1-200 characters")
+        if not 1 <= valid_days <= MAX_CODE_DAYS:
+            raise AdminError(f"an enrolment code is valid for 1 to {MAX_CODE_DAYS} days, "
+                             f"not {valid_days}")
         code = "-".join(
             "".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(4)
         )
@@ -362,6 +408,10 @@ class Admin:
         if problem:
             raise AdminError(problem)
         with db.read_txn(self.engine) as conn:
+            if site is not None:
+                _known(conn, db.sites.c.code, site, "site", None)
+            if employee is not None:
+                _known(conn, db.employees.c.employee_id, employee, "employee", "employees")
             return reports.attendance_rows(conn, d_from, d_to, site, employee, self.clock.now())
 
     def _insert(self, table: Any, dup_message: str, **values: Any) -> None:
@@ -370,6 +420,24 @@ class Admin:
                 conn.execute(insert(table).values(**values))
         except IntegrityError:
             raise AdminError(dup_message) from None
+
+
+def _known(conn: Any, column: Any, value: str, what: str, command: str | None) -> None:
+    """Refuse a filter that matches nothing (a report of only headers looks like "nobody
+    came"), naming the spelling that would match or the values there are."""
+    if conn.execute(select(column).where(column == value)).first() is not None:
+        return
+    near = list(conn.execute(select(column).where(func.lower(column) == value.lower())
+                             .limit(3)).scalars())
+    if near:
+        hint = f"; did you mean {', '.join(repr(v) for v in near)}? (case matters)"
+    elif command:
+        hint = f"; see 'kiosk-server {command}'"
+    else:
+        known = list(conn.execute(select(column).order_by(column).limit(11)).scalars())
+        hint = f"; known: {', '.join(known[:10])}{', ...' if len(known) > 10 else ''}" \
+            if known else "; there are none yet"
+    raise AdminError(f"unknown {what} {value!r}{hint}")
 
 
 def _punch_dict(row: Any) -> dict[str, Any]:

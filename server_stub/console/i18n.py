@@ -117,8 +117,8 @@ ZH_CN: dict[str, str] = {
     "Reactivate": "重新启用",
     "Import a CSV": "导入 CSV",
     "Import": "导入",
-    "Columns: employee_id, name, site, shift (optional). A file with any bad row stores nothing.":
-        "列：employee_id、name、site、shift（可选）。只要有一行有误，整个文件都不会导入。",
+    "Columns: employee_id, name, site, shift (optional), separated by commas, semicolons or tabs. A file with any bad row stores nothing.":
+        "列：employee_id、name、site、shift（可选），以逗号、分号或制表符分隔。只要有一行有误，整个文件都不会导入。",
     "CSV file": "CSV 文件",
     "Line": "行",
     "Problem": "问题",

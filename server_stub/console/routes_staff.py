@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection, or_, select
 
-from .. import db, staff_import
+from .. import db, employee_csv
 from ..admin import AdminError
 from ..badge_print import PrintableBadge, sheet_html
 from . import actions
@@ -73,25 +73,27 @@ def import_form(ctx: Ctx = Depends(page("employees"))) -> Response:
 
 @router.post("/employees/import")
 def import_csv(ctx: Ctx = Depends(form("employees"))) -> Response:
+    """All or nothing (the CLI's import): every bad row is listed, none is stored."""
     upload = ctx.upload("file")
     if upload is None:
         raise ConsoleProblem(400, "no_file")
     data = upload.file.read(MAX_CSV + 1)
     if len(data) > MAX_CSV:
         raise ConsoleProblem(413, "too_large")
-    rows, problems = staff_import.parse(data)
+    name = (upload.filename or "upload.csv")[:100]
+    try:
+        rows = employee_csv.parse_rows(data, name)
+        problems = actions.AuditedAdmin(ctx, "employees_imported", name, {"rows": len(rows)}
+                                        ).import_employee_rows(rows)
+    except AdminError as exc:  # the file as a whole: encoding, header, no rows
+        rows, problems = [], [(0, str(exc))]
+    if not problems:
+        return render(ctx, "import.html", active="employees", problems=[], imported=len(rows))
     with db.write_txn(ctx.console.engine) as conn:
-        problems = problems or staff_import.check(conn, rows)
-        if problems:
-            actions.record(ctx, conn, "employees_import_refused", upload.filename,
-                           {"rows": len(rows), "bad_rows": len({p.line for p in problems})})
-        else:
-            staff_import.store(conn, rows, ctx.console.now().timestamp())
-            actions.record(ctx, conn, "employees_imported", upload.filename, {"rows": len(rows)})
-    if problems:
-        return render(ctx, "import.html", status=400, active="employees", problems=problems,
-                      imported=None)
-    return render(ctx, "import.html", active="employees", problems=[], imported=len(rows))
+        actions.record(ctx, conn, "employees_import_refused", name,
+                       {"rows": len(rows), "bad_rows": len(problems)})
+    return render(ctx, "import.html", status=400, active="employees", imported=None,
+                  problems=[{"line": n, "message": why} for n, why in problems])
 
 
 @router.get("/employees/{employee_id}")

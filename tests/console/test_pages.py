@@ -96,22 +96,24 @@ def test_employee_add_edit_deactivate_and_audit(client_for, admins) -> None:
 def test_csv_import_is_all_or_nothing(client_for, admins) -> None:
     hr = client_for("hr1")
     bad = ("employee_id,name,site,shift\nN1,Good One,HQ,day\nN2,,HQ,\nN3,Three,MARS,\n"
-           "N1,Dup,HQ,\nN bad,X,HQ,nope\n")
+           "N bad,X,HQ,\nN5,Five,HQ,nope\n")
     r = hr.post("/employees/import", files={"file": ("staff.csv", bad.encode(), "text/csv")})
     assert r.status_code == 400 and "Nothing was imported" in r.text
-    for line, code in ((3, "bad_name"), (4, "unknown_site"), (5, "duplicate"), (6, "bad_id"),
-                       (6, "unknown_shift")):
-        assert f'data-code="{code}"><td>{line}</td>' in r.text, code
+    for line, says in ((3, "name must be"), (4, "unknown site"), (5, "must be 1-32"),
+                       (6, "unknown shift")):
+        row = r.text.split(f'data-line="{line}"><td>{line}</td><td>')[1].split("</td>")[0]
+        assert says in row, (line, row)
+    assert 'data-line="2"' not in r.text  # the good row is not a problem, but not stored
     with admins.srv.admin.engine.connect() as conn:
         ids = set(conn.execute(select(db.employees.c.employee_id)).scalars())
-    assert ids == {"E1", "E2", "E3", "E4"}  # N1 was good, but nothing is stored
-    good = "\ufeffemployee_id,name,site,shift\nN1,Good One,HQ,day\nE4,Now Named,HQ,day\n"
+    assert ids == {"E1", "E2", "E3", "E4"}
+    good = "\ufeffemployee_id;name;site;shift\nN1;Good One;HQ;day\nE4;Now Named;HQ;day\n"
     r = hr.post("/employees/import", files={"file": ("staff.csv", good.encode(), "text/csv")})
     assert r.status_code == 200 and "Imported: 2" in r.text
     assert "Now Named" in hr.get("/employees/E4").text
     assert hr.post("/employees/import").status_code == 400  # no file
-    assert hr.post("/employees/import", files={"file": ("x.csv", b"\xff\xfe", "text/csv")}
-                   ).status_code == 400
+    r = hr.post("/employees/import", files={"file": ("x.csv", b"\xff\xfe", "text/csv")})
+    assert r.status_code == 400 and "not UTF-8" in r.text
     assert [x.action for x in audit.entries(admins.srv.admin.engine)][:3] == [
         "employees_import_refused", "employees_imported", "employees_import_refused"]
 
