@@ -61,7 +61,7 @@ def _password_hash() -> str:
 
 
 @pytest.fixture
-def admins(world: World) -> World:
+def admins(world: World) -> World:  # noqa: F811 - the imported fixture
     with db.write_txn(world.srv.admin.engine) as conn:
         for name, role in ROLES.items():
             conn.execute(insert(db.admins).values(

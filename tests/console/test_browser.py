@@ -53,7 +53,7 @@ def test_csv_with_a_bad_row_stores_nothing(page, admins) -> None:
     page.goto(admins.url + "/console/employees/import")
     page.get_by_label("CSV file").set_input_files(files=[{
         "name": "staff.csv", "mimeType": "text/csv",
-        "buffer": "employee_id,name,site\nB1,Fine,HQ\nB2,Wrong Site,MOON\n".encode()}])
+        "buffer": b"employee_id,name,site\nB1,Fine,HQ\nB2,Wrong Site,MOON\n"}])
     page.get_by_role("button", name="Import").click()
     assert page.get_by_role("alert").inner_text().startswith("Nothing was imported")
     row = page.locator('#problems tr[data-line="3"]')
