@@ -23,8 +23,8 @@ from .web import (
     ConsoleProblem,
     Ctx,
     LoginRequired,
-    _lang,
-    _signed_in,
+    language,
+    signed_in,
     form,
     read_form,
     redirect,
@@ -44,21 +44,22 @@ def _safe_next(url: str | None) -> str:
 
 
 def _login_page(ctx: Ctx, status: int = 200, message_code: str | None = None,
-                username: str = "") -> Response:
+                username: str = "", next_url: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
     _ = i18n.gettext_for(ctx.lang)
     message = _(i18n.MESSAGES[message_code]) if message_code else ""
     response = render(ctx, "login.html", status=status, login_token=token, message=message,
-                      next=_safe_next(ctx.request.query_params.get("next")), username=username)
+                      next=_safe_next(next_url or ctx.request.query_params.get("next")),
+                      username=username)
     set_cookie(ctx.request, response, LOGIN_COOKIE, token, max_age=3600)
     return response
 
 
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    ctx = Ctx(request.app.state.console, request, _lang(request))
+    ctx = Ctx(request.app.state.console, request, language(request))
     try:
-        _signed_in(request, touch=False)
+        signed_in(request, touch=False)
         return redirect("/")
     except LoginRequired:
         pass
@@ -68,7 +69,7 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    ctx = Ctx(request.app.state.console, request, _lang(request))
+    ctx = Ctx(request.app.state.console, request, language(request))
     ctx.form_data = await read_form(request)
     return await run_in_threadpool(_login, ctx)
 
@@ -87,7 +88,7 @@ def _login(ctx: Ctx) -> Response:
         with db.write_txn(console.engine) as conn:
             audit.record(conn, at=now, actor="anonymous", action="login_limited",
                          target=username, client=ctx.client)
-        return _login_page(ctx, 429, "login_limited", username)
+        return _login_page(ctx, 429, "login_limited", username, ctx.field("next", 500))
     account = accounts.verify(console.engine, username, password)
     with db.write_txn(console.engine) as conn:
         if account is None:
@@ -97,7 +98,7 @@ def _login(ctx: Ctx) -> Response:
             audit.record(conn, at=now, actor=f"admin:{account.username}", action="login",
                          client=ctx.client, detail={"role": account.role.value})
     if account is None:
-        return _login_page(ctx, 401, "bad_credentials", username)
+        return _login_page(ctx, 401, "bad_credentials", username, ctx.field("next", 500))
     response = redirect("")
     response.headers["location"] = _safe_next(ctx.field("next", 500))
     set_cookie(request, response, SESSION_COOKIE, token)

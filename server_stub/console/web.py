@@ -119,14 +119,14 @@ class Ctx:
         return self.account is not None and self.account.role in PAGES[page_name]
 
 
-def _lang(request: Request) -> str:
+def language(request: Request) -> str:
     return i18n.pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE),
                               request.headers.get("accept-language"))
 
 
-def _signed_in(request: Request, *, touch: bool = True) -> Ctx:
+def signed_in(request: Request, *, touch: bool = True) -> Ctx:
     console: Console = request.app.state.console
-    ctx = Ctx(console, request, _lang(request))
+    ctx = Ctx(console, request, language(request))
     token = request.cookies.get(SESSION_COOKIE)
     s = sessions.load(console.engine, token, console.now().timestamp(),
                       idle_s=console.idle_timeout_s, touch=touch)
@@ -141,7 +141,7 @@ def page(name: str, *, touch: bool = True) -> Callable[[Request], Ctx]:
     """Dependency for a GET: a live session whose role may see ``name``."""
 
     def dep(request: Request) -> Ctx:
-        ctx = _signed_in(request, touch=touch)
+        ctx = signed_in(request, touch=touch)
         if not ctx.may(name):
             raise ConsoleProblem(403, "forbidden")
         return ctx
@@ -164,7 +164,7 @@ def form(name: str) -> Callable[[Request], Awaitable[Ctx]]:
 
     async def dep(request: Request) -> Ctx:
         data = await read_form(request)
-        ctx = await run_in_threadpool(_signed_in, request)
+        ctx = await run_in_threadpool(signed_in, request)
         if not ctx.may(name):
             raise ConsoleProblem(403, "forbidden")
         given = data.get("csrf")
@@ -209,9 +209,9 @@ def login_redirect(exc: LoginRequired) -> RedirectResponse:
 
 
 def problem_page(request: Request, exc: ConsoleProblem) -> HTMLResponse:
-    ctx = Ctx(request.app.state.console, request, _lang(request))
+    ctx = Ctx(request.app.state.console, request, language(request))
     try:
-        signed = _signed_in(request, touch=False)
+        signed = signed_in(request, touch=False)
         ctx.account, ctx.csrf = signed.account, signed.csrf
     except LoginRequired:
         pass

@@ -148,6 +148,10 @@ def test_unknown_user_fails_like_a_wrong_password(admins) -> None:
     r = c.login("nobody", PASSWORD)
     assert r.status_code == 401 and "Wrong username or password" in r.text
     assert LOGIN_COOKIE in c.s.cookies  # a fresh form token for the next try
+    token = r.text.split('name="login_token" value="')[1].split('"')[0]
+    r = c.s.post(c.url + "/login", data={"login_token": token, "username": "x",
+                                         "password": "y", "next": "/console/audit"})
+    assert 'name="next" value="/console/audit"' in r.text  # kept across a failed try
     c.close()
 
 
