@@ -26,7 +26,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-
 from server_stub import db, reports
 from server_stub.console import today
 from tests.console.conftest import PASSWORD, Browserless, _password_hash
@@ -62,7 +61,7 @@ def build(srv: LiveServer, clock: FakeClock, n: int) -> tuple[Term, dict[str, st
     terms = {s: enroll(srv.url, a.add_terminal(f"Door {s}", s), clock) for s in ("HQ", "LAB")}
     clock.set(NOW)
     batch: dict[str, list[dict[str, Any]]] = {"HQ": [], "LAB": []}
-    for i, (emp, token) in enumerate(tokens.items()):
+    for i, token in enumerate(tokens.values()):
         site = "HQ" if i % 2 else "LAB"
         tz_shift = 1 if site == "HQ" else 8
         start = DAY.replace(hour=9 - tz_shift) + timedelta(minutes=i % 40 - 10)

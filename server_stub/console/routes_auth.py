@@ -23,13 +23,13 @@ from .web import (
     ConsoleProblem,
     Ctx,
     LoginRequired,
-    language,
-    signed_in,
     form,
+    language,
     read_form,
     redirect,
     render,
     set_cookie,
+    signed_in,
 )
 
 router = APIRouter()
