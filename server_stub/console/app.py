@@ -15,7 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk.core.clock import Clock
 
-from . import routes_auth, routes_reports, routes_staff, routes_terminals, routes_today
+from . import (
+    routes_auth,
+    routes_corrections,
+    routes_reports,
+    routes_staff,
+    routes_terminals,
+    routes_today,
+)
 from .sessions import IDLE_TIMEOUT_S
 from .web import Console, ConsoleProblem, LoginRequired, login_redirect, problem_page
 
@@ -30,7 +37,8 @@ def create_console(
     app.state.console = Console(engine, clock, data_dir, idle_timeout_s)
     static = resources.files("server_stub.console") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (routes_auth, routes_today, routes_reports, routes_staff, routes_terminals):
+    for module in (routes_auth, routes_today, routes_reports, routes_staff, routes_corrections,
+                   routes_terminals):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

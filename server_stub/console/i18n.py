@@ -27,6 +27,7 @@ MESSAGES: dict[str, str] = {
     "bad_date": "Dates must look like 2026-11-02.",
     "import_failed": "Nothing was imported: fix the rows below and upload the file again.",
     "no_file": "Choose a CSV file to upload.",
+    "refused": "The action was refused.",
 }
 
 ZH_CN: dict[str, str] = {
@@ -142,6 +143,22 @@ ZH_CN: dict[str, str] = {
     "(none)": "（无）",
     "Back": "返回",
     "Print": "打印",
+    # Corrections
+    "Direction": "方向",
+    "Reason": "原因",
+    "Requested by": "申请人",
+    "Decision": "处理",
+    "Note": "备注说明",
+    "Approve": "批准",
+    "Reject": "驳回",
+    "Approve now": "立即批准",
+    "File a make-up punch": "登记补卡",
+    "pending": "待审批",
+    "all": "全部",
+    "approved": "已批准",
+    "check_in": "签到",
+    "check_out": "签退",
+    "The action was refused.": "操作被拒绝。",
     # Terminals
     "Add a terminal": "添加终端",
     "State": "状态",

@@ -81,6 +81,19 @@ def attendance_page(ctx: Ctx = Depends(page("attendance")),
                   query=ctx.request.url.query, max_shown=MAX_SHOWN)
 
 
+@router.get("/attendance.xlsx")
+def attendance_xlsx(ctx: Ctx = Depends(page("attendance")),
+                    f: Filters = Depends(_filters)) -> Response:
+    """The same workbook as ``kiosk-server report --format xlsx`` (Summary and Days sheets)."""
+    from ..report_xlsx import MEDIA_TYPE, workbook
+
+    with db.read_txn(ctx.console.engine) as conn:
+        book = workbook(reports.employee_days(conn, f.date_from, f.date_to, f.site, f.employee,
+                                              ctx.console.now()), f.date_from, f.date_to)
+    return Response(book, media_type=MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{f.stem}.xlsx"'})
+
+
 @router.get("/attendance.csv")
 def attendance_csv(ctx: Ctx = Depends(page("attendance")),
                    f: Filters = Depends(_filters)) -> Response:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection, or_, select
 
-from .. import db, employee_csv
+from .. import corrections, db, employee_csv
 from ..admin import AdminError
 from ..badge_print import PrintableBadge, sheet_html
 from . import actions
@@ -106,8 +106,9 @@ def employee_page(employee_id: str, ctx: Ctx = Depends(page("employees"))) -> Re
         badges = list(conn.execute(select(db.badges).where(b.employee_id == employee_id)
                                    .order_by(b.issued_at.desc())))
         choices = _choices(conn)
+    made = corrections.listing(ctx.console.engine, employee_id=employee_id)[-50:]
     return render(ctx, "employee.html", active="employees", emp=emp, punches=punches,
-                  badges=badges, **choices)
+                  badges=badges, corrections=list(reversed(made)), **choices)
 
 
 @router.post("/employees/{employee_id}")

@@ -54,6 +54,12 @@ class Browserless:
                            **kw)
 
 
+@pytest.fixture
+def database_url() -> None:
+    """The console's tests run on SQLite (tests/server runs the storage on PostgreSQL too)."""
+    return None
+
+
 @functools.cache
 def _password_hash() -> str:
     """argon2 costs ~0.5 s here: hash the shared test password once per run."""

@@ -99,3 +99,36 @@ def test_readable_on_a_phone(browser, admins) -> None:
         width = pg.evaluate("document.documentElement.scrollWidth")
         assert width <= 380, (path, width)  # wide tables scroll inside their box
     context.close()
+
+
+def test_approve_a_make_up_request_and_download_the_xlsx(page, admins, term) -> None:
+    import io
+    from datetime import timedelta
+
+    from openpyxl import load_workbook
+
+    from server_stub import corrections
+
+    from .conftest import T0
+
+    term.verdicts([term.punch(admins.tokens["E1"])])  # in at 09:00, never out
+    admins.clock.advance(10 * 3600)
+    c = corrections.request(admins.srv.admin.engine, "E1", T0 + timedelta(hours=8), "check_out",
+                            "forgot to scan", requested_by="terminal:T1", now=admins.clock.now())
+    sign_in(page, admins.url, "hr1", PASSWORD)
+    report = admins.url + "/console/attendance?from=2026-11-02&to=2026-11-02&employee=E1"
+    page.goto(report)
+    assert "Missing check-out" in page.locator("#days").inner_text() or \
+        "missing_check_out" in page.locator("#days").inner_text()
+    page.goto(admins.url + "/console/corrections")
+    row = page.locator(f'tr[data-correction="{c.id}"]')
+    row.get_by_label("Note").fill("ok")
+    row.get_by_role("button", name="Approve").click()
+    assert page.locator(f'tr[data-correction="{c.id}"]').count() == 0
+    page.goto(report)
+    assert "present" in page.locator("#days").inner_text()
+    with page.expect_download() as dl:
+        page.locator("#download-xlsx").click()
+    book = load_workbook(io.BytesIO(open(dl.value.path(), "rb").read()), read_only=True)
+    rows = list(book["Days 明细"].iter_rows(values_only=True))
+    assert any("E1" in r and "present" in r for r in rows), rows
