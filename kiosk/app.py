@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -63,6 +64,7 @@ class KioskOptions:
     preview_fps: float = 15.0
     session: Any = None  # requests.Session for the sync engine (tests)
     source_factory: Callable[[], Any] | None = None  # a FrameSource maker (benchmarks)
+    diagnostics_dir: Path | None = None  # where "Export diagnostics" writes (None: data folder)
 
 
 def site_timezone(name: str | None) -> tzinfo:
@@ -180,6 +182,7 @@ class KioskApp(QObject):
             sounds=SoundPlayer(enabled=sounds_on), kiosk_mode=self.options.fullscreen,
         )
         self.window.set_timezone(self._tz)
+        self.log_buffer.set_timezone(self._tz)
         self._connect()
         self.sync.start()
         self.recorder.start()
@@ -265,6 +268,7 @@ class KioskApp(QObject):
             self.status.update_roster(roster)
         if self.window is not None:
             self.window.set_timezone(self._tz)
+        self.log_buffer.set_timezone(self._tz)
 
     # -- camera and wedge ------------------------------------------------------------------
     def _camera_state(self) -> str:
@@ -274,6 +278,8 @@ class KioskApp(QObject):
         spec = self.options.camera if self.options.camera is not None else \
             self.config.camera.source
         if not spec and self.options.source_factory is None:
+            if self.window is not None:
+                self.window.show_camera_state("none")
             return
         self.camera = CameraService(spec, self.config.camera, self.options.synthetic_tokens,
                                     preview_fps=self.options.preview_fps,
