@@ -219,7 +219,7 @@
     </message>
     <message>
         <source>Ask the administrator for a one-time enrolment code (kiosk-server add-terminal), then enter it with the server address.</source>
-        <translation>请向管理员索取一次性登记码（kiosk-server terminal add），然后连同服务器地址一起输入。</translation>
+        <translation>请向管理员索取一次性登记码（kiosk-server add-terminal），然后连同服务器地址一起输入。</translation>
     </message>
     <message>
         <source>enrolment code</source>
