@@ -380,20 +380,34 @@ class Admin:
         site: str | None = None,
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
-        try:
-            d_from = date.fromisoformat(str(date_from))
-            d_to = date.fromisoformat(str(date_to))
-        except ValueError:
-            raise AdminError("dates must look like 2026-11-02") from None
-        problem = reports.check_range(d_from, d_to)
-        if problem:
-            raise AdminError(problem)
+        """Day rows, as the report's JSON/CSV."""
+        span = _span(date_from, date_to)
         with db.read_txn(self.engine) as conn:
-            if site is not None:
-                _known(conn, db.sites.c.code, site, "site", None)
-            if employee is not None:
-                _known(conn, db.employees.c.employee_id, employee, "employee", "employees")
-            return reports.attendance_rows(conn, d_from, d_to, site, employee, self.clock.now())
+            _filters(conn, site, employee)
+            return reports.attendance_rows(conn, *span, site, employee, self.clock.now())
+
+    def attendance_summary(
+        self, date_from: date | str, date_to: date | str, site: str | None = None,
+        employee: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """One row per employee with the range's totals."""
+        span = _span(date_from, date_to)
+        with db.read_txn(self.engine) as conn:
+            _filters(conn, site, employee)
+            return reports.summary_rows(conn, *span, site, employee, self.clock.now())
+
+    def attendance_xlsx(
+        self, date_from: date | str, date_to: date | str, site: str | None = None,
+        employee: str | None = None,
+    ) -> bytes:
+        """The Excel workbook (summary + days)."""
+        from .report_xlsx import workbook
+
+        span = _span(date_from, date_to)
+        with db.read_txn(self.engine) as conn:
+            _filters(conn, site, employee)
+            return workbook(reports.employee_days(conn, *span, site, employee, self.clock.now()),
+                            *span)
 
     def _insert(self, table: Any, dup_message: str, **values: Any) -> None:
         try:
@@ -401,6 +415,25 @@ class Admin:
                 conn.execute(insert(table).values(**values))
         except IntegrityError:
             raise AdminError(dup_message) from None
+
+
+def _span(date_from: date | str, date_to: date | str) -> tuple[date, date]:
+    try:
+        d_from = date.fromisoformat(str(date_from))
+        d_to = date.fromisoformat(str(date_to))
+    except ValueError:
+        raise AdminError("dates must look like 2026-11-02") from None
+    problem = reports.check_range(d_from, d_to)
+    if problem:
+        raise AdminError(problem)
+    return d_from, d_to
+
+
+def _filters(conn: Any, site: str | None, employee: str | None) -> None:
+    if site is not None:
+        _known(conn, db.sites.c.code, site, "site", None)
+    if employee is not None:
+        _known(conn, db.employees.c.employee_id, employee, "employee", "employees")
 
 
 def _known(conn: Any, column: Any, value: str, what: str, command: str | None) -> None:

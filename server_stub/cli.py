@@ -258,11 +258,20 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from .reports import to_csv
+    from .reports import SUMMARY_FIELDS, to_csv
 
-    rows = _admin(args).attendance(args.date_from, args.date_to, args.site, args.employee)
+    admin = _admin(args)
+    span = (args.date_from, args.date_to, args.site, args.employee)
+    if args.format == "xlsx":
+        if args.out in (None, "-") and sys.stdout.isatty():
+            raise CliError("an Excel file is binary: give --out FILE.xlsx (or redirect stdout)")
+        _out(args.out, admin.attendance_xlsx(*span))
+        return
+    rows = admin.attendance_summary(*span) if args.summary else admin.attendance(*span)
     if args.format == "csv":
-        _out(args.out, to_csv(rows))
+        from .reports import REPORT_FIELDS
+
+        _out(args.out, to_csv(rows, SUMMARY_FIELDS if args.summary else REPORT_FIELDS))
     else:
         _out(args.out, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
 
@@ -407,11 +416,17 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="YYYY-MM-DD", help="last work day (at most 367 days after --from)")
     p.add_argument("--site", help="only this site code (case matters)")
     p.add_argument("--employee", metavar="ID", help="only this employee id")
-    p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
+    p.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv",
+                   help="output format; xlsx: a Summary and a Days sheet (needs --out or a redirect)")
+    p.add_argument("--summary", action="store_true",
+                   help="csv/json: one row per employee with the range's totals")
     p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")
     p = add("set-cooldown", cmd_set_cooldown, "seconds a terminal ignores a repeated badge")
     p.add_argument("seconds", type=int_range(0, 3600, "seconds"), help="0-3600")
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
+    from .cli_hr import register
+
+    register(add, common)
     return parser
 
 
@@ -427,10 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .admin import AdminError
     from .datadir import DataDirError
+    from .problems import Refused
 
     try:
         args.func(args)
-    except (AdminError, DataDirError, CliError) as exc:
+    except (AdminError, DataDirError, CliError, Refused) as exc:
         return fail(PROG, str(exc))
     except SQLAlchemyError as exc:
         return fail(PROG, f"database problem ({exc.__class__.__name__}); check that the "
