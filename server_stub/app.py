@@ -42,6 +42,8 @@ from . import datadir, db, errors, reports, service
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
+from .store import engine as store_engine
+from .store import migrate
 
 _AUTH_MESSAGES = {
     "missing_headers": "The request is not signed.",
@@ -79,9 +81,12 @@ def create_app(
 ) -> FastAPI:
     """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
     clock = clock or SystemClock()
-    settings = datadir.read_settings(Path(data_dir))
-    engine = db.make_engine(settings["database_url"])
-    db.metadata.create_all(engine)
+    engine = store_engine.open_engine(Path(data_dir))
+    try:
+        migrate.check(engine)  # never serve an older (or newer) schema
+    except migrate.SchemaError:
+        engine.dispose()
+        raise
     admin_token = datadir.read_admin_token(Path(data_dir))
     nonces = NonceStore()
     ingestor = Ingestor(engine, clock)
@@ -149,6 +154,7 @@ def create_app(
               tags=["terminal"])
     def enroll(req: EnrollRequest) -> EnrollResponse:
         """Spend a one-time enrolment code: returns the terminal id and its secret."""
+        errors.refuse_nul(req.code, req.app_version)
         res = service.enroll(engine, req.code, req.app_version, clock.now())
         if res is None:
             raise errors.ApiError(403, "invalid_code",
@@ -281,6 +287,7 @@ def _body(model: str) -> dict[str, Any]:
 
 
 def _parse(model: Any, body: bytes) -> Any:
+    errors.refuse_nul(body)
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

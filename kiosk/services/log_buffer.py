@@ -29,7 +29,7 @@ class LogBuffer(logging.Handler):
         self._tz = tz
         formatter = self.formatter
         assert formatter is not None
-        formatter.converter = (  # type: ignore[method-assign]
+        formatter.converter = (
             time.localtime if tz is None
             else lambda secs: datetime.fromtimestamp(secs or 0.0, tz).timetuple())
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-
 from kiosk.core.i18n import QT_TRANSLATE_NOOP
 
 

@@ -20,7 +20,12 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QTranslator
 from PySide6.QtWidgets import (
-    QAbstractButton, QApplication, QLabel, QLineEdit, QListWidget, QWidget,
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QWidget,
 )
 
 from kiosk.services.memory_secrets import MemorySecretStore

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
 
 from kiosk.services.status import Status, StatusModel
 from kiosk.ui import theme
-from kiosk.ui.code_pad import BACKSPACE, CODE_KEYS, CodePad
+from kiosk.ui.code_pad import BACKSPACE, CODE_KEYS
 from kiosk.ui.enroll_screen import EnrollScreen
 from kiosk.ui.status_panel import StatusPanel
 
