@@ -394,20 +394,18 @@ class Admin:
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
         """Day rows, as the report's JSON/CSV."""
-        span = _span(date_from, date_to)
-        with db.read_txn(self.engine) as conn:
-            _filters(conn, site, employee)
-            return reports.attendance_rows(conn, *span, site, employee, self.clock.now())
+        rows: list[dict[str, Any]] = self._report(reports.attendance_rows, date_from, date_to,
+                                                  site, employee)
+        return rows
 
     def attendance_summary(
         self, date_from: date | str, date_to: date | str, site: str | None = None,
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
         """One row per employee with the range's totals."""
-        span = _span(date_from, date_to)
-        with db.read_txn(self.engine) as conn:
-            _filters(conn, site, employee)
-            return reports.summary_rows(conn, *span, site, employee, self.clock.now())
+        rows: list[dict[str, Any]] = self._report(reports.summary_rows, date_from, date_to,
+                                                  site, employee)
+        return rows
 
     def attendance_xlsx(
         self, date_from: date | str, date_to: date | str, site: str | None = None,
@@ -416,11 +414,20 @@ class Admin:
         """The Excel workbook (summary + days)."""
         from .report_xlsx import workbook
 
+        def book(conn: Any, d_from: date, d_to: date, s: str | None, e: str | None,
+                 now: datetime) -> bytes:
+            return workbook(reports.employee_days(conn, d_from, d_to, s, e, now), d_from, d_to)
+
+        data: bytes = self._report(book, date_from, date_to, site, employee)
+        return data
+
+    def _report(self, build: Any, date_from: date | str, date_to: date | str,
+                site: str | None, employee: str | None) -> Any:
+        """Validate the range and filters, then ``build(conn, from, to, site, employee, now)``."""
         span = _span(date_from, date_to)
         with db.read_txn(self.engine) as conn:
             _filters(conn, site, employee)
-            return workbook(reports.employee_days(conn, *span, site, employee, self.clock.now()),
-                            *span)
+            return build(conn, *span, site, employee, self.clock.now())
 
     def _insert(self, table: Any, dup_message: str, **values: Any) -> None:
         try:

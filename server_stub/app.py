@@ -30,6 +30,8 @@ from kiosk.core.protocol import (
     API_PREFIX,
     AuthError,
     BatchResult,
+    CorrectionReceipt,
+    CorrectionRequest,
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
@@ -223,6 +225,29 @@ def create_app(
 
         return await signed(request, handle, cached=True)
 
+    @app.post(f"{API_PREFIX}/corrections", response_model=CorrectionReceipt, responses=_ERRORS,
+              tags=["terminal"], openapi_extra=_body("CorrectionRequest"))
+    async def file_correction(request: Request) -> Response:
+        """File a make-up punch for the badge just scanned; pending until HR decides."""
+
+        def handle(call: SignedCall) -> Response:
+            from . import corrections
+            from .problems import Refused
+
+            req = _parse(CorrectionRequest, call.body)
+            now = clock.now()
+            try:
+                c = corrections.file_at_terminal(engine, call.terminal.terminal_id,
+                                                 call.terminal.site, req, now)
+            except Refused as exc:
+                raise errors.ApiError(409 if exc.code in corrections.CONFLICTS else 422,
+                                      exc.code, exc.message) from None
+            receipt = CorrectionReceipt(id=c.id, status=c.status, work_date=c.work_date,
+                                        server_time=now)
+            return Response(receipt.model_dump_json(), media_type="application/json")
+
+        return await signed(request, handle)
+
     @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("Heartbeat"))
     async def heartbeat(request: Request) -> Response:
@@ -286,7 +311,7 @@ def create_app(
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
             comps = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (PunchBatch, Heartbeat):
+            for model in (PunchBatch, Heartbeat, CorrectionRequest):
                 js = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 comps.update(js.pop("$defs", {}))
                 comps[model.__name__] = js
