@@ -121,7 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def _serve_workers(data: Path, args: argparse.Namespace, sock: Any) -> None:
     """N processes accept on one socket; uvicorn's supervisor restarts one that dies.
 
-    They share nothing but the database (nonces, rate limits, punches), so N processes
+    They share nothing but the database (nonces, terminals, punches), so N processes
     behave as one server; each builds its app from the environment (app_from_env).
     """
     import inspect
