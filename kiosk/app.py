@@ -388,11 +388,14 @@ def run_kiosk(
 ) -> tuple[int, KioskApp]:
     """Run the kiosk until the window closes, SIGTERM, or ``exit_after_s``; returns
     (exit code, the KioskApp) so the demo can print its summary."""
+    from kiosk.scan.opencv import undo_opencv_qt_paths
     from kiosk.services.process import SignalWakeup, install_excepthook
     from kiosk.ui.i18n import install_translator, pick_language
 
     configure_logging(config, paths)
     install_excepthook()
+    if QApplication.instance() is None and (dropped := undo_opencv_qt_paths()):
+        log.info("ignoring %s: they point into OpenCV's own Qt 5", ", ".join(dropped))
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setApplicationName("checkin-kiosk")
     QCoreApplication.setApplicationVersion(__version__)

@@ -98,8 +98,10 @@ def _decode_image(path: Path, pipeline: Any) -> dict[str, Any]:
 
 
 def _decode_video(path: Path, pipeline: Any, max_frames: int) -> Iterator[dict[str, Any]]:
+    from kiosk.scan.opencv import import_cv2
+
     try:
-        import cv2  # optional: only video files need OpenCV
+        cv2 = import_cv2()  # optional: only video files need OpenCV
     except ImportError:
         from kiosk.scan.sources import VIDEO_NEEDS_OPENCV
 

@@ -17,13 +17,14 @@ OPENCV_MISSING = "The opencv camera backend needs OpenCV: pip install 'checkin-k
 
 def load_cv2() -> Any:
     """The cv2 module, or a :class:`SourceError` saying how to install it."""
+    from .opencv import import_cv2
+
     try:
-        import cv2
+        return import_cv2()
     except ImportError as exc:
         from .sources import SourceError
 
         raise SourceError(OPENCV_MISSING) from exc
-    return cv2
 
 
 def _quiet_opencv(cv2: Any) -> None:

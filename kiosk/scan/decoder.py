@@ -160,8 +160,10 @@ class OpenCvDecoder:
     name = "opencv"
 
     def __init__(self) -> None:
+        from .opencv import import_cv2
+
         try:
-            import cv2
+            cv2 = import_cv2()
         except ImportError as exc:
             raise DecoderUnavailable(
                 "The OpenCV decoder needs OpenCV: pip install 'checkin-kiosk[video]'."

@@ -47,11 +47,12 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".
 
 def _opencv() -> Any:
     """The ``cv2`` module, or :class:`SourceError` saying video files need it."""
+    from .opencv import import_cv2
+
     try:
-        import cv2 as opencv
+        return import_cv2()
     except ImportError:
         raise SourceError(VIDEO_NEEDS_OPENCV) from None
-    return opencv
 
 
 class VideoFileSource(FrameSource):
