@@ -118,10 +118,26 @@ def _local(when: datetime | None, tz: ZoneInfo) -> str | None:
     return None if when is None else when.astimezone(tz).isoformat(timespec="seconds")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: OWASP's advice against CSV (formula) injection.
+
+    A text cell starting with ``= + - @``, tab or CR gets a leading apostrophe, so
+    ``=cmd|' /C calc'!A0`` in an employee's name is never evaluated. Numbers stay numbers.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=REPORT_FIELDS, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: "" if r[k] is None else r[k] for k in REPORT_FIELDS})
+        w.writerow({k: csv_cell(r[k]) for k in REPORT_FIELDS})
     return buf.getvalue()

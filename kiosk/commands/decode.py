@@ -98,14 +98,13 @@ def _decode_image(path: Path, pipeline: Any) -> dict[str, Any]:
 
 
 def _decode_video(path: Path, pipeline: Any, max_frames: int) -> Iterator[dict[str, Any]]:
-    from kiosk.scan.opencv import import_cv2
+    from kiosk.scan.opencv import VIDEO_NEEDS_OPENCV, load_cv2
+    from kiosk.scan.sources import SourceError
 
     try:
-        cv2 = import_cv2()  # optional: only video files need OpenCV
-    except ImportError:
-        from kiosk.scan.sources import VIDEO_NEEDS_OPENCV
-
-        yield {"path": str(path), "error": VIDEO_NEEDS_OPENCV}
+        cv2 = load_cv2(VIDEO_NEEDS_OPENCV)  # optional: only video files need OpenCV
+    except SourceError as exc:
+        yield {"path": str(path), "error": str(exc)}
         return
     cap = cv2.VideoCapture(str(path))
     try:

@@ -1,4 +1,8 @@
-"""Import OpenCV without letting it re-point Qt (the one place the kiosk imports cv2).
+"""The one place that imports OpenCV, an optional extra (``checkin-kiosk[video]``).
+
+Video files, the ``opencv`` camera backend and the OpenCV decoder need it; the kiosk's
+frame path does not. Each caller names what needs it, so the user reads one sentence
+that says what to install.
 
 The full ``opencv-python`` wheel (not ``-headless``) sets ``QT_QPA_PLATFORM_PLUGIN_PATH``
 and ``QT_QPA_FONTDIR`` to its bundled Qt 5 on import (``cv2/config-3.py``). In a PySide6
@@ -8,28 +12,38 @@ paths. The kiosk never opens cv2 windows, so the variables go back to what they 
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import MutableMapping
 from itertools import pairwise
 from pathlib import PurePath
 from types import ModuleType
 
+from .frame_source import SourceError
+
+INSTALL = "pip install 'checkin-kiosk[video]'"
+VIDEO_NEEDS_OPENCV = f"Video files need OpenCV, which is not installed: {INSTALL}."
+BACKEND_NEEDS_OPENCV = f"The opencv camera backend needs OpenCV: {INSTALL}"
+DECODER_NEEDS_OPENCV = f"The OpenCV decoder needs OpenCV: {INSTALL}."
 CV2_QT_VARIABLES = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR")
 
 
-def import_cv2(environ: MutableMapping[str, str] | None = None) -> ModuleType:
-    """``import cv2`` leaving Qt's variables as they were; ImportError when it is missing."""
+def load_cv2(missing: str, error: type[Exception] = SourceError,
+             environ: MutableMapping[str, str] | None = None) -> ModuleType:
+    """The cv2 module with Qt's variables as they were before, or ``error(missing)`` (the
+    sentence for the user) without it."""
     env = os.environ if environ is None else environ
     before = {name: env.get(name) for name in CV2_QT_VARIABLES}
     try:
-        import cv2
+        return importlib.import_module("cv2")
+    except ImportError as exc:
+        raise error(missing) from exc
     finally:
         for name, value in before.items():
             if value is None:
                 env.pop(name, None)
             else:
                 env[name] = value
-    return cv2
 
 
 def points_into_opencv(value: str) -> bool:

@@ -1,7 +1,7 @@
 """The product card's ``opencv-python`` (the full wheel, with its own Qt 5) beside the kiosk.
 
 That wheel points ``QT_QPA_PLATFORM_PLUGIN_PATH``/``QT_QPA_FONTDIR`` at its bundled Qt 5 when
-imported. The kiosk imports cv2 only through ``kiosk.scan.opencv.import_cv2``, which puts
+imported. The kiosk imports cv2 only through ``kiosk.scan.opencv.load_cv2``, which puts
 them back, and drops such paths inherited from a parent before its QApplication. The last
 test installs the real wheel (``build/wheels``, fetched by ``.ci/run``) into its own folder
 and runs the demo with it on a real X server (Xvfb) when there is one.
@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.scan.opencv import import_cv2, points_into_opencv, undo_opencv_qt_paths
+from kiosk.scan.frame_source import SourceError
+from kiosk.scan.opencv import (
+    VIDEO_NEEDS_OPENCV, load_cv2, points_into_opencv, undo_opencv_qt_paths,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 WHEELS = Path(os.environ.get("KIOSK_TEST_WHEELS", REPO / "build" / "wheels"))
@@ -46,13 +49,13 @@ def _run(code: str, path: Path, **env: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_import_cv2_leaves_qt_variables_as_they_were(tmp_path):
+def test_load_cv2_leaves_qt_variables_as_they_were(tmp_path):
     root = _fake_cv2(tmp_path)
     code = (
         "import os\n"
         "os.environ['QT_QPA_FONTDIR'] = '/usr/share/fonts/mine'\n"
-        "from kiosk.scan.opencv import import_cv2\n"
-        "cv2 = import_cv2()\n"
+        "from kiosk.scan.opencv import load_cv2\n"
+        "cv2 = load_cv2('needs OpenCV')\n"
         "print(cv2.__file__)\n"
         "print(os.environ.get('QT_QPA_PLATFORM_PLUGIN_PATH'), os.environ.get('QT_QPA_FONTDIR'))\n"
     )
@@ -73,15 +76,15 @@ def test_undo_drops_only_paths_into_opencv():
     assert not points_into_opencv("/opt/cv2-tools/qt/plugins")
 
 
-def test_import_cv2_raises_import_error_without_opencv(monkeypatch):
+def test_load_cv2_without_opencv_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "cv2", None)
-    with pytest.raises(ImportError):
-        import_cv2()
+    with pytest.raises(SourceError, match=r"pip install 'checkin-kiosk\[video\]'"):
+        load_cv2(VIDEO_NEEDS_OPENCV)
 
 
-def test_every_cv2_import_goes_through_import_cv2():
-    """A bare ``import cv2`` elsewhere in the kiosk would let the full wheel re-point Qt."""
-    bare = re.compile(r"^\s*(import cv2\b|from cv2\b)", re.MULTILINE)
+def test_every_cv2_import_goes_through_load_cv2():
+    """Any other ``import cv2`` in the kiosk would let the full wheel re-point Qt."""
+    bare = re.compile(r"^\s*(import cv2\b|from cv2\b)|import_module\(.cv2.\)", re.MULTILINE)
     offenders = [str(p.relative_to(REPO)) for p in (REPO / "kiosk").rglob("*.py")
                  if p.name != "opencv.py" and bare.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
@@ -125,7 +128,7 @@ def test_kiosk_runs_with_the_full_opencv_wheel(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                     "--disable-pip-version-check", "--target", str(target), str(_full_wheel())],
                    check=True, capture_output=True, timeout=300)
-    # 1. what the wheel itself does on import (why import_cv2 exists)
+    # 1. what the wheel itself does on import (why load_cv2 puts the variables back)
     raw = _run("import os, cv2\nprint(os.environ.get('QT_QPA_PLATFORM_PLUGIN_PATH'))", target)
     assert raw.returncode == 0, raw.stderr
     assert points_into_opencv(raw.stdout.strip()), raw.stdout
@@ -137,8 +140,8 @@ def test_kiosk_runs_with_the_full_opencv_wheel(tmp_path):
         {"QT_QPA_PLATFORM": "offscreen"}
     code = (
         "import os, sys\n"
-        "from kiosk.scan.opencv import import_cv2\n"
-        "cv2 = import_cv2()\n"
+        "from kiosk.scan.opencv import load_cv2\n"
+        "cv2 = load_cv2('needs OpenCV')\n"
         f"assert cv2.__file__.startswith({str(target)!r}), cv2.__file__\n"
         "os.environ['QT_QPA_PLATFORM_PLUGIN_PATH'] = os.path.join(\n"
         "    os.path.dirname(cv2.__file__), 'qt', 'plugins')  # as inherited from a parent\n"

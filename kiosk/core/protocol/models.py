@@ -20,10 +20,22 @@ MAX_BATCH = 500
 TerminalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
+# Any timestamp on the wire lies in these years: far enough either side for any real clock,
+# near enough that adding an offset (or converting to UTC) can never overflow a datetime.
+MIN_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_TIME = datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
 def _require_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must carry a UTC offset")
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        value = MIN_TIME - timedelta(days=1)
+    if not MIN_TIME <= value < MAX_TIME:
+        raise ValueError("timestamp must lie between 1970-01-01 and 2200-01-01 (UTC)")
+    return value
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_require_utc)]

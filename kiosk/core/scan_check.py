@@ -47,7 +47,7 @@ _FROM_BADGE_ERROR = {
 
 
 @dataclass(frozen=True, slots=True)
-class ScanVerdict:
+class ScanCheck:
     """The outcome of one scan: ``badge`` when accepted, else ``reason`` and ``message``."""
 
     reason: ScanReason
@@ -59,11 +59,11 @@ class ScanVerdict:
         return self.reason is ScanReason.OK
 
 
-def _verdict(reason: ScanReason) -> ScanVerdict:
-    return ScanVerdict(reason, MESSAGES[reason])
+def _verdict(reason: ScanReason) -> ScanCheck:
+    return ScanCheck(reason, MESSAGES[reason])
 
 
-def classify_scan(text: object, verifier: BadgeVerifier, now: datetime) -> ScanVerdict:
+def classify_scan(text: object, verifier: BadgeVerifier, now: datetime) -> ScanCheck:
     """Verify ``text`` as a badge at ``now``; a reason for the screen when it is not one.
 
     A text that starts like a badge (``KB1.``) but does not parse is "damaged or forged";
@@ -79,4 +79,4 @@ def classify_scan(text: object, verifier: BadgeVerifier, now: datetime) -> ScanV
             looks_like = stripped.startswith(VERSION + ".")
             return _verdict(ScanReason.DAMAGED if looks_like else ScanReason.NOT_A_BADGE)
         return _verdict(_FROM_BADGE_ERROR.get(exc.reason, ScanReason.DAMAGED))
-    return ScanVerdict(ScanReason.OK, MESSAGES[ScanReason.OK], badge)
+    return ScanCheck(ScanReason.OK, MESSAGES[ScanReason.OK], badge)
