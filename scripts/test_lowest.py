@@ -56,12 +56,13 @@ def build(venv: Path, pyproject: dict) -> dict[str, Version]:
     """The lowest-direct environment; returns what it holds (name -> version)."""
     subprocess.run([*UV, "venv", "-q", "--seed", "--allow-existing", "-p", sys.executable,
                     str(venv)], check=True, timeout=300)
+    # --python, not VIRTUAL_ENV: `python -m uv` would otherwise install into that python
+    python = ["--python", str(venv / "bin" / "python")]
     target = f"{REPO}[{','.join(extras(pyproject))}]"
-    env = dict(os.environ, VIRTUAL_ENV=str(venv))
-    subprocess.run([*UV, "pip", "install", "-q", "--resolution", "lowest-direct", "-e", target],
-                   check=True, timeout=1800, env=env)
-    listed = subprocess.run([*UV, "pip", "list", "--format", "json"], check=True,
-                            capture_output=True, text=True, timeout=120, env=env).stdout
+    subprocess.run([*UV, "pip", "install", "-q", *python, "--resolution", "lowest-direct",
+                    "-e", target], check=True, timeout=1800)
+    listed = subprocess.run([*UV, "pip", "list", *python, "--format", "json"], check=True,
+                            capture_output=True, text=True, timeout=120).stdout
     return {canonicalize_name(p["name"]): Version(p["version"]) for p in json.loads(listed)}
 
 
