@@ -81,6 +81,7 @@ class VerdictStatus(str, enum.Enum):
 class Direction(str, enum.Enum):
     CHECK_IN = "check_in"
     CHECK_OUT = "check_out"
+    REPEAT = "repeat"  # within the shift's minimum presence after the check-in: not a check-out
 
 
 class RejectReason(str, enum.Enum):
@@ -112,6 +113,8 @@ class Verdict(_Model):
     shift_start: str | None = None  # "09:00", for the card: "Late 7 min (shift 09:00, grace 5)"
     shift_end: str | None = None
     grace_min: int | None = None
+    local_time: str | None = None  # "17:02": the punch in the site's time, for the card
+    checked_in_at: str | None = None  # "08:53": the day's check-in, for a repeat or check-out
     reason: RejectReason | None = None
     message: str = ""
     employee_id: str | None = None
