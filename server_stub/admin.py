@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
-from . import datadir, db, reports, rules
+from . import completeness, datadir, db, reports, rules
 from .overview import terminal_overview
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -359,6 +359,16 @@ class Admin:
         site: str | None = None,
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
+        return self.attendance_report(date_from, date_to, site, employee)[0]
+
+    def attendance_report(
+        self,
+        date_from: date | str,
+        date_to: date | str,
+        site: str | None = None,
+        employee: str | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """(rows marked provisional or not, the completeness summary the report carries)."""
         try:
             d_from = date.fromisoformat(str(date_from))
             d_to = date.fromisoformat(str(date_to))
@@ -367,8 +377,15 @@ class Admin:
         problem = reports.check_range(d_from, d_to)
         if problem:
             raise AdminError(problem)
+        now = self.clock.now()
         with db.read_txn(self.engine) as conn:
-            return reports.attendance_rows(conn, d_from, d_to, site, employee, self.clock.now())
+            rows = reports.attendance_rows(conn, d_from, d_to, site, employee, now)
+            return rows, completeness.annotate_report(conn, now, rows, site)
+
+    def completeness(self) -> dict[str, Any]:
+        """The company's, each site's and each terminal's watermark (server_stub.completeness)."""
+        with db.read_txn(self.engine) as conn:
+            return completeness.completeness(conn, self.clock.now())
 
     def _insert(self, table: Any, dup_message: str, **values: Any) -> None:
         try:

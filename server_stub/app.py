@@ -38,7 +38,7 @@ from kiosk.core.protocol import (
     verify_request,
 )
 
-from . import datadir, db, errors, reports, service
+from . import completeness, datadir, db, errors, reports, service
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
@@ -221,11 +221,24 @@ def create_app(
         problem = reports.check_range(date_from, date_to)
         if problem:
             raise errors.ApiError(422, "invalid_request", problem)
+        now = clock.now()
         with db.read_txn(engine) as conn:
-            rows = reports.attendance_rows(conn, date_from, date_to, site, employee, clock.now())
+            rows = reports.attendance_rows(conn, date_from, date_to, site, employee, now)
+            summary = completeness.annotate_report(conn, now, rows, site)
         if format == "csv":
-            return PlainTextResponse(reports.to_csv(rows), media_type="text/csv; charset=utf-8")
-        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "rows": rows}
+            # the sentence names no terminal (headers are Latin-1); rows say provisional
+            text = reports.to_csv(rows, reports.REPORT_FIELDS + completeness.REPORT_FIELDS)
+            return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
+                                     headers={"X-Completeness": summary["summary"]})
+        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
+                "completeness": summary, "rows": rows}
+
+    @app.get(f"{API_PREFIX}/completeness", responses=_ERRORS, tags=["admin"],
+             dependencies=[Depends(admin_only)])
+    def completeness_now() -> Any:
+        """Up to when the server holds every punch: per terminal, site and company (admin)."""
+        with db.read_txn(engine) as conn:
+            return completeness.completeness(conn, clock.now())
 
     @app.get(f"{API_PREFIX}/terminals", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])
@@ -239,9 +252,11 @@ def create_app(
              tags=["admin"], dependencies=[Depends(admin_only)])
     def terminals_html() -> HTMLResponse:
         """The same overview as a page for a browser (admin)."""
+        now = clock.now()
         with db.read_txn(engine) as conn:
-            rows = terminal_overview(conn, clock.now())
-        return HTMLResponse(overview_html(rows, clock.now()))
+            rows = terminal_overview(conn, now)
+            comp = completeness.completeness(conn, now)
+        return HTMLResponse(overview_html(rows, now, comp))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -204,13 +204,31 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from .reports import to_csv
+    from .completeness import REPORT_FIELDS as COMPLETENESS_FIELDS
+    from .completeness import summary_lines
+    from .reports import REPORT_FIELDS, to_csv
 
-    rows = _admin(args).attendance(args.date_from, args.date_to, args.site, args.employee)
+    rows, summary = _admin(args).attendance_report(args.date_from, args.date_to, args.site,
+                                                   args.employee)
     if args.format == "csv":
-        _out(args.out, to_csv(rows))
+        _out(args.out, to_csv(rows, REPORT_FIELDS + COMPLETENESS_FIELDS))
     else:
         _out(args.out, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    for line in summary_lines(summary):  # stderr: the report itself stays machine-readable
+        print(line, file=sys.stderr)
+
+
+def cmd_completeness(args: argparse.Namespace) -> None:
+    comp = _admin(args).completeness()
+    if args.json:
+        print(json.dumps(comp, indent=2, ensure_ascii=False))
+        return
+    print(f"company: {comp['company']['summary']}")
+    for code, site in comp["sites"].items():
+        print(f"site {code}: {site['summary']}")
+    for t in comp["terminals"]:
+        why = ", ".join(t["reasons"]) or "current"
+        print(f"  {t['terminal_id']}  {t['summary']}  [{why}]")
 
 
 def cmd_set_cooldown(args: argparse.Namespace) -> None:
@@ -308,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("revoke-terminal", cmd_revoke_terminal, "revoke a terminal")
     p.add_argument("terminal_id")
     p = add("terminals", cmd_terminals, "terminal overview: heartbeat, pending, sequence gaps")
+    p.add_argument("--json", action="store_true")
+    p = add("completeness", cmd_completeness,
+            "up to when every punch is here: company, sites, terminals (and why not)")
     p.add_argument("--json", action="store_true")
     p = add("export", cmd_export, "export all punches as JSON lines")
     p.add_argument("--out", help="file (default: stdout)")
