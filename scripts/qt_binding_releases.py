@@ -1,4 +1,4 @@
-"""Which PySide6 releases pass tests/test_qt_binding.py, so the cap can be lifted the day it is fixed.
+"""Which PySide6 releases pass tests/test_qt_binding.py, so the cap can be lifted when fixed.
 
 pyproject.toml caps PySide6 below the first release whose ``Signal.emit()`` drains True's
 refcount. This installs each release at or above ``--since`` (default: the last minor

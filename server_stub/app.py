@@ -215,23 +215,39 @@ def create_app(
     def attendance(
         date_from: date, date_to: date, site: str | None = Query(None, max_length=32),
         employee: str | None = Query(None, max_length=32),
-        format: Literal["json", "csv"] = "json",
+        format: Literal["json", "csv", "xlsx"] = "json", summary: bool = False,
     ) -> Any:
-        """Attendance per work day and employee (admin)."""
+        """Attendance per work day and employee, or (``summary``) per employee (admin).
+        ``xlsx``: a workbook with both, a Summary and a Days sheet."""
         problem = reports.check_range(date_from, date_to)
         if problem:
             raise errors.ApiError(422, "invalid_request", problem)
         now = clock.now()
         with db.read_txn(engine) as conn:
-            rows = reports.attendance_rows(conn, date_from, date_to, site, employee, now)
-            summary = completeness.annotate_report(conn, now, rows, site)
+            if format == "xlsx":
+                from .report_xlsx import MEDIA_TYPE, workbook
+
+                marks = completeness.annotate_report(conn, now, [], site)
+                book = workbook(reports.employee_days(conn, date_from, date_to, site, employee,
+                                                      now), date_from, date_to,
+                                completeness.summary_lines(marks))
+                name = f"attendance_{date_from}_{date_to}.xlsx"
+                return Response(book, media_type=MEDIA_TYPE, headers={
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                    "X-Completeness": marks["summary"]})
+            rows = (reports.summary_rows if summary else reports.attendance_rows)(
+                conn, date_from, date_to, site, employee, now)
+            # day rows get provisional/complete_up_to; summary rows only the report's summary
+            marks = completeness.annotate_report(conn, now, [] if summary else rows, site)
         if format == "csv":
+            fields = reports.SUMMARY_FIELDS if summary else (
+                reports.REPORT_FIELDS + completeness.REPORT_FIELDS)
             # the sentence names no terminal (headers are Latin-1); rows say provisional
-            text = reports.to_csv(rows, reports.REPORT_FIELDS + completeness.REPORT_FIELDS)
-            return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
-                                     headers={"X-Completeness": summary["summary"]})
+            return PlainTextResponse(reports.to_csv(rows, fields),
+                                     media_type="text/csv; charset=utf-8",
+                                     headers={"X-Completeness": marks["summary"]})
         return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
-                "completeness": summary, "rows": rows}
+                "completeness": marks, "rows": rows}
 
     @app.get(f"{API_PREFIX}/completeness", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])

@@ -290,7 +290,13 @@ def annotate_report(conn: Connection, now: datetime, rows: list[dict[str, Any]],
     if scope is None:  # a site without terminals: nothing can be vouched for
         scope = {"watermark": None, "terminals": 0, "current": 0,
                  "summary": "no terminals at this site", "held_by": []}
+    water = _ts(scope["watermark"])
+    tz = zones.get(site, timezone.utc) if site else (
+        next(iter(zones.values())) if len(zones) == 1 else timezone.utc)
+    first = None if water is None else datetime.fromtimestamp(water, tz=timezone.utc).astimezone(tz)
     return {"scope": site or "company", **scope,
+            # the first day not yet complete: that day and every later one are provisional
+            "provisional_from": None if first is None else first.date().isoformat(),
             "provisional_rows": sum(1 for r in rows if r["provisional"])}
 
 
@@ -302,6 +308,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     """The report's summary as lines for a CSV header, a sheet or a terminal."""
     lines = [f"{summary['scope']}: {summary['summary']}"]
     lines += summary["held_by"]
+    if summary["provisional_from"]:
+        lines.append(f"days from {summary['provisional_from']} on are provisional")
     if summary["provisional_rows"]:
         lines.append(f"{summary['provisional_rows']} row(s) provisional: their day ends after "
                      "the watermark")

@@ -227,6 +227,16 @@ def test_reports_carry_the_watermark_and_mark_later_days_provisional(world, term
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert {row["provisional"] for row in rows if row["date"] == "2026-11-02"} == {"False"}
 
+    assert body["completeness"]["provisional_from"] == "2026-11-03"
+    r = requests.get(base, params={**params, "format": "xlsx"}, timeout=30)
+    assert r.status_code == 200, r.text
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(r.content), read_only=True)["Completeness 完整性"]
+    lines = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert lines[1].startswith("HQ: complete up to 08:00")
+    assert "days from 2026-11-03 on are provisional" in lines
+
     # a terminal going quiet with a pending punch makes that day provisional again
     world.clock.set(datetime(2026, 11, 3, 16, 0, tzinfo=timezone.utc))
     late = world.clock.now() - timedelta(hours=8)
