@@ -395,14 +395,15 @@ class Admin:
             rows = reports.attendance_rows(conn, *span, site, employee, now)
             return rows, completeness.annotate_report(conn, now, rows, site)
 
-    def completeness(self, site: str | None = None) -> dict[str, Any]:
-        """The company's, each site's and each terminal's watermark (server_stub.completeness);
-        with ``site``: the summary a report of that site carries."""
-        now = self.clock.now()
+    def completeness(self) -> dict[str, Any]:
+        """The company's, each site's and each terminal's watermark (server_stub.completeness)."""
         with db.read_txn(self.engine) as conn:
-            if site is not None:
-                return completeness.annotate_report(conn, now, [], site)
-            return completeness.completeness(conn, now)
+            return completeness.completeness(conn, self.clock.now())
+
+    def report_completeness(self, site: str | None = None) -> dict[str, Any]:
+        """The completeness summary a report of ``site`` (or the company) carries."""
+        with db.read_txn(self.engine) as conn:
+            return completeness.annotate_report(conn, self.clock.now(), [], site)
 
     def attendance_summary(
         self, date_from: date | str, date_to: date | str, site: str | None = None,

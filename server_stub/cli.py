@@ -270,7 +270,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     from . import completeness
 
     if args.summary:
-        rows, marks = admin.attendance_summary(*span), admin.completeness(args.site)
+        rows, marks = admin.attendance_summary(*span), admin.report_completeness(args.site)
     else:
         rows, marks = admin.attendance_report(*span)
     if args.format == "csv":

@@ -259,6 +259,8 @@ def test_cli_report_and_completeness_say_it(world, term, capsys):
     assert main(argv) in (0, None)
     err = capsys.readouterr().err
     assert "Door: 1 punch outstanding since" in err and "provisional" in err
+    assert main([*argv, "--summary"]) in (0, None)  # per employee: the summary all the same
+    assert "Door: 1 punch outstanding since" in capsys.readouterr().err
     main(["completeness", "--data", data])
     out = capsys.readouterr().out
     assert "company: complete up to" in out and "pending]" in out
