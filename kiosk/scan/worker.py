@@ -22,8 +22,8 @@ from PySide6.QtGui import QImage
 
 from kiosk.core.policies import Debouncer
 
-from .decoder import ScanPipeline
 from .camera_source import CameraSource
+from .decoder import ScanPipeline
 from .frame_source import FrameSource, SourceError
 
 log = logging.getLogger(__name__)

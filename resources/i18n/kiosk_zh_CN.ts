@@ -155,6 +155,14 @@
         <translation>服务器拒绝</translation>
     </message>
     <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
         <source>Not accepted: %1</source>
         <translation>未被接受：%1</translation>
     </message>
@@ -163,24 +171,36 @@
         <translation>请联系前台。</translation>
     </message>
     <message>
-        <source>Early leave %1 min</source>
-        <translation>早退 %1 分钟</translation>
+        <source>Already checked in at %1</source>
+        <translation>已于 %1 签到</translation>
     </message>
     <message>
-        <source>shift ends %1</source>
-        <translation>下班时间 %1</translation>
+        <source>This scan is not a check-out.</source>
+        <translation>本次扫码不算签退。</translation>
+    </message>
+    <message>
+        <source>Checked out at %1</source>
+        <translation>%1 已签退</translation>
+    </message>
+    <message>
+        <source>Late %1</source>
+        <translation>迟到 %1</translation>
     </message>
     <message>
         <source>Checked out</source>
         <translation>已签退</translation>
     </message>
     <message>
-        <source>Goodbye!</source>
-        <translation>再见！</translation>
+        <source>left %1 early, shift ends %2</source>
+        <translation>早退 %1，班次 %2 结束</translation>
     </message>
     <message>
-        <source>Late %1 min</source>
-        <translation>迟到 %1 分钟</translation>
+        <source>left %1 early</source>
+        <translation>早退 %1</translation>
+    </message>
+    <message>
+        <source>Goodbye!</source>
+        <translation>再见！</translation>
     </message>
     <message>
         <source>shift %1, grace %2</source>
@@ -390,6 +410,10 @@
         <translation>无法读取密钥存储（keyring）</translation>
     </message>
     <message>
+        <source>This address is not a check-in server: use the address &apos;kiosk-server serve&apos; prints.</source>
+        <translation>此地址不是签到服务器：请使用 &apos;kiosk-server serve&apos; 显示的地址。</translation>
+    </message>
+    <message>
         <source>Server answer incomplete: will try again</source>
         <translation>服务器应答不完整：稍后重试</translation>
     </message>
@@ -408,6 +432,10 @@
     <message>
         <source>Punch storage is corrupt: see the log</source>
         <translation>打卡存储已损坏：请查看日志</translation>
+    </message>
+    <message>
+        <source>Punch storage was written by a newer kiosk version: update this kiosk</source>
+        <translation>打卡存储由更新版本的自助机写入：请升级本机程序</translation>
     </message>
     <message>
         <source>Punch storage failed: see the log</source>

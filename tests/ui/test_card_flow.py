@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.clock import FakeClock
-from tests.helpers.live_server import live_server
 from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.store import Outbox
+from tests.helpers.clock import FakeClock
+from tests.helpers.live_server import live_server
 from tests.helpers.ui import (
-    MONDAY_0850, MONDAY_0912, card_text, enrolled_config, kiosk_on_site, running_kiosk,
+    MONDAY_0850,
+    MONDAY_0912,
+    card_text,
+    enrolled_config,
+    kiosk_on_site,
+    running_kiosk,
     seed_site,
 )
 
@@ -137,7 +142,7 @@ def test_second_punch_of_the_day_checks_out_early(qtbot, tmp_path, store):
     with kiosk_on_site(qtbot, tmp_path, clock, store=store) as (srv, site, app):
         _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked in – on time")
         clock.set(datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc))
-        _scan_and_wait(qtbot, app, site.tokens["alice"], "Early leave 30 min")
-        assert "16:30 · shift ends 17:00" in card_text(app)
+        _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked out at 16:30")
+        assert "left 30 min early, shift ends 17:00" in card_text(app)
         clock.set(datetime(2026, 11, 2, 17, 5, tzinfo=timezone.utc))
         _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked out")
