@@ -21,7 +21,10 @@ import pytest
 
 from kiosk.scan.frame_source import SourceError
 from kiosk.scan.opencv import (
-    VIDEO_NEEDS_OPENCV, load_cv2, points_into_opencv, undo_opencv_qt_paths,
+    VIDEO_NEEDS_OPENCV,
+    load_cv2,
+    points_into_opencv,
+    undo_opencv_qt_paths,
 )
 
 REPO = Path(__file__).resolve().parents[2]
