@@ -4,6 +4,11 @@
 press to a :class:`~kiosk.scan.burst.BurstDetector`: printable keys are held back for a few
 milliseconds; a scanner burst becomes ``code_scanned(text)`` and its keys never reach a
 text field; a person's keys are replayed to the widget they were meant for, in order.
+
+A HID scanner types like a keyboard on the terminal's layout: Shift around every capital
+(and around digits on AZERTY), AltGr for some symbols, and Caps Lock may be on. Presses of
+modifier keys alone carry no text and never end a burst; on Windows AltGr arrives as
+Ctrl+Alt with the character's text, which is a character, not a shortcut.
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from .burst import BurstDetector, BurstResult
 __all__ = ["BurstDetector", "WedgeReader"]
 
 _ENTER_KEYS = {Qt.Key.Key_Return: "\r", Qt.Key.Key_Enter: "\r", Qt.Key.Key_Tab: "\t"}
-_COMMAND_MODIFIERS = (
-    Qt.KeyboardModifier.ControlModifier
-    | Qt.KeyboardModifier.AltModifier
-    | Qt.KeyboardModifier.MetaModifier
-)
+_CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+_COMMAND_MODIFIERS = _CTRL_ALT | Qt.KeyboardModifier.MetaModifier
+# Keys that only change what the next key types: they pass through and leave a burst alone.
+_MODIFIER_KEYS = frozenset({
+    Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
+    Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock, Qt.Key.Key_Mode_switch, Qt.Key.Key_Super_L,
+    Qt.Key.Key_Super_R, Qt.Key.Key_Hyper_L, Qt.Key.Key_Hyper_R,
+})
 
 
 def _monotonic_ms() -> float:
@@ -105,7 +113,7 @@ class WedgeReader(QObject):
         if not isinstance(obj, QWidget):
             return False  # the QWindow sees real keys first; act once, at the widget
         assert isinstance(event, QKeyEvent)
-        if self._is_propagation(obj, event):
+        if event.key() in _MODIFIER_KEYS or self._is_propagation(obj, event):
             return False
         char = self._char_of(event)
         if char is None:
@@ -134,13 +142,19 @@ class WedgeReader(QObject):
 
     @staticmethod
     def _char_of(event: QKeyEvent) -> str | None:
-        if event.modifiers() & _COMMAND_MODIFIERS:
-            return None
+        text = event.text()
+        printable = len(text) == 1 and text.isprintable()
+        mods = event.modifiers()
+        if mods & _COMMAND_MODIFIERS:
+            # Windows delivers AltGr as Ctrl+Alt with the character's text: a character.
+            # Anything else held with Ctrl, Alt or Meta is a shortcut.
+            windows_altgr = (mods & _COMMAND_MODIFIERS) == _CTRL_ALT and printable
+            if not windows_altgr:
+                return None
         key = Qt.Key(event.key())
         if key in _ENTER_KEYS:
             return _ENTER_KEYS[key]
-        text = event.text()
-        return text if len(text) == 1 and text.isprintable() else None
+        return text if printable else None
 
     def _on_pause(self) -> None:
         self._apply(self.detector.flush())
