@@ -1,0 +1,83 @@
+"""A real X server, a real `kiosk run`, and `xdotool type` sending a badge the way a USB HID
+scanner does (Shift pressed and released around every capital, keys a few ms apart): the
+punch must be recorded. Skips, saying why, where Xvfb or xdotool is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.ops.test_restart_drains import _env, _kiosk, _status, _stop, _wait
+
+DISPLAY = os.environ.get("KIOSK_TEST_XVFB_DISPLAY", ":13")  # one of our own, never :0
+
+
+@pytest.fixture
+def xserver():
+    missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {' and '.join(missing)} (Debian: apt install xvfb xdotool)")
+    socket = Path("/tmp/.X11-unix") / f"X{DISPLAY.lstrip(':')}"
+    if socket.exists():
+        pytest.skip(f"display {DISPLAY} is in use; set KIOSK_TEST_XVFB_DISPLAY to a free one")
+    proc = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait("the X server", socket.exists, None, timeout=20)
+        yield DISPLAY
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _xdotool(display: str, *args: str) -> str:
+    env = dict(os.environ, DISPLAY=display)
+    done = subprocess.run(["xdotool", *args], check=False, env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_xdotool_typed_badge_is_recorded(tmp_path: Path, xserver: str) -> None:
+    from server_stub.admin import Admin
+    from server_stub.demo_data import seed_demo
+    from server_stub.runner import EmbeddedServer
+
+    admin = Admin.init(tmp_path / "server")
+    seed = seed_demo(admin)
+    token = seed.tokens["E1002"]
+    server = EmbeddedServer(tmp_path / "server")
+    server.start()
+    home = tmp_path / "terminal"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "kiosk.toml").write_text('[secrets]\nstore = "file"\n')
+    kiosk = None
+    try:
+        assert _kiosk(home, "enroll", "--server", server.url, "--code", seed.enrol_code).returncode == 0
+        env = dict(_env(), QT_QPA_PLATFORM="xcb", DISPLAY=xserver)
+        kiosk = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "--home", str(home), "run", "--windowed", "--camera", ""],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _wait("the roster cache", (home / "data" / "roster.json").exists, kiosk)
+        window = _xdotool(xserver, "search", "--sync", "--onlyvisible", "--pid", str(kiosk.pid)).split()[0]
+        _xdotool(xserver, "windowfocus", "--sync", window)
+        time.sleep(0.5)  # let Qt take the focus before the first key
+        _xdotool(xserver, "type", "--delay", "6", token)
+        _xdotool(xserver, "key", "Return")
+        _wait("the typed punch", lambda: (_status(home)["sent"] or 0) >= 1, kiosk, timeout=30)
+        _stop(kiosk)
+    finally:
+        if kiosk is not None and kiosk.poll() is None:
+            kiosk.kill()
+            kiosk.wait()
+        server.stop()
+    stored = admin.export_punches()
+    admin.close()
+    assert [(p["employee_id"], p["source"]) for p in stored] == [("E1002", "wedge")]
