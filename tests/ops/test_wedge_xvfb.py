@@ -44,6 +44,16 @@ def _xdotool(display: str, *args: str) -> str:
     return done.stdout
 
 
+def _recorded_within(home: Path, kiosk: subprocess.Popen[str], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and kiosk.poll() is None:
+        status = _status(home)
+        if (status["pending"] or 0) + (status["sent"] or 0) >= 1:
+            return True
+        time.sleep(0.3)
+    return False
+
+
 @pytest.mark.slow
 def test_xdotool_typed_badge_is_recorded(tmp_path: Path, xserver: str) -> None:
     from server_stub.admin import Admin
@@ -68,10 +78,20 @@ def test_xdotool_typed_badge_is_recorded(tmp_path: Path, xserver: str) -> None:
         _wait("the roster cache", (home / "data" / "roster.json").exists, kiosk)
         window = _xdotool(xserver, "search", "--sync", "--onlyvisible", "--pid", str(kiosk.pid)).split()[0]
         _xdotool(xserver, "windowfocus", "--sync", window)
-        time.sleep(0.5)  # let Qt take the focus before the first key
-        _xdotool(xserver, "type", "--delay", "6", token)
-        _xdotool(xserver, "key", "Return")
-        _wait("the typed punch", lambda: (_status(home)["sent"] or 0) >= 1, kiosk, timeout=30)
+        recorded = False
+        # A loaded machine can stall xdotool between two keys (a real scanner never pauses),
+        # which breaks that one burst: up to three scans, as a person would retry. Shift
+        # breaking the burst (the bug this guards) fails every one of them.
+        for _attempt in range(3):
+            time.sleep(0.5)  # let Qt take the focus / show the last card
+            _xdotool(xserver, "type", "--delay", "3", token + "\n")
+            recorded = _recorded_within(home, kiosk, 20)
+            if recorded:
+                break
+        log = home / "logs" / "kiosk.log"
+        refused = [line for line in log.read_text().splitlines() if "refused" in line] if log.exists() else []
+        assert recorded, f"no punch after three typed scans; the kiosk logged: {refused[-6:]}"
+        _wait("the punch to reach the server", lambda: (_status(home)["sent"] or 0) >= 1, kiosk)
         _stop(kiosk)
     finally:
         if kiosk is not None and kiosk.poll() is None:
