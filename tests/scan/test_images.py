@@ -275,7 +275,7 @@ def test_kiosk_decode_without_opencv_still_reads_images(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "cv2", None)
     out = io.StringIO()
     args = Namespace(paths=[str(tmp_path / "q.png"), str(tmp_path / "clip.avi")], backend="zxingcpp",
-                     no_second_pass=False, max_frames=0, home=str(tmp_path / "home"))
+                     no_second_pass=False, max_frames=0, readable=False, home=str(tmp_path / "home"))
     assert main(args, out=out) == 1
     image, video = (json.loads(line) for line in out.getvalue().splitlines())
     assert image["texts"] == ["still works"]
