@@ -77,7 +77,7 @@ def run(n_badges: int, size: tuple[int, int], fps: float) -> dict:
     from kiosk.core.clock import SystemClock
     from kiosk.core.config import save_config
     from kiosk.core.paths import default_paths
-    from kiosk.recorder import OutcomeKind
+    from kiosk.core.recorder import OutcomeKind
     from kiosk.services.memory_secrets import MemorySecretStore
     from kiosk.sync.enroll import enroll
     from server_stub.admin import Admin

@@ -21,20 +21,32 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from kiosk import __version__
+from kiosk import __version__, logging_setup, watchdog
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Config
 from kiosk.core.paths import Paths
+from kiosk.core.pin import PinLock
 from kiosk.core.policies import Cooldown
-from kiosk.recorder import Outcome, OutcomeKind, Recorder
+from kiosk.core.recorder import Outcome, OutcomeKind, Recorder
+from kiosk.scan.wedge import WedgeReader
 from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
 from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.panel_actions import PanelActions
 from kiosk.services.problems import enrol_problem
+from kiosk.services.process import SignalWakeup, install_excepthook
 from kiosk.services.recorder_service import RecorderService
 from kiosk.services.status import Status, StatusModel
 from kiosk.services.sync_service import SyncService
+from kiosk.store import Outbox
+from kiosk.sync.engine import SyncEngine
+from kiosk.sync.enroll import enroll
+from kiosk.sync.roster import RosterCache
+from kiosk.ui.enroll_screen import EnrollScreen
+from kiosk.ui.i18n import install_translator, pick_language
+from kiosk.ui.main_window import KioskWindow
+from kiosk.ui.problems import describe
+from kiosk.ui.sounds import SoundPlayer
 
 log = logging.getLogger("kiosk.app")
 
@@ -51,36 +63,6 @@ class KioskOptions:
     preview_fps: float = 15.0
     session: Any = None  # requests.Session for the sync engine (tests)
     source_factory: Callable[[], Any] | None = None  # a FrameSource maker (benchmarks)
-
-
-def configure_logging(config: Config, paths: Paths) -> None:
-    """THE single call site for logging setup.
-
-    ``kiosk.logging_setup.configure(config, paths)`` (rotating file, level) is used when it
-    exists; until then, stderr. (The status panel's in-memory buffer is attached by
-    :class:`KioskApp` itself, so it works without this too.)
-    """
-    from kiosk.services.process import route_qt_messages
-
-    try:
-        from kiosk import logging_setup  # type: ignore[attr-defined]
-    except ImportError:
-        logging_setup = None
-    if logging_setup is not None and hasattr(logging_setup, "configure"):
-        logging_setup.configure(config, paths)
-    else:
-        logging.basicConfig(level=config.log.level,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    route_qt_messages()
-
-
-def start_watchdog() -> Any:
-    """THE single call site for the systemd watchdog (``kiosk.watchdog.start()``), if built."""
-    try:
-        from kiosk import watchdog  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return watchdog.start() if hasattr(watchdog, "start") else None
 
 
 def site_timezone(name: str | None) -> tzinfo:
@@ -138,8 +120,6 @@ class KioskApp(QObject):
             self._show_enrolment()
 
     def _show_enrolment(self) -> None:
-        from kiosk.ui.enroll_screen import EnrollScreen
-
         urls = self.config.server.urls
         self.enroll_screen = EnrollScreen(urls[0] if urls else "")
         self.enroll_screen.setWindowTitle(QCoreApplication.translate("App", "Enrol terminal"))
@@ -148,14 +128,10 @@ class KioskApp(QObject):
         self.enroll_screen.show()
 
     def _enroll(self, url: str, code: str) -> None:
-        from kiosk.sync.enroll import enroll
-
         paths, store = self.paths, self.secret_store
         self.background.start("enroll", lambda: enroll(url, code, paths, store))
 
     def _background_done(self, name: str, result: Any, error: str) -> None:
-        from kiosk.ui.problems import describe
-
         if name != "enroll" or self._shut:
             return
         if error:  # the English sentence is in the log; the screen says it translated
@@ -168,13 +144,6 @@ class KioskApp(QObject):
         self._start_kiosk()
 
     def _start_kiosk(self) -> None:
-        from kiosk.store import Outbox
-        from kiosk.sync.engine import SyncEngine
-        from kiosk.sync.roster import RosterCache
-        from kiosk.ui.main_window import KioskWindow
-        from kiosk.ui.pin import PinLock
-        from kiosk.ui.sounds import SoundPlayer
-
         cfg, paths, clock = self.config, self.paths.ensure(), self.clock
         self._roster = RosterCache(paths.roster_cache)  # start-up, before the window shows
         roster = self._roster.roster
@@ -323,16 +292,19 @@ class KioskApp(QObject):
     def _install_wedge(self) -> None:
         if not self.config.scan.wedge_enabled:
             return
-        try:
-            from kiosk.scan.wedge import WedgeReader
-        except ImportError:
-            log.warning("keyboard-wedge reader not available in this build")
-            return
         s = self.config.scan
         self.wedge = WedgeReader(max_interkey_ms=s.wedge_max_interkey_ms,
                                  min_length=s.wedge_min_length, parent=self)
         self.wedge.code_scanned.connect(self._on_wedge)
         self.wedge.install(QApplication.instance())
+
+    def healthy(self) -> bool:
+        """For the systemd watchdog: False once the recorder's or the sync's thread died,
+        so the pings stop and systemd restarts the kiosk."""
+        if self._shut:
+            return True
+        return all(service.healthy for service in (self.recorder, self.sync)
+                   if service is not None)
 
     # -- shutdown ----------------------------------------------------------------------------
     def shutdown_when_synced(self, grace_s: float = 5.0) -> None:
@@ -388,10 +360,8 @@ def run_kiosk(
 ) -> tuple[int, KioskApp]:
     """Run the kiosk until the window closes, SIGTERM, or ``exit_after_s``; returns
     (exit code, the KioskApp) so the demo can print its summary."""
-    from kiosk.services.process import SignalWakeup, install_excepthook
-    from kiosk.ui.i18n import install_translator, pick_language
-
-    configure_logging(config, paths)
+    logging_setup.configure(config, paths)
+    uninstall_qt_handler = logging_setup.install_qt_message_handler()
     install_excepthook()
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setApplicationName("checkin-kiosk")
@@ -403,7 +373,7 @@ def run_kiosk(
     wakeup = SignalWakeup()
     wakeup.received.connect(lambda _sig: kiosk.shutdown())
     kiosk.finished.connect(qapp.quit)
-    watchdog = start_watchdog()
+    dog = watchdog.start(healthy=kiosk.healthy)
     if exit_after_s is not None:
         QTimer.singleShot(int(exit_after_s * 1000), kiosk.shutdown_when_synced)
     kiosk.start()
@@ -414,8 +384,9 @@ def run_kiosk(
     finally:
         kiosk.shutdown()
         wakeup.close()
-        if watchdog is not None and hasattr(watchdog, "stop"):
-            watchdog.stop()
+        if dog is not None:
+            dog.stop()
+        uninstall_qt_handler()
     left = [t.name for t in threading.enumerate()
             if t.is_alive() and t.name.startswith(("kiosk-", "scan-worker"))]
     if left:

@@ -265,8 +265,8 @@ class _ConfigLike(Protocol):
 def configure(
     config: _ConfigLike, paths: _PathsLike
 ) -> logging.handlers.RotatingFileHandler | None:
-    """What ``kiosk.app.configure_logging`` calls: the rotating file and stderr, from
-    ``[log]``. (The app installs its own Qt message handler right after.)"""
+    """What :func:`kiosk.app.run_kiosk` calls first: the rotating file and stderr, from
+    ``[log]``. (It installs :func:`install_qt_message_handler` right after.)"""
     return setup_logging(paths, config.log)
 
 
@@ -293,7 +293,10 @@ def install_qt_message_handler() -> Callable[[], None]:
     def handler(msg_type: Any, context: Any, message: str) -> None:
         category = getattr(context, "category", None) or ""
         prefix = f"{category}: " if category and category != "default" else ""
-        qt_log.log(levels.get(msg_type, logging.WARNING), "%s%s", prefix, message)
+        level = levels.get(msg_type, logging.WARNING)
+        if "propagateSizeHints" in message:  # the offscreen platform's noise, not ours
+            level = logging.DEBUG
+        qt_log.log(level, "%s%s", prefix, message)
 
     previous = QtCore.qInstallMessageHandler(handler)
 

@@ -38,7 +38,7 @@ def shoot(language: str, size: tuple[int, int]) -> list[Path]:
     from kiosk.services.memory_secrets import MemorySecretStore
     from kiosk.sync.enroll import enroll
     from kiosk.ui.i18n import install_translator
-    from kiosk.ui.pin import hash_pin
+    from kiosk.core.pin import hash_pin
     from server_stub.admin import Admin
     from server_stub.demo_data import seed_demo
     from server_stub.runner import EmbeddedServer
@@ -155,13 +155,13 @@ class _Verdict:
 
 
 def _refused():
-    from kiosk.recorder import Outcome, OutcomeKind, RefuseReason
+    from kiosk.core.recorder import Outcome, OutcomeKind, RefuseReason
 
     return Outcome(OutcomeKind.REFUSED, "camera", reason=RefuseReason.REVOKED)
 
 
 def _recorded():
-    from kiosk.recorder import Outcome, OutcomeKind
+    from kiosk.core.recorder import Outcome, OutcomeKind
 
     return Outcome(OutcomeKind.RECORDED, "camera")
 

@@ -1,4 +1,4 @@
-"""Suite-wide settings: Qt offscreen, no stray threads, paths to shared data."""
+"""Suite-wide settings: Qt offscreen, no stray threads, paths to shared data, badge fixtures."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.core.protocol import BadgeSigner
+from tests.helpers.badges import make_token, verifier_for
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KIOSK_LOG_TO_STDERR", "0")
@@ -37,3 +41,20 @@ def no_leaked_threads():
         t.join(timeout=5)
     still = [t.name for t in leaked if t.is_alive()]
     assert not still, f"test left threads running: {still}"
+
+
+@pytest.fixture(scope="session")
+def signer():
+    """A fixed test key (Ed25519 signatures are deterministic), so every run renders the
+    same QR images: a robustness failure is reproducible, never a matter of luck."""
+    return BadgeSigner("k1", Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
+
+
+@pytest.fixture(scope="session")
+def token(signer) -> str:
+    return make_token(signer)
+
+
+@pytest.fixture(scope="session")
+def verifier(signer):
+    return verifier_for(signer)

@@ -90,7 +90,7 @@ def _decode_path(path: Path, pipeline: Any, max_frames: int, readable: bool) -> 
 
 
 def _texts(found: list[Any], readable: bool) -> list[str]:
-    from kiosk.scan.text import readable_text
+    from kiosk.core.text import readable_text
 
     return [readable_text(d.content) if readable else d.content for d in found]
 
@@ -106,12 +106,13 @@ def _decode_image(path: Path, pipeline: Any, readable: bool) -> dict[str, Any]:
 
 
 def _decode_video(path: Path, pipeline: Any, max_frames: int, readable: bool) -> Iterator[dict[str, Any]]:
-    try:
-        import cv2  # optional: only video files need OpenCV
-    except ImportError:
-        from kiosk.scan.sources import VIDEO_NEEDS_OPENCV
+    from kiosk.scan.opencv import VIDEO_NEEDS_OPENCV, load_cv2
+    from kiosk.scan.sources import SourceError
 
-        yield {"path": str(path), "error": VIDEO_NEEDS_OPENCV}
+    try:
+        cv2 = load_cv2(VIDEO_NEEDS_OPENCV)  # optional: only video files need OpenCV
+    except SourceError as exc:
+        yield {"path": str(path), "error": str(exc)}
         return
     cap = cv2.VideoCapture(str(path))
     try:

@@ -45,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
     from kiosk.core.paths import default_paths
     from kiosk.services.memory_secrets import MemorySecretStore
     from kiosk.sync.enroll import EnrollError, enroll
-    from kiosk.ui.pin import hash_pin
+    from kiosk.core.pin import hash_pin
     from server_stub.admin import Admin
     from server_stub.demo_data import seed_demo
     from server_stub.runner import EmbeddedServer

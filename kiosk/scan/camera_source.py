@@ -2,7 +2,8 @@
 
 :func:`camera_backend` turns ``[camera] backend`` into a capture factory (V4L2 with linuxpy
 on Linux, QtMultimedia, OpenCV); :class:`CameraSource` drives one capture and reconnects,
-with backoff, when the camera goes away. No backend is imported until it is chosen.
+with backoff, when the camera goes away. No backend library (linuxpy, QtMultimedia, OpenCV)
+is imported until it is chosen.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .cv_capture import open_cv_capture
 from .frame_source import FrameSource, SourceError
+from .opencv import BACKEND_NEEDS_OPENCV, load_cv2
+from .v4l2_capture import V4l2Capture, v4l2_unavailable
 
 class Capture(Protocol):
     """One opened camera, whatever the backend (QtMultimedia, OpenCV, a test fake).
@@ -46,8 +50,6 @@ def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
     if name not in BACKENDS:
         raise SourceError(f"Unknown camera backend {name!r}: use auto, v4l2, qt or opencv.")
     if name in ("auto", "v4l2"):
-        from .v4l2_capture import V4l2Capture, v4l2_unavailable
-
         why = v4l2_unavailable()
         if not why:
             return V4l2Capture
@@ -65,10 +67,8 @@ def camera_backend(name: str = "auto") -> Callable[[int], Capture]:
                 return QtCapture
         if name == "qt":
             raise SourceError(f"The qt camera backend cannot capture: {qt_problem}.")
-    from .cv_capture import load_cv2, open_cv_capture
-
     try:
-        load_cv2()
+        load_cv2(BACKEND_NEEDS_OPENCV)
     except SourceError:
         if name == "opencv":
             raise
@@ -85,8 +85,6 @@ def prepare_camera_backend(name: str = "auto") -> None:
     if name not in ("auto", "qt"):
         return
     if name == "auto":
-        from .v4l2_capture import v4l2_unavailable
-
         if not v4l2_unavailable():
             return  # auto is v4l2 here: QtMultimedia is not used
     try:

@@ -12,18 +12,9 @@ from typing import Any
 
 import numpy as np
 
-OPENCV_MISSING = "The opencv camera backend needs OpenCV: pip install 'checkin-kiosk[video]'"
+from .opencv import BACKEND_NEEDS_OPENCV, load_cv2
 
-
-def load_cv2() -> Any:
-    """The cv2 module, or a :class:`SourceError` saying how to install it."""
-    try:
-        import cv2
-    except ImportError as exc:
-        from .sources import SourceError
-
-        raise SourceError(OPENCV_MISSING) from exc
-    return cv2
+OPENCV_MISSING = BACKEND_NEEDS_OPENCV
 
 
 def _quiet_opencv(cv2: Any) -> None:
@@ -80,7 +71,7 @@ class CvCapture:
 def open_cv_capture(index: int) -> CvCapture:
     """``cv2.VideoCapture(index)`` with open/read timeouts where the backend takes them, so a
     camera that hangs cannot block the worker (and its stop) for long."""
-    cv2 = load_cv2()
+    cv2 = load_cv2(OPENCV_MISSING)
     _quiet_opencv(cv2)  # a retry every few seconds would print OpenCV's "can't open" warning
     timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 3000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 1000]
     api = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY

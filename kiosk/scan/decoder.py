@@ -21,8 +21,10 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import zxingcpp
 
+from kiosk.core.text import exact_text, is_binary_text, text_from_bytes
+
 from .imageops import bgr_to_gray, clahe, sharpened_2x, upscale
-from .text import exact_text, is_binary_text, text_from_bytes
+from .opencv import DECODER_NEEDS_OPENCV, load_cv2
 
 Backend = Literal["zxingcpp", "pyzbar"]
 BACKENDS: tuple[str, ...] = ("zxingcpp", "pyzbar")
@@ -171,12 +173,7 @@ class OpenCvDecoder:
     name = "opencv"
 
     def __init__(self) -> None:
-        try:
-            import cv2
-        except ImportError as exc:
-            raise DecoderUnavailable(
-                "The OpenCV decoder needs OpenCV: pip install 'checkin-kiosk[video]'."
-            ) from exc
+        cv2 = load_cv2(DECODER_NEEDS_OPENCV, DecoderUnavailable)
         self._det = cv2.QRCodeDetector()
 
     def decode_gray(self, gray: np.ndarray) -> list[Decoded]:

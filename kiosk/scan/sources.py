@@ -31,27 +31,15 @@ from .camera_source import (  # noqa: F401 - re-exported
     prepare_camera_backend,
 )
 from .frame_source import STATES, FrameSource, SourceError  # noqa: F401 - re-exported
+from .opencv import VIDEO_NEEDS_OPENCV, load_cv2
 from .pacing import Pacer
-
-
-VIDEO_NEEDS_OPENCV = (
-    "Video files need OpenCV, which is not installed: pip install 'checkin-kiosk[video]'."
-)
+from .synthetic import SyntheticSource
 
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
 
 
 # ---------------------------------------------------------------------------- files
-
-
-def _opencv() -> Any:
-    """The ``cv2`` module, or :class:`SourceError` saying video files need it."""
-    try:
-        import cv2 as opencv
-    except ImportError:
-        raise SourceError(VIDEO_NEEDS_OPENCV) from None
-    return opencv
 
 
 class VideoFileSource(FrameSource):
@@ -74,7 +62,7 @@ class VideoFileSource(FrameSource):
         if not self.path.is_file():
             raise SourceError(f"Video file not found: {self.path}.")
         self.loop = loop
-        self._cv = _opencv()
+        self._cv = load_cv2(VIDEO_NEEDS_OPENCV)
         self._cap = self._open()
         ok, first = self._cap.read()
         if not ok or not isinstance(first, np.ndarray):
@@ -241,8 +229,6 @@ def open_source(
             backend=backend, capture_factory=capture_factory, clock=clock,
         )
     if spec.lower() == "synthetic":
-        from .synthetic import SyntheticSource
-
         return SyntheticSource(synthetic_tokens, width, height, fps, clock=clock, sleep=sleep)
     path = Path(spec).expanduser()
     if path.is_dir():

@@ -12,6 +12,7 @@ Drawn with numpy and Pillow only: the demo's camera needs no OpenCV.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -21,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from qrcode.constants import ERROR_CORRECT_M
 
 from .pacing import Pacer
-from .sources import FrameSource
+from .frame_source import FrameSource
 
 
 @dataclass(frozen=True)
@@ -320,8 +321,6 @@ class SyntheticSource(FrameSource):
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
-        import time
-
         self.tokens = list(tokens)
         self.width, self.height = width, height
         self._rng = np.random.default_rng(seed)

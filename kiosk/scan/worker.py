@@ -23,7 +23,8 @@ from PySide6.QtGui import QImage
 from kiosk.core.policies import Debouncer
 
 from .decoder import ScanPipeline
-from .sources import FrameSource, SourceError
+from .camera_source import CameraSource
+from .frame_source import FrameSource, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,4 @@ def _preview(source: FrameSource, frame: np.ndarray) -> QImage:
 
 def _retries(source: FrameSource) -> bool:
     """A camera in "error" may come back; a finished file or folder will not."""
-    from .sources import CameraSource
-
     return isinstance(source, CameraSource)

@@ -15,6 +15,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.core.config import CameraSection
+from kiosk.scan.decoder import ScanPipeline
+from kiosk.scan.sources import open_source, prepare_camera_backend
+from kiosk.scan.worker import ScanWorker
 
 log = logging.getLogger("kiosk.services.camera")
 
@@ -44,8 +47,6 @@ class CameraService(QObject):
         self.worker: Any = None
 
     def _source(self) -> Any:
-        from kiosk.scan.sources import open_source
-
         if self._source_factory is not None:
             return self._source_factory()
         c = self._camera
@@ -56,18 +57,13 @@ class CameraService(QObject):
         if self.worker is not None:
             return
         try:
-            from kiosk.scan.decoder import ScanPipeline
-            from kiosk.scan.worker import ScanWorker
-
             pipeline = ScanPipeline(self._camera.decoder)
-        except Exception as exc:  # decoder library missing, or an old build
+        except Exception as exc:  # a decoder backend that cannot run here
             log.error("camera scanning unavailable: %s", exc)
             self.camera_state_changed.emit("error")
             self.camera_status_changed.emit("error", f"The QR decoder cannot run: {exc}")
             return
         if self._source_factory is None and self._spec.strip().isdigit():
-            from kiosk.scan.sources import prepare_camera_backend
-
             prepare_camera_backend(self._camera.backend)  # in the GUI thread, see there
         worker = ScanWorker(self._source, pipeline, self._preview_fps)
         worker.frame_ready.connect(self.frame_ready)

@@ -1,6 +1,7 @@
-"""Process-wide hooks: Qt messages into logging, the excepthook, SIGTERM via the event loop.
+"""Process-wide hooks: the excepthook, SIGTERM via the event loop.
 
-Only the real commands install these; tests keep pytest-qt's own message handler.
+Only the real commands install these. (Qt's messages reach logging through
+:func:`kiosk.logging_setup.install_qt_message_handler`.)
 """
 
 from __future__ import annotations
@@ -14,27 +15,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, QSocketNotifier, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
 log = logging.getLogger("kiosk.process")
-
-_QT_LEVELS = {
-    QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
-    QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
-    QtMsgType.QtFatalMsg: logging.CRITICAL,
-}
-
-
-def route_qt_messages() -> None:
-    qt_log = logging.getLogger("kiosk.qt")
-
-    def handler(mode: QtMsgType, context: Any, message: str) -> None:
-        level = _QT_LEVELS.get(mode, logging.INFO)
-        if "propagateSizeHints" in message:  # the offscreen platform's noise, not ours
-            level = logging.DEBUG
-        qt_log.log(level, "%s", message)
-
-    qInstallMessageHandler(handler)
 
 
 def install_excepthook(dump_hangs: bool = True) -> None:

@@ -1,4 +1,4 @@
-"""Hosts the Qt-free :class:`~kiosk.recorder.Recorder` on its own worker thread.
+"""Hosts the Qt-free :class:`~kiosk.core.recorder.Recorder` on its own worker thread.
 
 Every scan is a disk write (an fsync), so it never runs on the GUI thread: the window calls
 :meth:`RecorderService.submit` and gets the answer back as a signal. The same thread owns
@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.recorder import Outcome, OutcomeKind, Recorder
+from kiosk.core.recorder import Outcome, OutcomeKind, Recorder
 
 from .problems import Problem, outbox_problem
 
@@ -101,6 +101,11 @@ class RecorderService(QObject):
         if self._thread.is_alive():
             log.error("recorder thread did not stop within %.0f s", timeout)
         self._thread = None
+
+    @property
+    def healthy(self) -> bool:
+        """Not started yet, or its thread still runs (False: it died; see the watchdog)."""
+        return self._thread is None or self._thread.is_alive()
 
     def wait_ready(self, timeout: float = 5.0) -> bool:
         return self._ready.wait(timeout)

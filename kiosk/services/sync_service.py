@@ -45,7 +45,7 @@ class SyncService(QObject):
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
-        self.last_state: Any = None
+        self._open_failed = False
 
     @property
     def engine(self) -> Any:
@@ -57,6 +57,13 @@ class SyncService(QObject):
         engine = self._engine
         return engine.clock_offset_s if engine is not None else 0.0
 
+    @property
+    def healthy(self) -> bool:
+        """Not started, running, or ended because the outbox cannot be opened (the window
+        says so; a restart would not help). False: the thread died."""
+        thread = self._thread
+        return thread is None or thread.is_alive() or self._open_failed
+
     def wait_ready(self, timeout: float = 30.0) -> bool:
         """Block until the outbox was opened (or failed to): for the recorder's thread,
         whose connection must open after the integrity check moved a corrupt file aside."""
@@ -67,7 +74,6 @@ class SyncService(QObject):
         self.verdicts_received.emit(list(verdicts))
 
     def on_state(self, state: Any) -> None:
-        self.last_state = state
         self.sync_state_changed.emit(state)
 
     def on_roster(self, roster: Any) -> None:
@@ -108,6 +114,7 @@ class SyncService(QObject):
             outbox = self._open_outbox()
         except Exception as exc:  # the window still opens and says so; nothing is lost
             log.error("the outbox cannot be opened: %s", exc)
+            self._open_failed = True
             self._ready.set()
             self.outbox_opened.emit(None, exc)
             return

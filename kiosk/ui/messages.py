@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from kiosk.recorder import Outcome, OutcomeKind, RefuseReason
+from kiosk.core.recorder import Outcome, OutcomeKind, RefuseReason
 
 
 _T = QCoreApplication  # lupdate reads the literal _T.translate("Card", ...) calls below

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from .pin import PinLock, PinResult
+from kiosk.core.pin import PinLock, PinResult
 
 
 PAD_WIDTH = 360

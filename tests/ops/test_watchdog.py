@@ -132,3 +132,37 @@ def test_unhealthy_check_withholds_pings(qtbot, systemd: FakeSystemd) -> None:
 
 def test_no_watchdog_no_timer() -> None:
     assert start_qt_watchdog(SystemdNotifier(None), None) is None
+
+
+@pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints\(\)")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+@pytest.mark.parametrize("worker", ["recorder", "sync"])
+def test_a_dead_worker_thread_stops_the_pings(qtbot, tmp_path, systemd: FakeSystemd,
+                                               monkeypatch, worker) -> None:
+    """The real kiosk hands its health check to the watchdog: once the recorder's or the
+    sync's thread is gone, no WATCHDOG=1 goes out (systemd restarts the kiosk)."""
+    from kiosk import watchdog
+    from kiosk.core.recorder import Recorder
+    from tests.helpers.clock import FakeClock
+    from tests.helpers.ui import MONDAY_0850, kiosk_on_site
+
+    env = {"NOTIFY_SOCKET": systemd.address, "WATCHDOG_USEC": "100000"}  # ping every 50 ms
+    with kiosk_on_site(qtbot, tmp_path, FakeClock(MONDAY_0850)) as (_srv, site, app):
+        dog = watchdog.start(healthy=app.healthy, environ=env)
+        assert dog is not None
+        try:
+            qtbot.waitUntil(lambda: {"WATCHDOG": "1"} in systemd.drain(), timeout=5000)
+            assert app.healthy()
+            if worker == "recorder":  # a bug no ``except Exception`` catches ends the thread
+                def crash(*_args: object, **_kw: object) -> None:
+                    raise SystemExit("recorder bug")
+                monkeypatch.setattr(Recorder, "record", crash)
+                app.submit(site.tokens["alice"], "wedge")
+            else:
+                app.sync._stop.set()  # the drain loop returns: its thread ends
+            qtbot.waitUntil(lambda: not app.healthy(), timeout=10000)
+            systemd.drain()
+            qtbot.wait(300)  # six ping periods of a running event loop
+            assert {"WATCHDOG": "1"} not in systemd.drain()
+        finally:
+            dog.stop()

@@ -1,32 +1,10 @@
-"""Fixtures for the scan tests: badge tokens, a verifier, photo reading helpers."""
+"""Fixtures for the scan tests: photo reading helpers, scan workers (badge fixtures: ../conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from kiosk.core.protocol import BadgeSigner
-from tests.helpers.badges import make_token, verifier_for
-
-
-@pytest.fixture(scope="session")
-def signer():
-    """A fixed test key (Ed25519 signatures are deterministic), so every run renders the
-    same QR images: a robustness failure is reproducible, never a matter of luck."""
-    return BadgeSigner("k1", Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
-
-
-@pytest.fixture(scope="session")
-def token(signer) -> str:
-    return make_token(signer)
-
-
-@pytest.fixture(scope="session")
-def verifier(signer):
-    return verifier_for(signer)
 
 
 def photo_cases(folder: Path) -> list[tuple[Path, str]]:

@@ -115,7 +115,7 @@ def test_exact_text_by_default_readable_behind_a_flag(tmp_path, backend):
 
 
 def test_exact_and_readable_text_units():
-    from kiosk.scan.text import exact_text, readable_text
+    from kiosk.core.text import exact_text, readable_text
 
     assert exact_text(b"\x01\x10") == "\x01\x10"
     assert exact_text("Grüße".encode()) == "Grüße"

@@ -20,7 +20,7 @@ from kiosk.scan.decoder import (
 )
 from kiosk.scan.sources import read_image
 from kiosk.scan.synthetic import PRESETS, qr_image, render_frame
-from kiosk.scan.text import BINARY_MARKER, is_binary_text, text_from_bytes
+from kiosk.core.text import BINARY_MARKER, is_binary_text, text_from_bytes
 
 from .conftest import photo_cases, same_text
 

@@ -69,7 +69,7 @@ def test_outbox_is_opened_off_the_gui_thread_and_a_corrupt_one_is_reported(qtbot
 
 
 def test_no_disk_or_network_on_the_gui_thread_while_running(qtbot, tmp_path):
-    from kiosk.ui.pin import hash_pin
+    from kiosk.core.pin import hash_pin
 
     clock = FakeClock(MONDAY_0850)
     with kiosk_on_site(qtbot, tmp_path, clock,

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 
-from kiosk.recorder import Outcome, OutcomeKind, RefuseReason
+from kiosk.core.recorder import Outcome, OutcomeKind, RefuseReason
 from kiosk.ui import messages
 from kiosk.ui.i18n import install_translator, pick_language
 

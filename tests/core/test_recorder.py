@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.core.policies import Cooldown
-from kiosk.recorder import OutcomeKind, Recorder, RefuseReason
+from kiosk.core.recorder import OutcomeKind, Recorder, RefuseReason
 from kiosk.store import Outbox
 from tests.helpers.badges import T0, make_signer, make_token, verifier_for
 from tests.helpers.clock import FakeClock

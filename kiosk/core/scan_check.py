@@ -48,7 +48,7 @@ _FROM_BADGE_ERROR = {
 
 
 @dataclass(frozen=True, slots=True)
-class ScanVerdict:
+class ScanCheck:
     """The outcome of one scan: ``badge`` when accepted, else ``reason`` and ``message``."""
 
     reason: ScanReason
@@ -61,8 +61,8 @@ class ScanVerdict:
         return self.reason is ScanReason.OK
 
 
-def _verdict(reason: ScanReason) -> ScanVerdict:
-    return ScanVerdict(reason, MESSAGES[reason])
+def _verdict(reason: ScanReason) -> ScanCheck:
+    return ScanCheck(reason, MESSAGES[reason])
 
 
 # Refusals that come after the signature verified: the badge is genuine.
@@ -71,7 +71,7 @@ _SIGNED = frozenset({BadgeErrorReason.REVOKED, BadgeErrorReason.EXPIRED, BadgeEr
 
 def classify_scan(
     text: object, verifier: BadgeVerifier, now: datetime, *, typed: bool = False
-) -> ScanVerdict:
+) -> ScanCheck:
     """Verify ``text`` as a badge at ``now``; a reason for the screen when it is not one.
 
     A text that starts like a badge (``KB1.``, ``KB2.``) but does not parse is "damaged or
@@ -88,11 +88,11 @@ def classify_scan(
     for fix, meant in candidates(stripped):
         fixed, signed = _verify(meant, verifier, now)
         if signed:
-            return ScanVerdict(fixed.reason, fixed.message, fixed.badge, layout=fix)
+            return ScanCheck(fixed.reason, fixed.message, fixed.badge, layout=fix)
     return verdict
 
 
-def _verify(text: str, verifier: BadgeVerifier, now: datetime) -> tuple[ScanVerdict, bool]:
+def _verify(text: str, verifier: BadgeVerifier, now: datetime) -> tuple[ScanCheck, bool]:
     """The verdict, and whether the signature verified (a genuine badge, maybe refused)."""
     try:
         badge = verifier.verify(text, now)
@@ -101,4 +101,4 @@ def _verify(text: str, verifier: BadgeVerifier, now: datetime) -> tuple[ScanVerd
             looks_like = looks_like_badge(text)
             return _verdict(ScanReason.DAMAGED if looks_like else ScanReason.NOT_A_BADGE), False
         return _verdict(_FROM_BADGE_ERROR.get(exc.reason, ScanReason.DAMAGED)), exc.reason in _SIGNED
-    return ScanVerdict(ScanReason.OK, MESSAGES[ScanReason.OK], badge), True
+    return ScanCheck(ScanReason.OK, MESSAGES[ScanReason.OK], badge), True

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from kiosk.scan.decoder import ScanPipeline
 from kiosk.scan.synthetic import PRESETS, qr_image, render_frame
-from kiosk.scan.text import BINARY_MARKER
-from kiosk.scan.verdict import MESSAGES, ScanReason, classify_scan
+from kiosk.core.text import BINARY_MARKER
+from kiosk.core.scan_check import MESSAGES, ScanReason, classify_scan
 from tests.helpers.badges import T0, make_signer, make_token, verifier_for
 
 
@@ -116,7 +116,7 @@ def test_fuzz_text_to_verdict_never_raises(data, token, verifier):
 @_fuzz
 @given(raw=st.binary(max_size=300))
 def test_fuzz_decoded_bytes_to_verdict(raw, verifier):
-    from kiosk.scan.text import text_from_bytes
+    from kiosk.core.text import text_from_bytes
 
     v = classify_scan(text_from_bytes(raw), verifier, T0)
     assert not v.ok

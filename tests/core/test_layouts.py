@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.scan.layouts import FIXES, candidates, swap_letter_case
-from kiosk.scan.verdict import ScanReason, classify_scan
+from kiosk.core.layouts import FIXES, candidates, swap_letter_case
+from kiosk.core.scan_check import ScanReason, classify_scan
 from tests.helpers.badges import T0, make_signer, make_token, verifier_for
 
 BY_CODE = {fix.code: fix for fix in FIXES}

@@ -8,7 +8,7 @@ Belgian (AZERTY) one letters swap (``a``/``q``, ``z``/``w``) and the unshifted d
 other case. Each :class:`LayoutFix` undoes one such mix-up.
 
 A fixed-up text is only ever a *candidate*: the caller accepts it only when the badge's
-signature verifies after the mapping (see :func:`kiosk.scan.verdict.classify_scan`), so a
+signature verifies after the mapping (see :func:`kiosk.core.scan_check.classify_scan`), so a
 mapping can never turn a wrong text into someone's badge.
 """
 

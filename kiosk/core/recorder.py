@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from kiosk.core.clock import Clock
 from kiosk.core.policies import Cooldown
 from kiosk.core.protocol import BadgeError, BadgeVerifier, Source, parse_badge
-from kiosk.scan.verdict import ScanReason, classify_scan
+from kiosk.core.scan_check import ScanReason, classify_scan
 
 log = logging.getLogger("kiosk.recorder")
 

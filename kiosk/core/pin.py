@@ -1,13 +1,12 @@
 """The admin PIN: scrypt hash in the config, 5 wrong tries lock it for 5 minutes.
 
 :class:`PinLock` is plain Python with the clock passed in (tests move time);
-:class:`PinPad` is the on-screen keypad that uses it. Make a hash for ``[ui] admin_pin_hash``
-with ``python -m kiosk.ui.pin 123456``.
+:class:`~kiosk.ui.pin_pad.PinPad` is the on-screen keypad that uses it. Make a hash for ``[ui] admin_pin_hash``
+with ``python -m kiosk.core.pin 123456``.
 """
 
 from __future__ import annotations
 
-import base64
 import enum
 import hashlib
 import hmac
@@ -16,17 +15,11 @@ import sys
 from dataclasses import dataclass
 
 from kiosk.core.clock import Clock
+from kiosk.core.protocol.badge import b64u_decode as _unb64
+from kiosk.core.protocol.badge import b64u_encode as _b64
 
 MAX_TRIES = 5
 LOCK_SECONDS = 300.0
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def hash_pin(pin: str, *, n: int = 2**14, r: int = 8, p: int = 1,
@@ -105,8 +98,8 @@ class PinLock:
         return PinAnswer(PinResult.WRONG, self._max - self._wrong)
 
 
-if __name__ == "__main__":  # python -m kiosk.ui.pin 123456
+if __name__ == "__main__":  # python -m kiosk.core.pin 123456
     if len(sys.argv) != 2 or not sys.argv[1].isdigit() or len(sys.argv[1]) < 4:
-        print("usage: python -m kiosk.ui.pin PIN   (at least 4 digits)", file=sys.stderr)
+        print("usage: python -m kiosk.core.pin PIN   (at least 4 digits)", file=sys.stderr)
         sys.exit(2)
     print(f'admin_pin_hash = "{hash_pin(sys.argv[1])}"   # put this under [ui]')
