@@ -71,6 +71,7 @@ class Outcome:
     seq: int | None = None
     local_time: str | None = None
     detail: str = ""
+    layout: str | None = None  # a wedge scan read after undoing this layout mix-up (LayoutFix.code)
 
 
 class OutboxLike(Protocol):
@@ -119,9 +120,14 @@ class Recorder:
         offset = self._safe_offset()
         server_now = now + timedelta(seconds=offset)
         verifier = self._verifier()
+        layout: str | None = None
         if verifier is not None:
-            verdict = classify_scan(text, verifier, server_now)
+            verdict = classify_scan(text, verifier, server_now, typed=src == Source.WEDGE.value)
             badge, why = verdict.badge, verdict.reason
+            layout = verdict.layout.code if verdict.layout is not None else None
+            if layout is not None:
+                log.warning("wedge scanner types in another layout than this terminal's (%s): "
+                            "read after undoing it", layout)
         else:  # no roster yet (first start, never reached the server): the server verifies
             try:
                 badge, why = parse_badge(text.strip("\r\n")), ScanReason.OK
@@ -133,7 +139,7 @@ class Recorder:
             log.info("scan refused (%s) badge_id=%s source=%s", reason.value, badge_id, src)
             return Outcome(
                 OutcomeKind.REFUSED, src, frame_ts, reason=reason, badge_id=badge_id,
-                detail=f"badge refused: {why.value}",
+                detail=f"badge refused: {why.value}", layout=layout,
             )
         name = self._safe_name(badge.employee_id)
         tz = self._safe_tz()
@@ -145,7 +151,7 @@ class Recorder:
                 OutcomeKind.ALREADY, src, frame_ts, badge_id=badge.badge_id,
                 employee_id=badge.employee_id, name=name,
                 local_time=_site_time(previous + timedelta(seconds=offset), tz),
-                detail="already recorded",
+                detail="already recorded", layout=layout,
             )
 
         try:
@@ -158,7 +164,7 @@ class Recorder:
             log.error("punch NOT recorded badge_id=%s: %s", badge.badge_id, exc)
             return Outcome(
                 OutcomeKind.STORAGE_ERROR, src, frame_ts, badge_id=badge.badge_id,
-                employee_id=badge.employee_id, name=name, detail=str(exc),
+                employee_id=badge.employee_id, name=name, detail=str(exc), layout=layout,
             )
         self._cooldown.mark(badge.badge_id, now)  # only after the append is durable
         event_id = str(getattr(punch, "event_id", "") or "") or None
@@ -167,7 +173,7 @@ class Recorder:
         return Outcome(
             OutcomeKind.RECORDED, src, frame_ts, badge_id=badge.badge_id,
             employee_id=badge.employee_id, name=name, event_id=event_id, seq=seq,
-            local_time=_site_time(server_now, tz), detail="recorded",
+            local_time=_site_time(server_now, tz), detail="recorded", layout=layout,
         )
 
     def _previous(self, badge_id: str, now: datetime) -> datetime | None:
