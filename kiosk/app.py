@@ -126,6 +126,26 @@ class KioskApp(QObject):
         self.enroll_screen.enroll_requested.connect(self._enroll)
         self.enroll_screen.resize(900, 600)
         self.enroll_screen.show()
+        self._scan_for_enrolment(self.enroll_screen)
+
+    def _scan_for_enrolment(self, screen: EnrollScreen) -> None:
+        """The camera and the wedge scanner read the enrolment QR (no preview, no punches)."""
+        self._install_wedge(screen.read_scan)
+        if self._make_camera():
+            assert self.camera is not None
+            self.camera.code_decoded.connect(lambda text, _poly, _ts: screen.read_scan(text))
+            self.camera.start()
+
+    def _stop_scanning(self) -> None:
+        """Stop the enrolment screen's camera and wedge reader (the kiosk starts its own)."""
+        if self.camera is not None:
+            self.camera.stop()
+            self.camera = None
+        if self.wedge is not None:
+            app = QApplication.instance()
+            if app is not None:
+                self.wedge.uninstall(app)
+            self.wedge = None
 
     def _enroll(self, url: str, code: str) -> None:
         paths, store = self.paths, self.secret_store
@@ -138,6 +158,7 @@ class KioskApp(QObject):
             self.enroll_screen.show_error(describe(enrol_problem(error)))
             return
         self.config = result
+        self._stop_scanning()
         self.enroll_screen.close()
         self.enroll_screen.deleteLater()
         self.enroll_screen = None
@@ -272,14 +293,21 @@ class KioskApp(QObject):
     def _camera_state(self) -> str:
         return self.status.status.camera_state if self.status is not None else "unknown"
 
-    def _start_camera(self) -> None:
+    def _make_camera(self) -> bool:
+        """Create ``self.camera`` from the options/config; False when there is no camera."""
         spec = self.options.camera if self.options.camera is not None else \
             self.config.camera.source
         if not spec and self.options.source_factory is None:
-            return
+            return False
         self.camera = CameraService(spec, self.config.camera, self.options.synthetic_tokens,
                                     preview_fps=self.options.preview_fps,
                                     source_factory=self.options.source_factory, parent=self)
+        return True
+
+    def _start_camera(self) -> None:
+        if not self._make_camera():
+            return
+        assert self.camera is not None
         st, win = self.status, self.window
         self.camera.frame_ready.connect(win.show_frame)
         self.camera.code_decoded.connect(self._on_code)
@@ -289,13 +317,13 @@ class KioskApp(QObject):
         self.camera.camera_state_changed.connect(win.show_camera_state)
         self.camera.start()
 
-    def _install_wedge(self) -> None:
+    def _install_wedge(self, on_code: Callable[[str], None] | None = None) -> None:
         if not self.config.scan.wedge_enabled:
             return
         s = self.config.scan
         self.wedge = WedgeReader(max_interkey_ms=s.wedge_max_interkey_ms,
                                  min_length=s.wedge_min_length, parent=self)
-        self.wedge.code_scanned.connect(self._on_wedge)
+        self.wedge.code_scanned.connect(on_code or self._on_wedge)
         self.wedge.install(QApplication.instance())
 
     def healthy(self) -> bool:

@@ -14,9 +14,13 @@ mapping can never turn a wrong text into someone's badge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["FIXES", "LayoutFix", "candidates", "swap_letter_case"]
+__all__ = ["FIXES", "LayoutFix", "candidates", "read_typed", "swap_letter_case"]
+
+T = TypeVar("T")
 
 _US_DIGITS, _US_SHIFTED_DIGITS = "1234567890", "!@#$%^&*()"
 _LOWER, _UPPER = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -94,3 +98,20 @@ def candidates(text: str) -> list[tuple[LayoutFix, str]]:
             seen.add(meant)
             out.append((fix, meant))
     return out
+
+
+def read_typed(text: str, parse: Callable[[str], T]) -> tuple[T, LayoutFix | None]:
+    """``parse(text)``, else ``parse`` of the first mix-up that it accepts, with that fix.
+
+    For typed texts that check themselves (the enrolment QR's checksum): ``parse`` raises
+    on a text it does not accept; when no spelling is accepted, the first error is raised.
+    """
+    try:
+        return parse(text), None
+    except Exception as first:
+        for fix, meant in candidates(text):
+            try:
+                return parse(meant), fix
+            except Exception:  # noqa: BLE001 - the next spelling may do
+                continue
+        raise first

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kiosk.core.protocol import BadgeVerifier, public_key_from_text
+from kiosk.core.protocol import BadgeVerifier, parse_badge, public_key_from_text
 from server_stub.admin import Admin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def test_cli_end_to_end(tmp_path):
         from datetime import datetime, timezone
 
         assert BadgeVerifier(keys).verify(token, datetime.now(timezone.utc)).employee_id == "E2"
-        badge_id = token.split(".")[2]
+        badge_id = parse_badge(token).badge_id
         run("revoke-badge", badge_id, *d, cwd=tmp_path)
         run("add-key", *d, cwd=tmp_path)
         assert [k["kid"] for k in admin.keys()] == ["k1", "k2"]
