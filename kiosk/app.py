@@ -262,6 +262,8 @@ class KioskApp(QObject):
         self.submit(text, "wedge", time.monotonic())
 
     def _on_outcome(self, outcome: Outcome) -> None:
+        if outcome.layout and self.status is not None:
+            self.status.update_scanner_layout(outcome.layout)
         if outcome.kind is OutcomeKind.RECORDED:
             self.counts["recorded"] += 1
             if outcome.event_id:

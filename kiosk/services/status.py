@@ -93,6 +93,7 @@ class Status:
     decode_ms: float = 0.0
     disk_free_bytes: int | None = None
     keyring_backend: str = ""
+    scanner_layout: str = ""  # the layout mix-up the last wedge badge needed (LayoutFix.code)
     outbox_error: Problem | None = None
     outbox_recovered_from: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -180,6 +181,12 @@ class StatusModel(QObject):
         name = getattr(roster, "terminal_name", "") or self._status.terminal_name
         site = getattr(roster, "site", "") or self._status.site
         self._set(terminal_name=name, site=site)
+
+    def update_scanner_layout(self, code: str | None) -> None:
+        """A wedge badge was read only after undoing a layout mix-up (sticky until restart:
+        IT should fix the scanner or the terminal, not wait for the next scan)."""
+        if code:
+            self._set(scanner_layout=str(code))
 
     def update_camera_state(self, state: str) -> None:
         self._set(camera_state=str(state))

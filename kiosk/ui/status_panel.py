@@ -72,7 +72,8 @@ class StatusPanel(QWidget):
             ("pending", self.tr("Waiting to send:")), ("oldest", self.tr("Oldest waiting:")),
             ("rejected", self.tr("Rejected by server:")), ("offset", self.tr("Clock offset:")),
             ("camera", self.tr("Camera:")), ("disk", self.tr("Disk free:")),
-            ("keyring", self.tr("Secret store:")), ("problem", self.tr("Problem:")),
+            ("keyring", self.tr("Secret store:")), ("scanner", self.tr("Scanner:")),
+            ("problem", self.tr("Problem:")),
         ]
         for i, (key, label) in enumerate(rows):
             value = QLabel()
@@ -154,6 +155,23 @@ class StatusPanel(QWidget):
         }
         return words.get(str(state).lower(), self.tr("unknown"))
 
+    def _scanner_line(self, layout: str) -> str:
+        """What IT should change when wedge badges arrive through a layout mix-up."""
+        if not layout:
+            return self.tr("no layout problem seen")
+        base, _, caps = layout.partition("+")
+        if base == "caps_lock":
+            return self.tr("Caps Lock is on: badges are still read, but switch it off.")
+        names = {"qwertz": self.tr("German (QWERTZ)"), "azerty_fr": self.tr("French (AZERTY)"),
+                 "azerty_be": self.tr("Belgian (AZERTY)")}
+        line = self.tr(
+            "The scanner types for a US keyboard but this terminal's layout is %1: badges are "
+            "still read; program the scanner for %1, or set this terminal's layout to US.",
+        ).replace("%1", names.get(base, base))
+        if caps:
+            line += " " + self.tr("Switch Caps Lock off as well.")
+        return line
+
     def _server_line(self, line: ServerLine) -> str:
         if line.reachable is None:
             state = self.tr("not tried yet")
@@ -194,6 +212,7 @@ class StatusPanel(QWidget):
                             + (f"\n{st.camera_detail}" if st.camera_detail else ""))
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(st.keyring_backend or "–")
+        f["scanner"].setText(self._scanner_line(st.scanner_layout))
         problems = [describe(p) for p in (st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:
             problems.append(self.tr("outbox was corrupt, moved to %1")

@@ -214,8 +214,8 @@
         <translation>本终端尚未登记</translation>
     </message>
     <message>
-        <source>Ask the administrator for a one-time enrolment code (kiosk-server add-terminal), then enter it with the server address.</source>
-        <translation>请向管理员索取一次性登记码（kiosk-server terminal add），然后连同服务器地址一起输入。</translation>
+        <source>Ask the administrator for a one-time enrolment code (kiosk-server add-terminal), then enter it with the server address, or show its enrolment QR to the camera or the scanner.</source>
+        <translation>请向管理员索取一次性登记码（kiosk-server add-terminal），然后与服务器地址一起输入；或将登记二维码对准摄像头或扫码枪。</translation>
     </message>
     <message>
         <source>enrolment code</source>
@@ -244,6 +244,14 @@
     <message>
         <source>Enrolling…</source>
         <translation>正在登记…</translation>
+    </message>
+    <message>
+        <source>This code is not an enrolment code.</source>
+        <translation>这不是登记码。</translation>
+    </message>
+    <message>
+        <source>The enrolment QR was not read completely: scan it again.</source>
+        <translation>登记二维码未完整读取：请重新扫描。</translation>
     </message>
 </context>
 <context>
@@ -517,6 +525,10 @@
         <translation>密钥存储：</translation>
     </message>
     <message>
+        <source>Scanner:</source>
+        <translation>扫码枪：</translation>
+    </message>
+    <message>
         <source>Problem:</source>
         <translation>问题：</translation>
     </message>
@@ -575,6 +587,34 @@
     <message>
         <source>unknown</source>
         <translation>未知</translation>
+    </message>
+    <message>
+        <source>no layout problem seen</source>
+        <translation>未发现键盘布局问题</translation>
+    </message>
+    <message>
+        <source>Caps Lock is on: badges are still read, but switch it off.</source>
+        <translation>大写锁定已开启：工牌仍可读取，但请关闭大写锁定。</translation>
+    </message>
+    <message>
+        <source>German (QWERTZ)</source>
+        <translation>德语（QWERTZ）</translation>
+    </message>
+    <message>
+        <source>French (AZERTY)</source>
+        <translation>法语（AZERTY）</translation>
+    </message>
+    <message>
+        <source>Belgian (AZERTY)</source>
+        <translation>比利时（AZERTY）</translation>
+    </message>
+    <message>
+        <source>The scanner types for a US keyboard but this terminal&apos;s layout is %1: badges are still read; program the scanner for %1, or set this terminal&apos;s layout to US.</source>
+        <translation>扫码枪按美式键盘输入，但本终端的键盘布局是%1：工牌仍可读取；请将扫码枪设置为%1，或将本终端的布局改为美式。</translation>
+    </message>
+    <message>
+        <source>Switch Caps Lock off as well.</source>
+        <translation>同时请关闭大写锁定。</translation>
     </message>
     <message>
         <source>not tried yet</source>
