@@ -314,6 +314,7 @@ class KioskApp(QObject):
         self.camera.frame_ready.connect(win.show_frame)
         self.camera.code_decoded.connect(self._on_code)
         self.camera.stats_changed.connect(st.update_camera_stats)
+        self.camera.check_changed.connect(st.update_camera_check)
         self.camera.camera_state_changed.connect(st.update_camera_state)
         self.camera.camera_status_changed.connect(st.update_camera_status)
         self.camera.camera_state_changed.connect(win.show_camera_state)

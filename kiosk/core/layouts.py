@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["FIXES", "LayoutFix", "candidates", "read_typed", "swap_letter_case"]
+__all__ = ["FIXES", "LayoutFix", "candidates", "guess_layout", "read_typed", "swap_letter_case"]
 
 T = TypeVar("T")
 
@@ -115,3 +115,16 @@ def read_typed(text: str, parse: Callable[[str], T]) -> tuple[T, LayoutFix | Non
             except Exception:  # noqa: BLE001 - the next spelling may do
                 continue
         raise first
+
+
+def guess_layout(text: str) -> str:
+    """A guess from the characters alone, for any test code: AZERTY's digit row or German
+    letters give the layout away; "" when nothing does (a badge that verifies after a fix
+    says more, see :func:`kiosk.core.scan_check.classify_scan`)."""
+    if any(c in "§" for c in text) or ("!" in text and any(c in "éèçà" for c in text)):
+        return "azerty_be"
+    if any(c in "éèçà²" for c in text):
+        return "azerty_fr"
+    if any(c in "ßöäüÖÄÜ" for c in text):
+        return "qwertz"
+    return ""

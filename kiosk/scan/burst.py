@@ -18,7 +18,8 @@ Callers attach an opaque ``payload`` to each key (the Qt reader stores the event
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import statistics
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 TERMINATORS = frozenset("\r\n\t")
@@ -39,8 +40,30 @@ class BurstResult:
     hold: bool = False
 
 
+@dataclass(frozen=True)
+class BurstInfo:
+    """How the last code arrived, for the status panel's scanner check.
+
+    Attributes:
+        text: the code as typed.
+        median_gap_ms / max_gap_ms: time between its keys.
+        enter: True when an Enter (or Tab) ended it, False when a pause did.
+        doubled: True when the scanner typed it twice (the copy was dropped).
+    """
+
+    text: str
+    median_gap_ms: float
+    max_gap_ms: float
+    enter: bool
+    doubled: bool = False
+
+
 class BurstDetector:
-    """Feed keys with timestamps (ms); get scanner codes and the keys to give back."""
+    """Feed keys with timestamps (ms); get scanner codes and the keys to give back.
+
+    ``last_burst`` describes the last code (a :class:`BurstInfo`), ``doubled`` counts the
+    doubled outputs dropped.
+    """
 
     def __init__(
         self,
@@ -56,8 +79,10 @@ class BurstDetector:
         self.max_length = int(max_length)
         self.double_ms = float(double_ms)
         self.doubled = 0  # repeats dropped as a scanner's doubled output
+        self.last_burst: BurstInfo | None = None
         self._chars: list[str] = []
         self._payloads: list[Any] = []
+        self._times: list[float] = []
         self._first_ts = 0.0
         self._last_ts = 0.0
         self._last_code: tuple[str, float] | None = None  # the last code and its last key's time
@@ -87,6 +112,7 @@ class BurstDetector:
             self._first_ts = ts_ms
         self._ended_by = None
         self._chars.append(char)
+        self._times.append(ts_ms)
         self._payloads.append(payload)
         self._last_ts = ts_ms
         result.hold = True
@@ -100,7 +126,7 @@ class BurstDetector:
         if self._chars and fast and len(self._chars) >= self.min_length:
             self._last_ts = ts_ms
             self._ended_by = ts_ms
-            return BurstResult(code=self._take(), hold=True)  # the scanner's Enter is consumed too
+            return BurstResult(code=self._take(enter=True), hold=True)  # its Enter is consumed too
         if not self._chars and self._ended_by is not None and fast:
             self._ended_by = None  # the second half of a CR LF suffix: consumed as well
             return BurstResult(hold=True)
@@ -111,23 +137,29 @@ class BurstDetector:
         if not self._chars:
             return BurstResult()
         if len(self._chars) >= self.min_length:
-            return BurstResult(code=self._take())
+            return BurstResult(code=self._take(enter=False))
         released = list(self._payloads)
         self._clear()
         return BurstResult(release=released)
 
-    def _take(self) -> str | None:
+    def _take(self, *, enter: bool) -> str | None:
         """The burst as a code, or None when it is the scanner's doubled output."""
         code = "".join(self._chars)
+        gaps = [b - a for a, b in zip(self._times, self._times[1:])] or [0.0]
         self._clear()
         half = len(code) // 2
-        if half >= self.min_length and code[:half] == code[half:]:  # doubled with no Enter between
+        glued = half >= self.min_length and code[:half] == code[half:]  # doubled, no Enter between
+        if glued:
             code = code[:half]
             self.doubled += 1
         last, self._last_code = self._last_code, (code, self._last_ts)
         if last is not None and last[0] == code and 0 <= self._first_ts - last[1] <= self.double_ms:
             self.doubled += 1
+            if self.last_burst is not None and self.last_burst.text == code:
+                self.last_burst = replace(self.last_burst, doubled=True)
             return None
+        self.last_burst = BurstInfo(code, round(statistics.median(gaps), 1), round(max(gaps), 1),
+                                    enter, doubled=glued)
         return code
 
     def expired(self, now_ms: float) -> bool:
@@ -137,3 +169,4 @@ class BurstDetector:
     def _clear(self) -> None:
         self._chars.clear()
         self._payloads.clear()
+        self._times.clear()

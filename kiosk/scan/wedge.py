@@ -69,9 +69,13 @@ class WedgeReader(QObject):
 
     Signals:
         code_scanned(str): the text a wedge scanner typed (without its Enter).
+        test_scanned(object): after :meth:`start_test`, the next code's
+            :class:`~kiosk.scan.burst.BurstInfo` instead of ``code_scanned`` (again, with
+            ``doubled``, when the scanner types it a second time).
     """
 
     code_scanned = Signal(str)
+    test_scanned = Signal(object)
 
     def __init__(
         self,
@@ -90,6 +94,8 @@ class WedgeReader(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_pause)
         self.enabled = True
+        self._test = ""  # "" off, "waiting" for the test code, "shown" (watching for its copy)
+        self._doubled_seen = 0
 
     @classmethod
     def from_config(cls, scan: ScanSection, parent: QObject | None = None) -> WedgeReader:
@@ -98,6 +104,10 @@ class WedgeReader(QObject):
         reader = cls(scan.wedge_max_interkey_ms, scan.wedge_min_length, parent=parent)
         reader.enabled = scan.wedge_enabled
         return reader
+
+    def start_test(self) -> None:
+        """The next code is a test for the status panel: reported, never a scan."""
+        self._test = "waiting"
 
     def install(self, app: QCoreApplication) -> None:
         app.installEventFilter(self)
@@ -160,6 +170,18 @@ class WedgeReader(QObject):
         self._apply(self.detector.flush())
 
     def _apply(self, result: BurstResult) -> None:
+        self._replay(result)
+        copied, self._doubled_seen = self.detector.doubled != self._doubled_seen, self.detector.doubled
+        if result.code is not None and self._test == "waiting":
+            self._test = "shown"
+            self.test_scanned.emit(self.detector.last_burst)
+        elif result.code is not None:
+            self._test = ""
+            self.code_scanned.emit(result.code)
+        elif copied and self._test == "shown":
+            self.test_scanned.emit(self.detector.last_burst)
+
+    def _replay(self, result: BurstResult) -> None:
         if result.release:
             self._replaying = True
             try:
@@ -167,5 +189,3 @@ class WedgeReader(QObject):
                     held.replay()
             finally:
                 self._replaying = False
-        if result.code is not None:
-            self.code_scanned.emit(result.code)

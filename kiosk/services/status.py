@@ -94,6 +94,7 @@ class Status:
     disk_free_bytes: int | None = None
     keyring_backend: str = ""
     scanner_layout: str = ""  # the layout mix-up the last wedge badge needed (LayoutFix.code)
+    camera_check: Any = None  # kiosk.scan.camera_check.CameraCheck, once a second while running
     outbox_error: Problem | None = None
     outbox_recovered_from: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -193,6 +194,9 @@ class StatusModel(QObject):
 
     def update_camera_status(self, state: str, detail: str) -> None:
         self._set(camera_state=str(state), camera_detail=str(detail))
+
+    def update_camera_check(self, check: Any) -> None:
+        self._set(camera_check=check)
 
     def update_camera_stats(self, fps: float, decode_ms: float) -> None:
         self._set(camera_fps=round(float(fps), 1), decode_ms=round(float(decode_ms), 1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
@@ -47,11 +48,12 @@ def _bytes(n: int | None) -> str:
 
 
 class StatusPanel(QWidget):
-    """Signals (the actions): sync_requested, camera_test_requested,
+    """Signals (the actions): sync_requested, camera_test_requested, scanner_test_requested,
     diagnostics_requested, leave_kiosk_requested, closed."""
 
     sync_requested = Signal()
     camera_test_requested = Signal()
+    scanner_test_requested = Signal()
     diagnostics_requested = Signal()
     leave_kiosk_requested = Signal()
     closed = Signal()
@@ -98,12 +100,14 @@ class StatusPanel(QWidget):
         buttons = QGridLayout()
         self.sync_button = QPushButton(self.tr("Sync now"))
         self.camera_button = QPushButton(self.tr("Test camera"))
+        self.scanner_button = QPushButton(self.tr("Scan a test code"))
         self.diag_button = QPushButton(self.tr("Export diagnostics"))
         self.leave_button = QPushButton(self.tr("Leave kiosk mode"))
         self.close_button = QPushButton(self.tr("Back to kiosk"))
         for i, (button, signal) in enumerate([
             (self.sync_button, self.sync_requested),
             (self.camera_button, self.camera_test_requested),
+            (self.scanner_button, self.scanner_test_requested),
             (self.diag_button, self.diagnostics_requested),
             (self.leave_button, self.leave_kiosk_requested),
             (self.close_button, self.closed),
@@ -154,6 +158,33 @@ class StatusPanel(QWidget):
             "stopped": self.tr("stopped"),
         }
         return words.get(str(state).lower(), self.tr("unknown"))
+
+    def _camera_check_line(self, check: Any) -> str:
+        """Focus, brightness and the read rate over the last frames (the camera check)."""
+        if check is None or not getattr(check, "frames", 0):
+            return ""
+        line = self.tr("focus %1, brightness %2").replace("%1", f"{check.focus:.0f}").replace(
+            "%2", f"{check.brightness:.0f}")
+        if check.read_rate is None:
+            line += ", " + self.tr("no code in the last %1 frames").replace("%1", str(check.frames))
+        else:
+            line += ", " + self.tr("read %1 of %2 frames with a code").replace(
+                "%1", f"{check.read_rate:.0%}").replace("%2", str(check.located))
+        return "\n" + line
+
+    def show_scanner_test(self, info: Any, what: str, layout: str) -> None:
+        """What a test scan showed: its text (or what it is), key timing, Enter, doubled
+        output, and the layout it seems typed in (``layout``: a LayoutFix code or "")."""
+        yes, no = self.tr("yes"), self.tr("no")
+        lines = [
+            self.tr("Arrived: %1 (%2 characters)").replace("%1", what).replace("%2", str(len(info.text))),
+            self.tr("Keys every %1 ms (slowest gap %2 ms); Enter at the end: %3; doubled output: %4")
+            .replace("%1", f"{info.median_gap_ms:g}").replace("%2", f"{info.max_gap_ms:g}")
+            .replace("%3", yes if info.enter else no).replace("%4", yes if info.doubled else no),
+            self.tr("Layout: %1").replace("%1", self._scanner_line(layout) if layout
+                                          else self.tr("matches this terminal's")),
+        ]
+        self.show_result("\n".join(lines))
 
     def _scanner_line(self, layout: str) -> str:
         """What IT should change when wedge badges arrive through a layout mix-up."""
@@ -209,6 +240,7 @@ class StatusPanel(QWidget):
                             .replace("%1", self._camera_word(st.camera_state))
                             .replace("%2", f"{st.camera_fps:.1f}")
                             .replace("%3", f"{st.decode_ms:.1f}")
+                            + self._camera_check_line(st.camera_check)
                             + (f"\n{st.camera_detail}" if st.camera_detail else ""))
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(st.keyring_backend or "–")

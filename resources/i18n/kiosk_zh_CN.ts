@@ -27,6 +27,18 @@
         <source>Camera restarted: watch the preview and the camera line above.</source>
         <translation>摄像头已重启：请查看预览画面和上方的摄像头状态。</translation>
     </message>
+    <message>
+        <source>The wedge scanner reader is off ([scan] wedge_enabled).</source>
+        <translation>扫码枪读取已关闭（[scan] wedge_enabled）。</translation>
+    </message>
+    <message>
+        <source>Scan a code with the scanner now (a badge, or any QR or barcode).</source>
+        <translation>请现在用扫码枪扫描一个码（工牌，或任意二维码、条码）。</translation>
+    </message>
+    <message>
+        <source>a badge (%1)</source>
+        <translation>工牌（%1）</translation>
+    </message>
 </context>
 <context>
     <name>Card</name>
@@ -541,6 +553,10 @@
         <translation>测试摄像头</translation>
     </message>
     <message>
+        <source>Scan a test code</source>
+        <translation>扫描测试码</translation>
+    </message>
+    <message>
         <source>Export diagnostics</source>
         <translation>导出诊断包</translation>
     </message>
@@ -587,6 +603,42 @@
     <message>
         <source>unknown</source>
         <translation>未知</translation>
+    </message>
+    <message>
+        <source>focus %1, brightness %2</source>
+        <translation>清晰度 %1，亮度 %2</translation>
+    </message>
+    <message>
+        <source>no code in the last %1 frames</source>
+        <translation>最近 %1 帧中没有码</translation>
+    </message>
+    <message>
+        <source>read %1 of %2 frames with a code</source>
+        <translation>含码的 %2 帧中读取 %1</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Arrived: %1 (%2 characters)</source>
+        <translation>收到：%1（%2 个字符）</translation>
+    </message>
+    <message>
+        <source>Keys every %1 ms (slowest gap %2 ms); Enter at the end: %3; doubled output: %4</source>
+        <translation>按键间隔 %1 毫秒（最长 %2 毫秒）；结尾回车：%3；重复输出：%4</translation>
+    </message>
+    <message>
+        <source>Layout: %1</source>
+        <translation>键盘布局：%1</translation>
+    </message>
+    <message>
+        <source>matches this terminal&apos;s</source>
+        <translation>与本终端一致</translation>
     </message>
     <message>
         <source>no layout problem seen</source>
