@@ -28,7 +28,7 @@ import binascii
 import enum
 import re
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -48,6 +48,7 @@ MAX_TOKEN_LEN = 256
 _SIG_LEN = 64
 _KB2_PREFIX = KB2 + "."
 _B32_RE = re.compile(r"[A-Z2-7]*")
+_B64U_RE = re.compile(r"[A-Za-z0-9_-]*")
 
 _KID_RE = re.compile(r"[A-Za-z0-9_-]{1,16}")
 _BADGE_ID_RE = re.compile(r"[A-Za-z0-9]{1,24}")
@@ -91,15 +92,7 @@ def b64u_encode(data: bytes) -> str:
 
 def b64u_decode(text: str) -> bytes:
     """Strict unpadded base64url: raises ValueError on any non-canonical input."""
-    if not text.isascii() or not re.fullmatch(r"[A-Za-z0-9_-]*", text) or len(text) % 4 == 1:
-        raise ValueError("not base64url")
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("not base64url") from exc
-    if b64u_encode(raw) != text:  # non-zero padding bits: two spellings of one value
-        raise ValueError("non-canonical base64url")
-    return raw
+    return _strict_decode(text, _B64U_RE, 4, base64.urlsafe_b64decode, b64u_encode, "base64url")
 
 
 def b32_encode(data: bytes) -> str:
@@ -108,14 +101,27 @@ def b32_encode(data: bytes) -> str:
 
 def b32_decode(text: str) -> bytes:
     """Strict unpadded upper-case base32: raises ValueError on any non-canonical input."""
-    if not _B32_RE.fullmatch(text) or len(text) % 8 in (1, 3, 6):
-        raise ValueError("not base32")
+    return _strict_decode(text, _B32_RE, 8, base64.b32decode, b32_encode, "base32")
+
+
+def _strict_decode(
+    text: str,
+    alphabet: re.Pattern[str],
+    block: int,
+    decode: Callable[[str], bytes],
+    encode: Callable[[bytes], str],
+    name: str,
+) -> bytes:
+    """Decode unpadded ``text``; the re-encoding must give ``text`` back, so non-zero
+    padding bits (a second spelling of the same bytes) are refused."""
+    if not text.isascii() or not alphabet.fullmatch(text):
+        raise ValueError(f"not {name}")
     try:
-        raw = base64.b32decode(text + "=" * (-len(text) % 8))
+        raw = decode(text + "=" * (-len(text) % block))
     except (binascii.Error, ValueError) as exc:
-        raise ValueError("not base32") from exc
-    if b32_encode(raw) != text:  # non-zero padding bits: two spellings of one value
-        raise ValueError("non-canonical base32")
+        raise ValueError(f"not {name}") from exc
+    if encode(raw) != text:
+        raise ValueError(f"non-canonical {name}")
     return raw
 
 
