@@ -23,8 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
-from . import attendance as rules
-from . import datadir, db, reports
+from . import datadir, db, reports, rules
 from .overview import terminal_overview
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -184,7 +183,14 @@ class Admin:
         end: str = "17:00",
         grace_min: int = 5,
         weekdays: str = "mon-fri",
+        *,
+        min_presence_min: int = rules.DEFAULT_MIN_PRESENCE_MIN,
+        overtime_after_min: int = rules.DEFAULT_OVERTIME_AFTER_MIN,
+        auto_close: bool = False,
     ) -> None:
+        """A shift; ``min_presence_min``: a punch that soon after the check-in is a repeat;
+        ``overtime_after_min``: overtime counts from there; ``auto_close``: a forgotten
+        check-out closes the day at shift end."""
         if not _CODE_RE.fullmatch(name):
             raise AdminError("shift name must be 1-32 of A-Z a-z 0-9 _ -")
         try:
@@ -196,9 +202,15 @@ class Admin:
             raise AdminError("shift start and end must differ")
         if not 0 <= int(grace_min) <= 240:
             raise AdminError("grace must be 0-240 minutes")
+        if not 0 <= int(min_presence_min) <= 720:
+            raise AdminError("minimum presence must be 0-720 minutes")
+        if not 0 <= int(overtime_after_min) <= 720:
+            raise AdminError("overtime threshold must be 0-720 minutes")
         self._insert(db.shifts, f"shift {name!r} exists already",
                      name=name, start=t_start.strftime("%H:%M"), end=t_end.strftime("%H:%M"),
-                     grace_min=int(grace_min), weekdays=rules.format_weekdays(days))
+                     grace_min=int(grace_min), weekdays=rules.format_weekdays(days),
+                     min_presence_min=int(min_presence_min),
+                     overtime_after_min=int(overtime_after_min), auto_close=bool(auto_close))
 
     def add_employee(
         self, employee_id: str, name: str, site: str, shift: str | None = None,

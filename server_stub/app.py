@@ -39,6 +39,7 @@ from kiosk.core.protocol import (
 )
 
 from . import datadir, db, errors, reports, service
+from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
 
@@ -91,6 +92,7 @@ def create_app(
     )
     app.state.engine = engine
     errors.install(app)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(errors.DateHeaderMiddleware, clock=clock)
 
     known: dict[str, TerminalInfo] = {}  # enrolled, not revoked when first seen

@@ -105,8 +105,11 @@ def cmd_add_site(args: argparse.Namespace) -> None:
 
 
 def cmd_add_shift(args: argparse.Namespace) -> None:
-    _admin(args).add_shift(args.name, args.start, args.end, args.grace, args.days)
-    print(f"Added shift {args.name} {args.start}-{args.end}, grace {args.grace} min, {args.days}.")
+    _admin(args).add_shift(args.name, args.start, args.end, args.grace, args.days,
+                           min_presence_min=args.min_presence,
+                           overtime_after_min=args.overtime_after, auto_close=args.auto_close)
+    print(f"Added shift {args.name} {args.start}-{args.end}, grace {args.grace} min, {args.days}"
+          f"{', auto-close at shift end' if args.auto_close else ''}.")
 
 
 def cmd_add_employee(args: argparse.Namespace) -> None:
@@ -286,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", default="17:00")
     p.add_argument("--grace", type=int, default=5, help="minutes late still counted on time")
     p.add_argument("--days", default="mon-fri", help="work days, e.g. mon-fri, all, mon,wed")
+    p.add_argument("--min-presence", type=int, default=30, metavar="MIN",
+                   help="a punch this soon after the check-in is a repeat (default 30)")
+    p.add_argument("--overtime-after", type=int, default=30, metavar="MIN",
+                   help="overtime counts once worked time exceeds the shift by this (default 30)")
+    p.add_argument("--auto-close", action="store_true",
+                   help="close a day without check-out at shift end (marked auto_closed)")
     p = add("add-employee", cmd_add_employee, "add an employee")
     p.add_argument("employee_id")
     p.add_argument("name")

@@ -30,6 +30,8 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    false,
+    text,
 )
 
 metadata = MetaData()
@@ -56,6 +58,7 @@ sites = Table(
     Column("code", String(32), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("timezone", String(64), nullable=False),
+    Column("correction_quota", Integer),  # make-up requests per employee and month; NULL: none
 )
 
 shifts = Table(
@@ -66,6 +69,10 @@ shifts = Table(
     Column("end", String(5), nullable=False),
     Column("grace_min", Integer, nullable=False),
     Column("weekdays", String(40), nullable=False),
+    # A punch this soon after the check-in is a repeat, not a check-out (server_stub/rules).
+    Column("min_presence_min", Integer, nullable=False, server_default=text("30")),
+    Column("overtime_after_min", Integer, nullable=False, server_default=text("30")),
+    Column("auto_close", Boolean, nullable=False, server_default=false()),
 )
 
 employees = Table(
@@ -130,6 +137,52 @@ punches = Table(
     Column("verdict", Text, nullable=False),  # the Verdict JSON replayed for duplicates
     Column("badge", String(256), nullable=False),
 )
+
+# Public holidays per site (rules/calendar.py): never absent on these days.
+holidays = Table(
+    "holidays",
+    metadata,
+    Column("site", String(32), ForeignKey("sites.code"), primary_key=True),
+    Column("date", String(10), primary_key=True),  # ISO date, site-local
+    Column("name", String(200), nullable=False),
+)
+
+# Leave per employee, both ends included.
+leaves = Table(
+    "leaves",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("employee_id", String(32), ForeignKey("employees.employee_id"), nullable=False),
+    Column("date_from", String(10), nullable=False),
+    Column("date_to", String(10), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("note", String(200), nullable=False, server_default=""),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+Index("ix_leaves_employee", leaves.c.employee_id, leaves.c.date_from)
+
+# Make-up punch requests (补卡, server_stub/corrections.py). Approved ones count in reports
+# beside the punches, which are never changed.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("employee_id", String(32), ForeignKey("employees.employee_id"), nullable=False),
+    Column("work_date", String(10), nullable=False),
+    Column("punch_time", Float, nullable=False),  # the claimed instant (UTC seconds)
+    Column("direction", String(16), nullable=False),  # check_in | check_out
+    Column("reason", String(500), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected
+    Column("requested_at", Float, nullable=False),
+    Column("requested_by", String(200), nullable=False),  # "cli", "terminal:T1", "admin:x"
+    Column("request_key", String(64), unique=True),  # a terminal's idempotency key
+    Column("decided_at", Float),
+    Column("decided_by", String(200)),
+    Column("decision_note", String(500)),
+)
+Index("ix_corrections_employee_day", corrections.c.employee_id, corrections.c.work_date)
+Index("ix_corrections_status", corrections.c.status)
 
 # The audit trail (server_stub/audit.py): failed enrolments and signatures, logins, HR and
 # IT actions. ``detail`` is JSON and never holds a secret.

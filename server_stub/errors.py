@@ -28,7 +28,7 @@ MAX_BODY = 1024 * 1024  # 500 punches are ~250 KB
 
 _STATUS_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+    405: "method_not_allowed", 406: "not_acceptable", 408: "request_timeout", 409: "conflict",
     413: "body_too_large", 415: "unsupported_media_type", 422: "invalid_request",
     429: "too_many_requests",
 }
@@ -75,13 +75,15 @@ async def read_body(request: Request) -> bytes:
         if not length.isdigit():
             raise ApiError(400, "bad_request", "Content-Length is not a number.")
         if int(length) > MAX_BODY:
-            raise ApiError(413, "body_too_large", f"The body exceeds {MAX_BODY} bytes.")
+            raise ApiError(413, "body_too_large", f"The body exceeds {MAX_BODY} bytes.",
+                           headers={"Connection": "close"})
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise ApiError(413, "body_too_large", f"The body exceeds {MAX_BODY} bytes.")
+            raise ApiError(413, "body_too_large", f"The body exceeds {MAX_BODY} bytes.",
+                           headers={"Connection": "close"})
         chunks.append(chunk)
     return b"".join(chunks)
 

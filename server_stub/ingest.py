@@ -14,7 +14,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,8 +36,7 @@ from kiosk.core.protocol import (
     parse_badge,
 )
 
-from . import attendance as rules
-from . import db
+from . import db, rules
 from .group_commit import GroupCommitter
 from .reports import load_shifts, load_sites
 
@@ -309,11 +308,11 @@ class Ingestor:
         for i, punch, badge, shift, tz, wd, when in sorted(accepted, key=lambda a: a[6]):
             key = (badge.employee_id, wd)
             known = first_of_day.get(key)
-            earlier = known is not None and known <= when.timestamp()
-            c = rules.classify(when, tz, shift, earlier_on_day=earlier)
-            if not earlier:
+            check_in = None if known is None else datetime.fromtimestamp(known, tz=timezone.utc)
+            c = rules.classify(when, tz, shift, check_in)
+            if c.check_in:
                 first_of_day[key] = when.timestamp()
-            verdicts[i] = _accept(punch, badge.employee_id, c, shift, when.astimezone(tz))
+            verdicts[i] = _accept(punch, badge.employee_id, c, shift, tz, when)
             meta[i] = (owners[i].site, wd)
 
     def _row(
@@ -372,35 +371,51 @@ class Ingestor:
         return out
 
 
+def format_minutes(minutes: int) -> str:
+    """245 -> '4 h 05 min', 35 -> '35 min': long spans read at a glance."""
+    h, m = divmod(minutes, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
+_DIRECTIONS = {rules.PunchKind.CHECK_IN: Direction.CHECK_IN,
+               rules.PunchKind.REPEAT: Direction.REPEAT,
+               rules.PunchKind.CHECK_OUT: Direction.CHECK_OUT}
+
+
 def _accept(
     punch: Punch, employee_id: str, c: rules.Classification, shift: rules.ShiftRule | None,
-    local: datetime,
+    tz: ZoneInfo, when: datetime,
 ) -> Verdict:
-    hhmm = local.strftime("%H:%M")
-    if c.check_in:
+    hhmm = when.astimezone(tz).strftime("%H:%M")
+    checked_in = c.checked_in_at.astimezone(tz).strftime("%H:%M") if c.checked_in_at else None
+    if c.kind is rules.PunchKind.CHECK_IN:
         message = f"Checked in at {hhmm}"
         if shift is not None:
             grace = f"shift {shift.start:%H:%M}, grace {shift.grace_min} min"
-            message += (f" \u2014 late {c.late_min} min ({grace})." if c.late_min
+            message += (f" \u2014 late {format_minutes(c.late_min)} ({grace})." if c.late_min
                         else f" \u2014 on time ({grace}).")
         else:
             message += "."
+    elif c.kind is rules.PunchKind.REPEAT:
+        message = f"Already checked in at {checked_in}."
     else:
         message = f"Checked out at {hhmm}"
         if shift is not None and c.early_leave_min:
-            message += f" \u2014 left {c.early_leave_min} min early (shift ends {shift.end:%H:%M})."
+            message += (f" \u2014 left {format_minutes(c.early_leave_min)} early "
+                        f"(shift ends {shift.end:%H:%M}).")
         else:
             message += "."
-    v = _verdict(
+    return _verdict(
         event_id=punch.event_id,
         status=VerdictStatus.ACCEPTED,
-        direction=Direction.CHECK_IN if c.check_in else Direction.CHECK_OUT,
+        direction=_DIRECTIONS[c.kind],
         late_min=c.late_min,
         early_leave_min=c.early_leave_min,
         shift_start=f"{shift.start:%H:%M}" if shift else None,
         shift_end=f"{shift.end:%H:%M}" if shift else None,
         grace_min=shift.grace_min if shift else None,
+        local_time=hhmm,
+        checked_in_at=checked_in,
         message=message,
         employee_id=employee_id,
     )
-    return v

@@ -2,27 +2,32 @@
 
 Reports recompute from the raw punch times (not the verdicts given at upload), so a punch
 uploaded days late lands on the day it happened and the first/last punch are right even
-when they arrived out of order.
+when they arrived out of order. One streaming pass over the punches ordered by employee
+feeds the pure rules (:mod:`server_stub.rules`) one employee at a time, together with the
+site's holidays, the employee's leave and HR's approved make-up punches.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
-from . import attendance as rules
-from . import db
+from . import db, rules
 
 REPORT_FIELDS = (
     "date", "employee_id", "name", "site", "shift", "shift_start", "shift_end", "grace_min",
-    "status", "check_in", "check_out", "late_min", "early_leave_min", "punches",
+    "status", "check_in", "check_out", "late_min", "early_leave_min", "worked_min",
+    "break_min", "overtime_min", "punches", "repeats", "unpaired", "day_off", "corrections",
 )
-
+SUMMARY_FIELDS = ("employee_id", "name", "site", "shift", *rules.SUMMARY_FIELDS)
 
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2100, 12, 31)
 
@@ -44,10 +49,130 @@ def load_shifts(conn: Connection) -> dict[str, rules.ShiftRule]:
     return {
         r.name: rules.ShiftRule(
             r.name, rules.parse_hhmm(r.start), rules.parse_hhmm(r.end), r.grace_min,
-            rules.parse_weekdays(r.weekdays),
+            rules.parse_weekdays(r.weekdays), r.min_presence_min, r.overtime_after_min,
+            bool(r.auto_close),
         )
         for r in conn.execute(select(db.shifts))
     }
+
+
+def load_holidays(conn: Connection, date_from: date, date_to: date) -> dict[str, dict[date, str]]:
+    """{site: {date: holiday name}} within the range."""
+    h = db.holidays.c
+    out: dict[str, dict[date, str]] = {}
+    for r in conn.execute(select(db.holidays).where(
+            h.date >= date_from.isoformat(), h.date <= date_to.isoformat())):
+        out.setdefault(r.site, {})[date.fromisoformat(r.date)] = r.name
+    return out
+
+
+def load_leaves(
+    conn: Connection, date_from: date, date_to: date, employee: str | None = None
+) -> dict[str, list[rules.Leave]]:
+    """{employee: [leave overlapping the range]}."""
+    lv = db.leaves.c
+    q = select(db.leaves).where(lv.date_from <= date_to.isoformat(),
+                                lv.date_to >= date_from.isoformat())
+    if employee:
+        q = q.where(lv.employee_id == employee)
+    out: dict[str, list[rules.Leave]] = {}
+    for r in conn.execute(q):
+        out.setdefault(r.employee_id, []).append(rules.Leave(
+            date.fromisoformat(r.date_from), date.fromisoformat(r.date_to), r.kind, r.note))
+    return out
+
+
+def load_makeups(
+    conn: Connection, date_from: date, date_to: date, employee: str | None = None
+) -> dict[str, list[rules.MakeUp]]:
+    """{employee: [approved make-up punch in the range]}."""
+    c = db.corrections.c
+    q = select(db.corrections).where(c.status == "approved",
+                                     c.work_date >= date_from.isoformat(),
+                                     c.work_date <= date_to.isoformat())
+    if employee:
+        q = q.where(c.employee_id == employee)
+    out: dict[str, list[rules.MakeUp]] = {}
+    for r in conn.execute(q):
+        out.setdefault(r.employee_id, []).append(rules.MakeUp(
+            _utc(r.punch_time), date.fromisoformat(r.work_date), rules.PunchKind(r.direction),
+            r.decided_by or "", _utc(r.decided_at or 0.0), r.id))
+    return out
+
+
+@dataclass(frozen=True)
+class EmployeeDays:
+    """One employee's day records with what a report row needs around them."""
+
+    employee_id: str
+    name: str
+    site: str
+    tz: ZoneInfo
+    shift: rules.ShiftRule | None
+    days: list[rules.DayRecord]
+
+
+def employee_days(
+    conn: Connection, date_from: date, date_to: date, site: str | None, employee: str | None,
+    now: datetime,
+) -> Iterator[EmployeeDays]:
+    """Each matching employee's days, in employee id order, from one ordered punch stream."""
+    sites, shifts = load_sites(conn), load_shifts(conn)
+    e = db.employees.c
+    q = select(db.employees)
+    if site:
+        q = q.where(e.site == site)
+    if employee:
+        q = q.where(e.employee_id == employee)
+    staff = sorted(conn.execute(q), key=lambda r: r.employee_id)
+    if not staff:
+        return
+    holidays = load_holidays(conn, date_from, date_to)
+    leaves = load_leaves(conn, date_from, date_to, employee)
+    makeups = load_makeups(conn, date_from, date_to, employee)
+    stream = _punch_stream(conn, date_from, date_to, site, employee)
+    pending = next(stream, None)
+    for emp in staff:
+        # Both sides are in byte order of the id (C collation on PostgreSQL): a merge join.
+        while pending is not None and pending[0] < emp.employee_id:
+            pending = next(stream, None)
+        times: list[datetime] = []
+        if pending is not None and pending[0] == emp.employee_id:
+            times = pending[1]
+            pending = next(stream, None)
+        tz = sites[emp.site]
+        shift = shifts.get(emp.shift) if emp.shift else None
+        hired = _utc(emp.created_at).astimezone(tz).date()
+        off = rules.days_off(holidays.get(emp.site, {}), leaves.get(emp.employee_id, ()),
+                             date_from, date_to)
+        days = rules.summarize_days(times, tz, shift, date_from, date_to, now,
+                                    absent_from=hired, makeups=makeups.get(emp.employee_id, ()),
+                                    off=off)
+        if not emp.active:
+            days = [d for d in days if d.status not in rules.WITHOUT_PUNCH]
+        yield EmployeeDays(emp.employee_id, emp.name, emp.site, tz, shift, days)
+
+
+def _punch_stream(
+    conn: Connection, date_from: date, date_to: date, site: str | None, employee: str | None
+) -> Iterator[tuple[str, list[datetime]]]:
+    """(employee id, punch times) per employee, ordered by id, fetched in chunks."""
+    # The range plus two days each side covers any work-day attribution.
+    lo = datetime.combine(date_from - timedelta(days=2), time(), tzinfo=timezone.utc)
+    hi = datetime.combine(date_to + timedelta(days=3), time(), tzinfo=timezone.utc)
+    p = db.punches.c
+    order = p.employee_id.collate("C") if conn.dialect.name == "postgresql" else p.employee_id
+    pq = (select(p.employee_id, p.punch_time)
+          .where(p.status == "accepted", p.punch_time >= lo.timestamp(),
+                 p.punch_time < hi.timestamp())
+          .order_by(order, p.punch_time))
+    if employee:
+        pq = pq.where(p.employee_id == employee)
+    if site:
+        pq = pq.where(p.site == site)
+    rows = conn.execution_options(yield_per=5000).execute(pq)
+    for emp_id, group in groupby(rows, key=lambda r: r[0]):
+        yield emp_id, [_utc(r[1]) for r in group]
 
 
 def attendance_rows(
@@ -58,70 +183,90 @@ def attendance_rows(
     employee: str | None,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    sites = load_sites(conn)
-    shifts = load_shifts(conn)
-    e = db.employees.c
-    q = select(db.employees).order_by(e.site, e.employee_id)
-    if site:
-        q = q.where(e.site == site)
-    if employee:
-        q = q.where(e.employee_id == employee)
-    staff = list(conn.execute(q))
-    if not staff:
-        return []
-    # Punch window: the range plus a day each side covers any work-day attribution.
-    lo = datetime.combine(date_from - timedelta(days=2), time(), tzinfo=timezone.utc)
-    hi = datetime.combine(date_to + timedelta(days=3), time(), tzinfo=timezone.utc)
-    p = db.punches.c
-    pq = select(p.employee_id, p.punch_time).where(
-        p.status == "accepted", p.punch_time >= lo.timestamp(), p.punch_time < hi.timestamp()
-    )
-    if employee:
-        pq = pq.where(p.employee_id == employee)
-    if site:
-        pq = pq.where(p.site == site)
-    times: dict[str, list[datetime]] = {}
-    for emp_id, t in conn.execute(pq):
-        times.setdefault(emp_id, []).append(datetime.fromtimestamp(t, tz=timezone.utc))
-    out: list[dict[str, Any]] = []
-    for emp in staff:
-        tz = sites[emp.site]
-        shift = shifts.get(emp.shift) if emp.shift else None
-        hired = datetime.fromtimestamp(emp.created_at, tz=timezone.utc).astimezone(tz).date()
-        days = rules.summarize_days(
-            times.get(emp.employee_id, ()), tz, shift, date_from, date_to, now, absent_from=hired
-        )
-        if not emp.active:
-            days = [d for d in days if d.status != rules.ABSENT]
-        for d in days:
-            out.append({
-                "date": d.work_date.isoformat(),
-                "employee_id": emp.employee_id,
-                "name": emp.name,
-                "site": emp.site,
-                "shift": shift.name if shift else None,
-                "shift_start": shift.start.strftime("%H:%M") if shift else None,
-                "shift_end": shift.end.strftime("%H:%M") if shift else None,
-                "grace_min": shift.grace_min if shift else None,
-                "status": d.status,
-                "check_in": _local(d.check_in, tz),
-                "check_out": _local(d.check_out, tz),
-                "late_min": d.late_min,
-                "early_leave_min": d.early_leave_min,
-                "punches": d.punches,
-            })
+    """Day rows (JSON/CSV), ordered by date, site, employee."""
+    out = [day_row(ed, d) for ed in employee_days(conn, date_from, date_to, site, employee, now)
+           for d in ed.days]
     out.sort(key=lambda r: (r["date"], r["site"], r["employee_id"]))
     return out
+
+
+def day_row(ed: EmployeeDays, d: rules.DayRecord) -> dict[str, Any]:
+    shift, tz = ed.shift, ed.tz
+    return {
+        "date": d.work_date.isoformat(),
+        "employee_id": ed.employee_id,
+        "name": ed.name,
+        "site": ed.site,
+        "shift": shift.name if shift else None,
+        "shift_start": shift.start.strftime("%H:%M") if shift else None,
+        "shift_end": shift.end.strftime("%H:%M") if shift else None,
+        "grace_min": shift.grace_min if shift else None,
+        "status": d.status.value,
+        "check_in": _local(d.check_in, tz),
+        "check_out": _local(d.check_out, tz),
+        "late_min": d.late_min,
+        "early_leave_min": d.early_leave_min,
+        "worked_min": d.worked_min,
+        "break_min": d.break_min,
+        "overtime_min": d.overtime_min,
+        "punches": d.punches,
+        "repeats": d.repeats,
+        "unpaired": d.unpaired,
+        "day_off": d.day_off.label if d.day_off else None,
+        "corrections": correction_note(d, tz),
+    }
+
+
+def correction_note(d: rules.DayRecord, tz: ZoneInfo) -> str | None:
+    """'check_out 17:00 approved by admin:alice 2026-11-03 10:12' for each make-up punch."""
+    if not d.corrections:
+        return None
+    return "; ".join(
+        f"{m.direction.value} {m.at.astimezone(tz):%H:%M} approved by {m.approved_by} "
+        f"{m.approved_at.astimezone(tz):%Y-%m-%d %H:%M}" for m in d.corrections)
+
+
+def summary_rows(
+    conn: Connection, date_from: date, date_to: date, site: str | None, employee: str | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """One row per employee: the monthly (range) totals HR signs off."""
+    out = []
+    for ed in employee_days(conn, date_from, date_to, site, employee, now):
+        s = rules.summarize(ed.days)
+        out.append({"employee_id": ed.employee_id, "name": ed.name, "site": ed.site,
+                    "shift": ed.shift.name if ed.shift else None, **vars(s)})
+    return out
+
+
+def _utc(t: float) -> datetime:
+    return datetime.fromtimestamp(t, tz=timezone.utc)
 
 
 def _local(when: datetime | None, tz: ZoneInfo) -> str | None:
     return None if when is None else when.astimezone(tz).isoformat(timespec="seconds")
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: OWASP's advice against CSV (formula) injection.
+
+    A text cell starting with ``= + - @``, tab or CR gets a leading apostrophe, so
+    ``=cmd|' /C calc'!A0`` in an employee's name is never evaluated. Numbers stay numbers.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(rows: list[dict[str, Any]], fields: tuple[str, ...] = REPORT_FIELDS) -> str:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=REPORT_FIELDS, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: "" if r[k] is None else r[k] for k in REPORT_FIELDS})
+        w.writerow({k: csv_cell(r[k]) for k in fields})
     return buf.getvalue()

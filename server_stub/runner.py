@@ -7,6 +7,7 @@ bound with SO_REUSEADDR), which is how tests take the server away and bring it b
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kiosk.core.clock import Clock
 
@@ -38,10 +40,48 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+HEADER_TIMEOUT_S = 10.0
+
+
+class TimedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol plus a deadline for a request's headers.
+
+    uvicorn times out an idle keep-alive connection, but not one that sends its headers a
+    byte at a time (slowloris): such connections would pile up until file descriptors run
+    out. Once bytes of a new request arrive, its headers must be complete within
+    HEADER_TIMEOUT_S or the connection is closed (bodies: see :mod:`.bodylimit`).
+    """
+
+    header_timeout_s = HEADER_TIMEOUT_S
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self.cycle is None or self.cycle.response_complete:
+            self._arm_header_timer()
+        super().data_received(data)
+
+    def _arm_header_timer(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(
+                self.header_timeout_s, self._header_timeout, self.cycle)
+
+    def _header_timeout(self, cycle_when_armed: Any) -> None:
+        self._header_timer = None
+        waiting = self.cycle is cycle_when_armed and (
+            self.cycle is None or self.cycle.response_complete)
+        if waiting and not self.transport.is_closing():
+            self.transport.close()
+
+
 def server_config(app: Any, log_level: str, access_log: bool = False) -> uvicorn.Config:
     return uvicorn.Config(
         app, log_level=log_level, access_log=access_log, date_header=False,
         server_header=False, lifespan="off", timeout_graceful_shutdown=3, backlog=2048,
+        http=TimedH11Protocol,
     )
 
 

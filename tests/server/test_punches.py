@@ -29,6 +29,24 @@ def test_check_in_then_check_out_with_attendance_meaning(world, term):
     assert v_last["direction"] == "check_out" and v_last["early_leave_min"] == 0
 
 
+def test_second_scan_is_a_repeat_and_early_leave_reads_in_hours(world, term):
+    """The issue's demo: 08:57:35 then 09:04:16 is 'Already checked in at 08:57', not an
+    early leave of 475 min; a check-out at 12:55 left '4 h 05 min' early."""
+    t = world.tokens["E1"]
+    world.clock.advance(5 * 3600)
+    v_in, v_rep, v_out = term.verdicts([
+        term.punch(t, T0 - timedelta(minutes=2, seconds=25)),
+        term.punch(t, T0 + timedelta(minutes=4, seconds=16)),
+        term.punch(t, T0 + timedelta(hours=3, minutes=55))])
+    assert (v_in["direction"], v_in["local_time"]) == ("check_in", "08:57")
+    assert (v_rep["direction"], v_rep["early_leave_min"], v_rep["checked_in_at"]) == (
+        "repeat", 0, "08:57")
+    assert v_rep["message"] == "Already checked in at 08:57."
+    assert (v_out["direction"], v_out["early_leave_min"], v_out["local_time"]) == (
+        "check_out", 245, "12:55")
+    assert "left 4 h 05 min early (shift ends 17:00)" in v_out["message"]
+
+
 def test_on_time_inside_grace(world, term):
     world.clock.advance(3600)
     (v,) = term.verdicts([term.punch(world.tokens["E1"], T0 + timedelta(minutes=5, seconds=59))])
@@ -201,7 +219,8 @@ def test_full_batches_accepted(world, term, n):
     assert len(verdicts) == n and all(v["status"] == "accepted" for v in verdicts)
     assert [v["event_id"] for v in verdicts] == [p["event_id"] for p in punches]
     assert verdicts[0]["direction"] == "check_in"
-    assert all(v["direction"] == "check_out" for v in verdicts[1:])
+    # 500 punches one second apart: all inside the 30 min minimum presence, so repeats.
+    assert all(v["direction"] == "repeat" for v in verdicts[1:])
 
 
 def test_a_terminal_cannot_replay_another_terminals_punch(world, term):

@@ -94,3 +94,23 @@ def test_admin_endpoints_need_token_when_not_open_on_loopback(world):
         assert ok.status_code == 200
     finally:
         server.stop()
+
+
+def test_report_day_status_breaks_and_overtime(world, term):
+    """At 09:04 (grace 5) nobody without a punch is absent; E1 worked 09:00-18:30 with a
+    45 min lunch and a repeat scan; the columns say so."""
+    world.clock.advance(4 * 60)  # Mon 09:04 Berlin
+    rows = {r["employee_id"]: r for r in _rows(world, date_to="2026-11-02", site="HQ")}
+    assert rows["E1"]["status"] == "expected" and "E4" not in rows  # E4 has no shift
+    world.clock.advance(2 * 60)  # 09:06: past the grace
+    assert {r["employee_id"]: r["status"] for r in _rows(world, date_to="2026-11-02")}["E1"] == "not_in"
+    t = world.tokens["E1"]
+    at = [T0 + timedelta(minutes=m) for m in (7, 9, 4 * 60, 4 * 60 + 45, 9 * 60 + 30)]
+    world.clock.advance(10 * 3600)
+    assert [v["direction"] for v in term.verdicts([term.punch(t, a) for a in at])] == [
+        "check_in", "repeat", "check_out", "check_out", "check_out"]
+    (mon,) = [r for r in _rows(world, date_to="2026-11-02") if r["employee_id"] == "E1"]
+    assert (mon["status"], mon["late_min"], mon["worked_min"], mon["break_min"],
+            mon["overtime_min"], mon["punches"], mon["repeats"], mon["unpaired"]) == (
+        "present", 7, 518, 45, 38, 5, 1, 0)
+    assert mon["check_out"] == "2026-11-02T18:30:00+01:00"

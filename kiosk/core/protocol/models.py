@@ -20,10 +20,22 @@ MAX_BATCH = 500
 TerminalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
+# Any timestamp on the wire lies in these years: far enough either side for any real clock,
+# near enough that adding an offset (or converting to UTC) can never overflow a datetime.
+MIN_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_TIME = datetime(2200, 1, 1, tzinfo=timezone.utc)
+
+
 def _require_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must carry a UTC offset")
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        value = MIN_TIME - timedelta(days=1)
+    if not MIN_TIME <= value < MAX_TIME:
+        raise ValueError("timestamp must lie between 1970-01-01 and 2200-01-01 (UTC)")
+    return value
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_require_utc)]
@@ -69,6 +81,7 @@ class VerdictStatus(str, enum.Enum):
 class Direction(str, enum.Enum):
     CHECK_IN = "check_in"
     CHECK_OUT = "check_out"
+    REPEAT = "repeat"  # within the shift's minimum presence after the check-in: not a check-out
 
 
 class RejectReason(str, enum.Enum):
@@ -100,6 +113,8 @@ class Verdict(_Model):
     shift_start: str | None = None  # "09:00", for the card: "Late 7 min (shift 09:00, grace 5)"
     shift_end: str | None = None
     grace_min: int | None = None
+    local_time: str | None = None  # "17:02": the punch in the site's time, for the card
+    checked_in_at: str | None = None  # "08:53": the day's check-in, for a repeat or check-out
     reason: RejectReason | None = None
     message: str = ""
     employee_id: str | None = None
