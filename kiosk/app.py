@@ -329,6 +329,11 @@ class KioskApp(QObject):
         self.wedge.code_scanned.connect(on_code or self._on_wedge)
         self.wedge.install(QApplication.instance())
 
+    def badge_verifier(self) -> Any:
+        """A verifier for the cached roster's keys, or None before the first roster."""
+        roster = self._roster
+        return roster.verifier() if roster is not None and roster.roster is not None else None
+
     def healthy(self) -> bool:
         """For the systemd watchdog: False once the recorder's or the sync's thread died,
         so the pings stop and systemd restarts the kiosk."""

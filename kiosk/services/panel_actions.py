@@ -63,10 +63,10 @@ class PanelActions(QObject):
     def _scanner_tested(self, info: Any) -> None:
         """Show how the test code arrived; a badge is named by its id, never shown."""
         k = self._kiosk
-        roster = getattr(k, "_roster", None)
+        verifier = k.badge_verifier()
         verdict = None
-        if roster is not None and roster.roster is not None:
-            verdict = classify_scan(info.text, roster.verifier(), k.clock.now(), typed=True)
+        if verifier is not None:
+            verdict = classify_scan(info.text, verifier, k.clock.now(), typed=True)
         if verdict is not None and (verdict.badge is not None or verdict.layout is not None):
             what = QCoreApplication.translate("App", "a badge (%1)").replace(
                 "%1", verdict.badge.badge_id if verdict.badge else verdict.reason.value)
