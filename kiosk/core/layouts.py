@@ -100,19 +100,22 @@ def candidates(text: str) -> list[tuple[LayoutFix, str]]:
     return out
 
 
-def read_typed(text: str, parse: Callable[[str], T]) -> tuple[T, LayoutFix | None]:
+def read_typed(
+    text: str, parse: Callable[[str], T], error: type[Exception]
+) -> tuple[T, LayoutFix | None]:
     """``parse(text)``, else ``parse`` of the first mix-up that it accepts, with that fix.
 
     For typed texts that check themselves (the enrolment QR's checksum): ``parse`` raises
-    on a text it does not accept; when no spelling is accepted, the first error is raised.
+    ``error`` on a text it does not accept; when no spelling is accepted, the first error
+    is raised.
     """
     try:
         return parse(text), None
-    except Exception as first:
+    except error as first:
         for fix, meant in candidates(text):
             try:
                 return parse(meant), fix
-            except Exception:  # noqa: BLE001 - the next spelling may do
+            except error:
                 continue
         raise first
 
@@ -121,7 +124,7 @@ def guess_layout(text: str) -> str:
     """A guess from the characters alone, for any test code: AZERTY's digit row or German
     letters give the layout away; "" when nothing does (a badge that verifies after a fix
     says more, see :func:`kiosk.core.scan_check.classify_scan`)."""
-    if any(c in "§" for c in text) or ("!" in text and any(c in "éèçà" for c in text)):
+    if "§" in text or ("!" in text and any(c in "éèçà" for c in text)):
         return "azerty_be"
     if any(c in "éèçà²" for c in text):
         return "azerty_fr"

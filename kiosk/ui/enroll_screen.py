@@ -80,7 +80,7 @@ class EnrollScreen(QWidget):
         if not self.button.isEnabled():
             return  # enrolling already; the camera still sees the same QR
         try:
-            enrolment, _fix = read_typed(text, parse_enrolment)
+            enrolment, _fix = read_typed(text, parse_enrolment, EnrolmentCodeError)
         except EnrolmentCodeError as exc:
             if exc.reason is EnrolmentCodeErrorReason.NOT_ENROLMENT:
                 self.show_error(self.tr("This code is not an enrolment code."))

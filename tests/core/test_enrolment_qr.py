@@ -36,7 +36,7 @@ def test_a_wedge_text_through_a_layout_mix_up_is_read_by_its_checksum():
         assert typed != text
         with pytest.raises(EnrolmentCodeError):
             parse_enrolment(typed)
-        got, fix = read_typed(typed, parse_enrolment)
+        got, fix = read_typed(typed, parse_enrolment, EnrolmentCodeError)
         assert got.code == CODE and fix is not None and fix.code == code
 
 

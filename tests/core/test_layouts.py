@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.core.layouts import FIXES, candidates, swap_letter_case
+from kiosk.core.layouts import FIXES, candidates, guess_layout, swap_letter_case
 from kiosk.core.scan_check import ScanReason, classify_scan
 from tests.helpers.badges import T0, make_signer, make_token, verifier_for
 
@@ -84,3 +84,10 @@ def test_candidates_are_distinct_and_bounded():
     out = candidates("KB2.ABCYZ234")
     texts = [t for _, t in out]
     assert len(texts) == len(set(texts)) <= len(FIXES) and "KB2.ABCYZ234" not in texts
+
+
+def test_guess_layout_from_characters_alone():
+    assert guess_layout('àà&"è\'!ç&&') == "azerty_be"
+    assert guess_layout("&é\"'(-è_çà") == "azerty_fr"
+    assert guess_layout("E-ßTRAßE") == "qwertz"
+    assert guess_layout("https://example.com/menu") == ""
