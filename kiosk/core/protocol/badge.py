@@ -9,10 +9,11 @@ Ed25519 over the exact bytes before the last dot, in unpadded base64url. Signing
 text (not a re-serialisation) means any change to any character breaks verification, and
 the canonical-encoding checks below close the remaining gaps (base64 padding bits).
 
-KB2 carries the same fields packed (three length-prefixed ASCII strings, then issue and
-expiry as big-endian uint32 seconds) followed by the 64-byte signature over
-``b"KB2." + packed``, written as ``KB2.`` + unpadded RFC 4648 base32 (146 characters for an
-8-character employee id). Every character is in the QR alphanumeric set, so its QR is
+KB2 carries the same fields packed (key id and badge id as length-prefixed ASCII, issue and
+expiry as big-endian uint32 seconds, then the employee id up to the signature) followed by
+the 64-byte Ed25519 signature over ``b"KB2." + packed``, written as ``KB2.`` + unpadded RFC
+4648 base32 (153 characters for the server's 9-character badge ids and an 8-character
+employee id: QR version 6 at level M). Every character is in the QR alphanumeric set, so its QR is
 smaller than KB1's byte-mode one (version 6 instead of 8 at level M) with bigger modules for
 the same printed size; base32 is read case-insensitively, so a scanner under Caps Lock or a
 lower-casing camera app still reads it. :attr:`Badge.token` is the canonical upper-case text.
@@ -149,32 +150,35 @@ def kb2_badge_id(text: str) -> str | None:
 
 
 def _pack_kb2(kid: str, badge_id: str, employee_id: str, iat: int, exp: int) -> bytes:
+    """kid and badge id length-prefixed, the two times, then the employee id up to the end
+    (its length is what is left: one byte less, so an 8-character id fits QR version 6-M)."""
     out = bytearray()
-    for field in (kid, badge_id, employee_id):
+    for field in (kid, badge_id):
         raw = field.encode("ascii")
         out += bytes([len(raw)]) + raw
-    return bytes(out) + struct.pack(">II", iat, exp)
+    return bytes(out) + struct.pack(">II", iat, exp) + employee_id.encode("ascii")
 
 
 def _unpack_kb2(text: str) -> tuple[Badge, bytes, bytes]:
     """A KB2 token -> (unverified badge, signed bytes, signature); ValueError if malformed."""
     canonical = text.upper()
     raw = b32_decode(canonical[len(_KB2_PREFIX):])
+    body, signature = raw[:-_SIG_LEN], raw[-_SIG_LEN:]
     fields, at = [], 0
-    for _ in range(3):
-        if at >= len(raw):
+    for _ in range(2):
+        if at >= len(body):
             raise ValueError("truncated")
-        n = raw[at]
-        fields.append(raw[at + 1 : at + 1 + n].decode("ascii"))
+        n = body[at]
+        fields.append(body[at + 1 : at + 1 + n].decode("ascii"))
         at += 1 + n
-    if len(raw) != at + 8 + _SIG_LEN:
+    if len(raw) < _SIG_LEN or len(body) < at + 8 + 1:
         raise ValueError("bad length")
-    iat, exp = struct.unpack(">II", raw[at : at + 8])
-    kid, badge_id, employee_id = fields
+    iat, exp = struct.unpack(">II", body[at : at + 8])
+    kid, badge_id = fields
+    employee_id = body[at + 8 :].decode("ascii")
     _check_fields(kid, badge_id, employee_id)
-    signed = _KB2_PREFIX.encode("ascii") + raw[: at + 8]
     badge = Badge(kid, badge_id, employee_id, _dt(iat), _dt(exp), canonical)
-    return badge, signed, raw[at + 8 :]
+    return badge, _KB2_PREFIX.encode("ascii") + body, signature
 
 
 def _check_fields(kid: str, badge_id: str, employee_id: str) -> None:
