@@ -92,8 +92,9 @@ class KioskApp(QObject):
         self.clock = clock or SystemClock()
         self.log_buffer = log_buffer or LogBuffer()
         self.keyring_label = keyring_label
-        self.counts = {"scans": 0, "recorded": 0, "refused": 0, "acknowledged": 0,
-                       "accepted": 0}
+        # one count per outcome kind (the demo's summary), and the server's answers
+        self.counts = {"scans": 0, "recorded": 0, "already": 0, "refused": 0,
+                       "storage_error": 0, "acknowledged": 0, "accepted": 0}
         self._own_events: set[str] = set()
         self.window: Any = None
         self.enroll_screen: Any = None
@@ -264,12 +265,9 @@ class KioskApp(QObject):
     def _on_outcome(self, outcome: Outcome) -> None:
         if outcome.layout and self.status is not None:
             self.status.update_scanner_layout(outcome.layout)
-        if outcome.kind is OutcomeKind.RECORDED:
-            self.counts["recorded"] += 1
-            if outcome.event_id:
-                self._own_events.add(outcome.event_id)
-        else:
-            self.counts["refused"] += 1
+        self.counts[outcome.kind.value] += 1
+        if outcome.kind is OutcomeKind.RECORDED and outcome.event_id:
+            self._own_events.add(outcome.event_id)
         if self.window is not None:
             self.window.show_outcome(outcome)
 

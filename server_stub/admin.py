@@ -6,7 +6,6 @@ so the CLI can print it as one line. Names here are a stable interface.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -23,11 +22,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
-from . import datadir, db, reports, rules
+from . import datadir, db, dburl, employee_csv, reports, rules
 from .overview import terminal_overview
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+MAX_CODE_DAYS = 365  # an enrolment code is a password: it must not live for years
 
 
 class AdminError(Exception):
@@ -82,13 +82,17 @@ class Admin:
         data_dir = Path(data_dir)
         if (data_dir / datadir.SETTINGS_FILE).exists():
             raise AdminError(f"{data_dir} is already initialised")
-        data_dir.mkdir(parents=True, exist_ok=True)
         url = database_url or datadir.default_database_url(data_dir)
+        try:
+            dburl.check_database_url(url)
+        except dburl.DatabaseUrlError as exc:
+            raise AdminError(str(exc)) from None
+        data_dir.mkdir(parents=True, exist_ok=True)
         try:
             engine = db.make_engine(url)
             db.metadata.create_all(engine)
-        except SQLAlchemyError as exc:
-            raise AdminError(f"cannot create the database: {exc.__class__.__name__}") from None
+        except (SQLAlchemyError, ImportError) as exc:
+            raise AdminError(dburl.describe_failure(exc, url)) from None
         datadir.write_settings(data_dir, url)
         datadir.ensure_admin_token(data_dir)
         admin = cls(data_dir, engine, clock)
@@ -216,55 +220,69 @@ class Admin:
         self, employee_id: str, name: str, site: str, shift: str | None = None,
         *, update_existing: bool = False,
     ) -> None:
+        with self._write() as conn:
+            self._put_employee(conn, employee_id, name, site, shift, update_existing)
+
+    def _put_employee(
+        self, conn: Any, employee_id: str, name: str, site: str, shift: str | None,
+        update_existing: bool,
+    ) -> None:
         if not _CODE_RE.fullmatch(employee_id):
             raise AdminError(f"employee id {employee_id!r} must be 1-32 of A-Z a-z 0-9 _ -")
         name = name.strip()
         if not name or len(name) > 200:
             raise AdminError(f"employee {employee_id}: name must be 1-200 characters")
-        with self._write() as conn:
-            if conn.execute(select(db.sites.c.code).where(db.sites.c.code == site)).first() is None:
-                raise AdminError(f"unknown site {site!r} (add it with add-site)")
-            if shift and conn.execute(
-                select(db.shifts.c.name).where(db.shifts.c.name == shift)
-            ).first() is None:
-                raise AdminError(f"unknown shift {shift!r} (add it with add-shift)")
-            values = {"name": name, "site": site, "shift": shift or None}
-            exists = conn.execute(
-                select(db.employees.c.employee_id)
-                .where(db.employees.c.employee_id == employee_id)
-            ).first()
-            if exists and not update_existing:
-                raise AdminError(f"employee {employee_id!r} exists already")
-            if exists:
-                conn.execute(update(db.employees)
-                             .where(db.employees.c.employee_id == employee_id).values(**values))
-            else:
-                conn.execute(insert(db.employees).values(
-                    employee_id=employee_id, active=True, created_at=self._now(), **values))
+        if conn.execute(select(db.sites.c.code).where(db.sites.c.code == site)).first() is None:
+            raise AdminError(f"unknown site {site!r} (add it with add-site)")
+        if shift and conn.execute(
+            select(db.shifts.c.name).where(db.shifts.c.name == shift)
+        ).first() is None:
+            raise AdminError(f"unknown shift {shift!r} (add it with add-shift)")
+        values = {"name": name, "site": site, "shift": shift or None}
+        exists = conn.execute(
+            select(db.employees.c.employee_id)
+            .where(db.employees.c.employee_id == employee_id)
+        ).first()
+        if exists and not update_existing:
+            raise AdminError(f"employee {employee_id!r} exists already")
+        if exists:
+            conn.execute(update(db.employees)
+                         .where(db.employees.c.employee_id == employee_id).values(**values))
+        else:
+            conn.execute(insert(db.employees).values(
+                employee_id=employee_id, active=True, created_at=self._now(), **values))
 
     def import_employees_csv(self, path: Path) -> int:
-        """Add or update employees from a CSV with columns employee_id,name,site[,shift]."""
-        try:
-            with open(path, newline="", encoding="utf-8-sig") as f:
-                rows = list(csv.DictReader(f))
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise AdminError(f"cannot read {path}: {exc}") from None
-        required = {"employee_id", "name", "site"}
-        if not rows:
-            raise AdminError(f"{path} has no rows")
-        missing = required - set(rows[0])
-        if missing:
-            raise AdminError(f"{path} lacks column(s): {', '.join(sorted(missing))}")
-        for lineno, row in enumerate(rows, start=2):
-            try:
-                self.add_employee(
-                    (row["employee_id"] or "").strip(), row["name"] or "",
-                    (row["site"] or "").strip(), (row.get("shift") or "").strip() or None,
-                    update_existing=True,
-                )
-            except AdminError as exc:
-                raise AdminError(f"{path} line {lineno}: {exc}") from None
+        """Add or update employees from a CSV with columns employee_id,name,site[,shift].
+
+        All or nothing: every row is checked in one transaction and one bad row rolls the
+        whole file back, so a fixed file can simply be imported again.
+        """
+        rows = employee_csv.read_rows(path)
+        problems: list[str] = []
+        with self._write() as conn:
+            for lineno, row in rows:
+                try:
+                    self._put_employee(conn, row["employee_id"] or "", row["name"] or "",
+                                       row["site"] or "", row["shift"], True)
+                except AdminError as exc:
+                    problems.append(f"line {lineno}: {exc}")
+            if problems:
+                more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+                raise AdminError(
+                    f"{path}: {len(problems)} bad row(s), nothing was imported: "
+                    f"{'; '.join(problems[:3])}{more}; fix them and import the file again")
         return len(rows)
+
+    def employees(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Every employee (active or not), by id; ``site`` filters (and must exist)."""
+        e = db.employees.c
+        q = select(e.employee_id, e.name, e.site, e.shift, e.active).order_by(e.employee_id)
+        with db.read_txn(self.engine) as conn:
+            if site is not None:
+                _known(conn, db.sites.c.code, site, "site", None)
+                q = q.where(e.site == site)
+            return [{**r._mapping, "active": bool(r.active)} for r in conn.execute(q)]
 
     def set_employee_active(self, employee_id: str, active: bool) -> None:
         with self._write() as conn:
@@ -317,6 +335,9 @@ class Admin:
         name = name.strip()
         if not name or len(name) > 200:
             raise AdminError("terminal name must be 1-200 characters")
+        if not 1 <= valid_days <= MAX_CODE_DAYS:
+            raise AdminError(f"an enrolment code is valid for 1 to {MAX_CODE_DAYS} days, "
+                             f"not {valid_days}")
         code = "-".join(
             "".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(4)
         )
@@ -359,16 +380,34 @@ class Admin:
         site: str | None = None,
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
-        try:
-            d_from = date.fromisoformat(str(date_from))
-            d_to = date.fromisoformat(str(date_to))
-        except ValueError:
-            raise AdminError("dates must look like 2026-11-02") from None
-        problem = reports.check_range(d_from, d_to)
-        if problem:
-            raise AdminError(problem)
+        """Day rows, as the report's JSON/CSV."""
+        span = _span(date_from, date_to)
         with db.read_txn(self.engine) as conn:
-            return reports.attendance_rows(conn, d_from, d_to, site, employee, self.clock.now())
+            _filters(conn, site, employee)
+            return reports.attendance_rows(conn, *span, site, employee, self.clock.now())
+
+    def attendance_summary(
+        self, date_from: date | str, date_to: date | str, site: str | None = None,
+        employee: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """One row per employee with the range's totals."""
+        span = _span(date_from, date_to)
+        with db.read_txn(self.engine) as conn:
+            _filters(conn, site, employee)
+            return reports.summary_rows(conn, *span, site, employee, self.clock.now())
+
+    def attendance_xlsx(
+        self, date_from: date | str, date_to: date | str, site: str | None = None,
+        employee: str | None = None,
+    ) -> bytes:
+        """The Excel workbook (summary + days)."""
+        from .report_xlsx import workbook
+
+        span = _span(date_from, date_to)
+        with db.read_txn(self.engine) as conn:
+            _filters(conn, site, employee)
+            return workbook(reports.employee_days(conn, *span, site, employee, self.clock.now()),
+                            *span)
 
     def _insert(self, table: Any, dup_message: str, **values: Any) -> None:
         try:
@@ -376,6 +415,43 @@ class Admin:
                 conn.execute(insert(table).values(**values))
         except IntegrityError:
             raise AdminError(dup_message) from None
+
+
+def _span(date_from: date | str, date_to: date | str) -> tuple[date, date]:
+    try:
+        d_from = date.fromisoformat(str(date_from))
+        d_to = date.fromisoformat(str(date_to))
+    except ValueError:
+        raise AdminError("dates must look like 2026-11-02") from None
+    problem = reports.check_range(d_from, d_to)
+    if problem:
+        raise AdminError(problem)
+    return d_from, d_to
+
+
+def _filters(conn: Any, site: str | None, employee: str | None) -> None:
+    if site is not None:
+        _known(conn, db.sites.c.code, site, "site", None)
+    if employee is not None:
+        _known(conn, db.employees.c.employee_id, employee, "employee", "employees")
+
+
+def _known(conn: Any, column: Any, value: str, what: str, command: str | None) -> None:
+    """Refuse a filter that matches nothing (a report of only headers looks like "nobody
+    came"), naming the spelling that would match or the values there are."""
+    if conn.execute(select(column).where(column == value)).first() is not None:
+        return
+    near = list(conn.execute(select(column).where(func.lower(column) == value.lower())
+                             .limit(3)).scalars())
+    if near:
+        hint = f"; did you mean {', '.join(repr(v) for v in near)}? (case matters)"
+    elif command:
+        hint = f"; see 'kiosk-server {command}'"
+    else:
+        known = list(conn.execute(select(column).order_by(column).limit(11)).scalars())
+        hint = f"; known: {', '.join(known[:10])}{', ...' if len(known) > 10 else ''}" \
+            if known else "; there are none yet"
+    raise AdminError(f"unknown {what} {value!r}{hint}")
 
 
 def _punch_dict(row: Any) -> dict[str, Any]:

@@ -215,16 +215,28 @@ def create_app(
     def attendance(
         date_from: date, date_to: date, site: str | None = Query(None, max_length=32),
         employee: str | None = Query(None, max_length=32),
-        format: Literal["json", "csv"] = "json",
+        format: Literal["json", "csv", "xlsx"] = "json", summary: bool = False,
     ) -> Any:
-        """Attendance per work day and employee (admin)."""
+        """Attendance per work day and employee, or (``summary``) per employee (admin).
+        ``xlsx``: a workbook with both, a Summary and a Days sheet."""
         problem = reports.check_range(date_from, date_to)
         if problem:
             raise errors.ApiError(422, "invalid_request", problem)
         with db.read_txn(engine) as conn:
-            rows = reports.attendance_rows(conn, date_from, date_to, site, employee, clock.now())
+            if format == "xlsx":
+                from .report_xlsx import MEDIA_TYPE, workbook
+
+                book = workbook(reports.employee_days(conn, date_from, date_to, site, employee,
+                                                      clock.now()), date_from, date_to)
+                name = f"attendance_{date_from}_{date_to}.xlsx"
+                return Response(book, media_type=MEDIA_TYPE, headers={
+                    "Content-Disposition": f'attachment; filename="{name}"'})
+            rows = (reports.summary_rows if summary else reports.attendance_rows)(
+                conn, date_from, date_to, site, employee, clock.now())
         if format == "csv":
-            return PlainTextResponse(reports.to_csv(rows), media_type="text/csv; charset=utf-8")
+            fields = reports.SUMMARY_FIELDS if summary else reports.REPORT_FIELDS
+            return PlainTextResponse(reports.to_csv(rows, fields),
+                                     media_type="text/csv; charset=utf-8")
         return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "rows": rows}
 
     @app.get(f"{API_PREFIX}/terminals", responses=_ERRORS, tags=["admin"],

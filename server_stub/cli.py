@@ -1,7 +1,8 @@
 """``kiosk-server``: the admin command line (``python -m server_stub.cli``).
 
 Every command works on one data folder (``--data``, default ``$KIOSK_SERVER_DATA`` or
-``./server-data``). Errors are printed as one line on stderr with a non-zero exit; no
+``./server-data``). Errors follow :mod:`kiosk.core.cli_style`: one line on stderr saying what
+went wrong and what to do, exit 1 for a refused action and 2 for a bad argument; no
 traceback reaches the user.
 """
 
@@ -12,26 +13,32 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kiosk.core.cli_style import (
+    EXIT_BAD_ARGUMENT,
+    OneLineParser,
+    fail,
+    guarded,
+    int_range,
+    iso_date,
+    output_file,
+    port_number,
+)
 from kiosk.core.protocol.enrolment import EnrolmentCodeError, enrolment_text
 
+from .dburl import database_url
+
 PROG = "kiosk-server"
+MAX_CODE_DAYS = 365  # an enrolment code is a password: it must not live for years
 
 
 class CliError(Exception):
     """A user-facing failure; printed as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (plus the hint to use --help)."""
-
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
-        raise SystemExit(2)
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -89,9 +96,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     Admin.open(data).close()  # a clear error for a missing or bad data folder
     app = create_app(data, admin_open_on_loopback=not args.admin_token_always)
-    sock = listening_socket(args.host, args.port)
-    print(f"Serving {data} on http://{args.host}:{args.port} (API under /api/v1, "
-          f"docs at /api/v1/docs). Ctrl+C stops.", flush=True)
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+                       "choose another --port or --host, or stop what uses it") from None
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base = f"http://{host}:{sock.getsockname()[1]}"
+    print(f"Serving {data} on {base} (API under /api/v1, docs at {base}/api/v1/docs). "
+          f"Kiosks enrol with: kiosk enroll --server {base} --code CODE. Ctrl+C stops.",
+          flush=True)
     try:
         uvicorn.Server(server_config(app, args.log_level, args.access_log)).run(sockets=[sock])
     finally:
@@ -119,7 +133,22 @@ def cmd_add_employee(args: argparse.Namespace) -> None:
 
 def cmd_import_employees(args: argparse.Namespace) -> None:
     n = _admin(args).import_employees_csv(Path(args.csv))
-    print(f"Imported {n} employee(s).")
+    print(f"Imported {n} employee(s) (added or updated).")
+
+
+def cmd_employees(args: argparse.Namespace) -> None:
+    rows = _admin(args).employees(args.site)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = [(r["employee_id"], r["name"], r["site"], r["shift"] or "-",
+              "yes" if r["active"] else "no") for r in rows]
+    if not rows:
+        print("No employees yet: add them with 'kiosk-server add-employee' or "
+              "'import-employees'.", file=sys.stderr)
+        return
+    _print_table(("ID", "NAME", "SITE", "SHIFT", "ACTIVE"), table)
+    print(f"{len(rows)} employee(s).", file=sys.stderr)
 
 
 def cmd_deactivate_employee(args: argparse.Namespace) -> None:
@@ -145,6 +174,7 @@ def cmd_print_badges(args: argparse.Namespace) -> None:
     from . import db
     from .badge_print import PrintableBadge, sheet_html, sheet_png
 
+    out = Path(args.out)
     admin = _admin(args)
     e = db.employees.c
     q = select(e.employee_id, e.name).where(e.active.is_(True)).order_by(e.employee_id)
@@ -155,18 +185,16 @@ def cmd_print_badges(args: argparse.Namespace) -> None:
     with admin.engine.connect() as conn:
         staff = list(conn.execute(q))
     if not staff:
-        raise CliError("no matching active employees")
+        raise CliError("no matching active employees; check --site and --employees "
+                       "with 'kiosk-server employees'")
     badges = []
     for emp_id, name in staff:
         b = admin.issue_badge(emp_id, args.days)
         badges.append(PrintableBadge(name, emp_id, b.badge_id, b.token))
-    out = Path(args.out)
     if out.suffix.lower() == ".html":
         _out(args.out, sheet_html(badges))
-    elif out.suffix.lower() == ".png":
-        _out(args.out, sheet_png(badges, args.columns))
     else:
-        raise CliError("--out must end in .png or .html")
+        _out(args.out, sheet_png(badges, args.columns))
     print(f"Issued {len(badges)} badge(s); sheet written to {out}.")
 
 
@@ -207,10 +235,35 @@ def cmd_terminals(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    table = []
     for t in rows:
         gaps = ",".join(f"{a}-{b}" if a != b else str(a) for a, b in t["seq_gaps"]) or "none"
-        print(f"{t['terminal_id']}  {t['name']!r:20} {t['site']:8} {t['state']:18} "
-              f"pending={t['pending']} last_sync={t['last_sync_at']} gaps={gaps}")
+        table.append((t["terminal_id"], t["name"], t["site"], t["state"],
+                      t["app_version"] or "-", _when(t["last_heartbeat_at"]),
+                      "-" if t["pending"] is None else str(t["pending"]),
+                      _when(t["last_sync_at"]), gaps))
+    if not rows:
+        print("No terminals yet: add one with 'kiosk-server add-terminal NAME --site S'.",
+              file=sys.stderr)
+        return
+    _print_table(("TERMINAL", "NAME", "SITE", "STATE", "VERSION", "LAST HEARTBEAT",
+                  "PENDING", "LAST SYNC", "GAPS"), table)
+
+
+def _when(iso: str | None) -> str:
+    """An ISO timestamp from the overview as ``2026-11-02 09:03:07Z`` (UTC, whole seconds)."""
+    if not iso:
+        return "never"
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Columns padded to their widest cell, a header row first."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    for row in (header, *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -221,11 +274,20 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from .reports import to_csv
+    from .reports import SUMMARY_FIELDS, to_csv
 
-    rows = _admin(args).attendance(args.date_from, args.date_to, args.site, args.employee)
+    admin = _admin(args)
+    span = (args.date_from, args.date_to, args.site, args.employee)
+    if args.format == "xlsx":
+        if args.out in (None, "-") and sys.stdout.isatty():
+            raise CliError("an Excel file is binary: give --out FILE.xlsx (or redirect stdout)")
+        _out(args.out, admin.attendance_xlsx(*span))
+        return
+    rows = admin.attendance_summary(*span) if args.summary else admin.attendance(*span)
     if args.format == "csv":
-        _out(args.out, to_csv(rows))
+        from .reports import REPORT_FIELDS
+
+        _out(args.out, to_csv(rows, SUMMARY_FIELDS if args.summary else REPORT_FIELDS))
     else:
         _out(args.out, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
 
@@ -244,6 +306,14 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
         print(f"{emp_id}  {seed.names[emp_id]}: {token}")
 
 
+def sheet_file(text: str) -> str:
+    """argparse type for print-badges --out: a writable .png or .html file."""
+    if Path(text).suffix.lower() not in (".html", ".png"):
+        raise argparse.ArgumentTypeError(f"{text} must end in .png or .html (the sheet's "
+                                         "format)")
+    return output_file(text)
+
+
 def _employee_name(admin: Any, employee_id: str) -> str:
     from sqlalchemy import select
 
@@ -256,118 +326,153 @@ def _employee_name(admin: Any, employee_id: str) -> str:
 
 # -- parser ----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--data", metavar="DIR",
                         help="server data folder (default: $KIOSK_SERVER_DATA or ./server-data)")
-    parser = _Parser(prog=PROG, description="Admin tool for the check-in kiosk server.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser = OneLineParser(
+        prog=PROG, description="Admin tool for the check-in kiosk server: one data folder "
+        "(database, badge keys, admin token) per server. 'kiosk-server COMMAND --help' "
+        "explains each command.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
-    def add(name: str, func: Callable[[argparse.Namespace], None], help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+    def add(name: str, func: Callable[[argparse.Namespace], None], help_: str,
+            description: str = "") -> argparse.ArgumentParser:
+        text = description or help_
+        p = sub.add_parser(name, parents=[common], help=help_,
+                           description=text[0].upper() + text[1:] + ("" if text.endswith(".") else "."))
         p.set_defaults(func=func)
         return p
 
     p = add("init", cmd_init, "create a data folder: database, badge signing key, admin token")
-    p.add_argument("--database-url", help="any SQLAlchemy URL (default: SQLite file in the folder)")
+    p.add_argument("--database-url", metavar="URL", type=database_url,
+                   help="SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db "
+                        "(default: an SQLite file in the data folder)")
     add("add-key", cmd_add_key, "add a badge signing key (rotation); it signs new badges")
     p = add("retire-key", cmd_retire_key, "stop trusting a badge key")
-    p.add_argument("kid")
-    p = add("serve", cmd_serve, "run the HTTP server")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("kid", help="the key id, e.g. k1 (see the badge key in 'init' and 'add-key')")
+    p = add("serve", cmd_serve, "run the HTTP server (terminal API under /api/v1)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (0.0.0.0: every interface)")
+    p.add_argument("--port", type=port_number, default=8765,
+                   help="TCP port, 1-65535 (0: any free port)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                   help="server log detail")
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.add_argument("--admin-token-always", action="store_true",
                    help="require the admin token for reports/overview even from loopback")
-    p = add("add-site", cmd_add_site, "add a site")
-    p.add_argument("code")
-    p.add_argument("name")
-    p.add_argument("--timezone", default="UTC", help="IANA name, e.g. Europe/Berlin")
+    p = add("add-site", cmd_add_site, "add a site (a place with its own timezone)")
+    p.add_argument("code", help="short code, 1-32 of A-Z a-z 0-9 _ - (case matters), e.g. HQ")
+    p.add_argument("name", help="display name, e.g. 'Head office'")
+    p.add_argument("--timezone", required=True, metavar="ZONE",
+                   help="IANA timezone of the site, e.g. Europe/Berlin or UTC (shift times "
+                        "and work days are local to it)")
     p = add("add-shift", cmd_add_shift, "add a shift (site-local times; end <= start = night shift)")
-    p.add_argument("name")
-    p.add_argument("--start", default="09:00")
-    p.add_argument("--end", default="17:00")
-    p.add_argument("--grace", type=int, default=5, help="minutes late still counted on time")
+    p.add_argument("name", help="shift name, 1-32 of A-Z a-z 0-9 _ -, e.g. day")
+    p.add_argument("--start", default="09:00", metavar="HH:MM", help="start, site-local")
+    p.add_argument("--end", default="17:00", metavar="HH:MM",
+                   help="end, site-local (before the start: ends the next day)")
+    p.add_argument("--grace", type=int_range(0, 240, "minutes"), default=5, metavar="MIN",
+                   help="minutes late still counted on time")
     p.add_argument("--days", default="mon-fri", help="work days, e.g. mon-fri, all, mon,wed")
     p.add_argument("--min-presence", type=int, default=30, metavar="MIN",
-                   help="a punch this soon after the check-in is a repeat (default 30)")
+                   help="a punch this soon after the check-in is a repeat")
     p.add_argument("--overtime-after", type=int, default=30, metavar="MIN",
-                   help="overtime counts once worked time exceeds the shift by this (default 30)")
+                   help="overtime counts once worked time exceeds the shift by this")
     p.add_argument("--auto-close", action="store_true",
                    help="close a day without check-out at shift end (marked auto_closed)")
     p = add("add-employee", cmd_add_employee, "add an employee")
-    p.add_argument("employee_id")
-    p.add_argument("name")
-    p.add_argument("--site", required=True)
-    p.add_argument("--shift")
+    p.add_argument("employee_id", help="employee id, 1-32 of A-Z a-z 0-9 _ -, e.g. E1001")
+    p.add_argument("name", help="full name as the kiosk shows it")
+    p.add_argument("--site", required=True, help="site code (see add-site)")
+    p.add_argument("--shift", help="shift name (see add-shift); none: no lateness rules")
     p = add("import-employees", cmd_import_employees,
-            "add or update employees from a CSV (employee_id,name,site[,shift])")
-    p.add_argument("csv")
+            "add or update employees from a CSV (employee_id,name,site[,shift])",
+            "add or update employees from a CSV file whose first line names the columns "
+            "employee_id,name,site and optionally shift (comma, semicolon or tab separated, "
+            "UTF-8). Every row is checked first: one bad row and nothing is imported")
+    p.add_argument("csv", help="the CSV file")
+    p = add("employees", cmd_employees, "list employees (id, name, site, shift, active)")
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--json", action="store_true", help="a JSON list instead of a table")
     p = add("deactivate-employee", cmd_deactivate_employee, "mark an employee as gone")
-    p.add_argument("employee_id")
+    p.add_argument("employee_id", help="employee id (see 'employees')")
     p = add("issue-badge", cmd_issue_badge, "issue a badge; prints the token")
-    p.add_argument("employee_id")
-    p.add_argument("--days", type=int, default=365, help="validity (default 365)")
-    p.add_argument("--png", metavar="FILE", help="also write the badge as a PNG ('-': stdout)")
+    p.add_argument("employee_id", help="employee id (see 'employees')")
+    p.add_argument("--days", type=int_range(1, 3650, "days"), default=365,
+                   help="validity in days")
+    p.add_argument("--png", metavar="FILE", type=output_file,
+                   help="also write the badge as a PNG ('-': stdout)")
     p = add("print-badges", cmd_print_badges,
             "issue a badge for each matching employee and write one printable sheet")
-    p.add_argument("--out", required=True, help="sheet.png or sheet.html")
-    p.add_argument("--site")
-    p.add_argument("--employees", nargs="+", metavar="ID")
-    p.add_argument("--days", type=int, default=365)
-    p.add_argument("--columns", type=int, default=3)
+    p.add_argument("--out", required=True, type=sheet_file, metavar="FILE",
+                   help="sheet.png or sheet.html")
+    p.add_argument("--site", help="only employees of this site (default: every site)")
+    p.add_argument("--employees", nargs="+", metavar="ID", help="only these employee ids")
+    p.add_argument("--days", type=int_range(1, 3650, "days"), default=365,
+                   help="validity in days")
+    p.add_argument("--columns", type=int_range(1, 10), default=3,
+                   help="badges per row on a PNG sheet")
     p = add("revoke-badge", cmd_revoke_badge, "revoke a badge (lost, stolen)")
-    p.add_argument("badge_id")
+    p.add_argument("badge_id", help="badge id, e.g. b1a2b3c4 (printed on the badge)")
     p = add("add-terminal", cmd_add_terminal, "register a terminal; prints its one-time enrolment code")
-    p.add_argument("name")
-    p.add_argument("--site", required=True)
-    p.add_argument("--valid-days", type=int, default=7)
-    p.add_argument("--qr", metavar="FILE.png",
+    p.add_argument("name", help="terminal name, e.g. 'Front door'")
+    p.add_argument("--site", required=True, help="site code (see add-site)")
+    p.add_argument("--valid-days", type=int_range(1, MAX_CODE_DAYS, "days"), default=7,
+                   metavar="DAYS", help="days the enrolment code can be used")
+    p.add_argument("--qr", metavar="FILE.png", type=output_file,
                    help="also write an enrolment QR (server address + code) for the terminal to scan")
-    p.add_argument("--url", help="the server address the terminal enrols with (for --qr)")
+    p.add_argument("--url", help="the server address the terminal enrols with (needed with --qr)")
     p = add("revoke-terminal", cmd_revoke_terminal, "revoke a terminal")
-    p.add_argument("terminal_id")
-    p = add("terminals", cmd_terminals, "terminal overview: heartbeat, pending, sequence gaps")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("terminal_id", help="terminal id (see 'terminals')")
+    p = add("terminals", cmd_terminals, "terminal overview: heartbeat, version, pending, gaps")
+    p.add_argument("--json", action="store_true", help="every field as JSON")
     p = add("export", cmd_export, "export all punches as JSON lines")
-    p.add_argument("--out", help="file (default: stdout)")
+    p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")
     p = add("report", cmd_report, "attendance per work day and employee")
-    p.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
-    p.add_argument("--site")
-    p.add_argument("--employee")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--out", help="file (default: stdout)")
+    p.add_argument("--from", dest="date_from", required=True, type=iso_date,
+                   metavar="YYYY-MM-DD", help="first work day")
+    p.add_argument("--to", dest="date_to", required=True, type=iso_date,
+                   metavar="YYYY-MM-DD", help="last work day (at most 367 days after --from)")
+    p.add_argument("--site", help="only this site code (case matters)")
+    p.add_argument("--employee", metavar="ID", help="only this employee id")
+    p.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv",
+                   help="output format; xlsx: a Summary and a Days sheet (needs --out or a redirect)")
+    p.add_argument("--summary", action="store_true",
+                   help="csv/json: one row per employee with the range's totals")
+    p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")
     p = add("set-cooldown", cmd_set_cooldown, "seconds a terminal ignores a repeated badge")
-    p.add_argument("seconds", type=int)
+    p.add_argument("seconds", type=int_range(0, 3600, "seconds"), help="0-3600")
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
+    from .cli_hr import register
+
+    register(add, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .admin import AdminError
-    from .datadir import DataDirError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return EXIT_BAD_ARGUMENT
+    return guarded(PROG, lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .admin import AdminError
+    from .datadir import DataDirError
+    from .problems import Refused
+
     try:
         args.func(args)
-    except (AdminError, DataDirError, CliError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+    except (AdminError, DataDirError, CliError, Refused) as exc:
+        return fail(PROG, str(exc))
     except SQLAlchemyError as exc:
-        print(f"{PROG}: error: database problem ({exc.__class__.__name__}); check --data",
-              file=sys.stderr)
-        return 1
+        return fail(PROG, f"database problem ({exc.__class__.__name__}); check that the "
+                          f"database in {_data_dir(args)}/server.json is running and reachable")
     except OSError as exc:
-        print(f"{PROG}: error: {exc.strerror or exc} ({exc.filename or ''})".rstrip(" ()"),
-              file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        where = f" ({exc.filename})" if exc.filename else ""
+        return fail(PROG, f"{exc.strerror or exc}{where}")
     return 0
 
 

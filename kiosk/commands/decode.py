@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
         "--readable", action="store_true",
         help="show control characters as <SOH>, <GS>... instead of the exact text",
     )
-    p.add_argument("--max-frames", type=int, default=0, metavar="N", help="stop each video after N frames")
+    p.add_argument("--max-frames", type=int, default=0, metavar="N",
+                   help="stop each video after N frames (0: read every frame)")
 
 
 def _configured_backend(args: argparse.Namespace) -> str:
@@ -49,20 +50,21 @@ def _configured_backend(args: argparse.Namespace) -> str:
     try:
         return load_config(default_paths(getattr(args, "home", None)).config_file).camera.decoder
     except ConfigError as exc:
-        print(f"kiosk decode: ignoring the config ({exc}); using zxingcpp", file=sys.stderr)
+        print(f"kiosk: warning: ignoring the config ({exc}); decoding with zxingcpp",
+              file=sys.stderr)
         return "zxingcpp"
 
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    from kiosk.core.cli_style import EXIT_BAD_ARGUMENT, fail
     from kiosk.scan.decoder import DecoderUnavailable, ScanPipeline
 
     backend = args.backend or _configured_backend(args)
     try:
         pipeline = ScanPipeline(backend, second_pass=not args.no_second_pass)
     except DecoderUnavailable as exc:
-        print(f"kiosk decode: {exc}", file=sys.stderr)
-        return 2
+        return fail("kiosk", str(exc), EXIT_BAD_ARGUMENT)  # the --backend or [camera] decoder
     failures = 0
     for arg in args.paths:
         for record in _decode_path(Path(arg), pipeline, args.max_frames, args.readable):

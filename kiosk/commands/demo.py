@@ -14,14 +14,21 @@ DEMO_PIN = "1234"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("demo", help="local server + kiosk with a simulated camera")
+    p = subparsers.add_parser(
+        "demo", help="local server + kiosk with a simulated camera",
+        description="The whole flow without any setup: a real server on a free loopback "
+        "port with sample staff and badges, this kiosk enrolled to it, and a synthetic "
+        f"camera holding the badges up in turn. The status panel's PIN is {DEMO_PIN}. "
+        "Everything lives in a temporary folder, deleted on exit (see --keep, --home).")
     p.add_argument("--exit-after", type=float, metavar="N",
                    help="close after N seconds; exit 0 only if a punch was recorded and "
                         "acknowledged by the server")
     p.add_argument("--fullscreen", action="store_true", help="kiosk mode (default: a window)")
-    p.add_argument("--camera", default="synthetic",
-                   help="'synthetic' (default), or 0 for a real webcam, a video, a folder")
-    p.add_argument("--language", choices=("auto", "en", "zh_CN"), default=None)
+    p.add_argument("--camera", default="synthetic", metavar="SOURCE",
+                   help="'synthetic', or 0 for a real webcam, /dev/videoN, a video file, a "
+                        "folder of images")
+    p.add_argument("--language", choices=("auto", "en", "zh_CN"), default=None,
+                   help="screen language (default: the system's)")
     p.add_argument("--keep", action="store_true",
                    help="keep the temporary folder (server data, outbox, logs) and print it")
 
@@ -35,17 +42,30 @@ def demo_tokens(seed: object) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
+    import os
     import shutil
     import sys
     import tempfile
     from pathlib import Path
 
+    from kiosk.core.cli_style import fail
+
+    from ._display import OFFSCREEN_HINT, display_problem
+
+    problem = display_problem()
+    if problem and args.exit_after is None:
+        return fail("kiosk", f"{problem}; run the demo on a desktop, or try it without a "
+                             f"screen: {OFFSCREEN_HINT} kiosk demo --exit-after 20")
+    if problem:  # the smoke test needs no screen: say so and draw offscreen
+        print(f"kiosk: note: {problem}; drawing offscreen ({OFFSCREEN_HINT})", file=sys.stderr)
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
     from kiosk.app import KioskOptions, run_kiosk
     from kiosk.core.config import save_config
     from kiosk.core.paths import default_paths
+    from kiosk.core.pin import hash_pin
     from kiosk.services.memory_secrets import MemorySecretStore
     from kiosk.sync.enroll import EnrollError, enroll
-    from kiosk.core.pin import hash_pin
     from server_stub.admin import Admin
     from server_stub.demo_data import seed_demo
     from server_stub.runner import EmbeddedServer
@@ -63,8 +83,7 @@ def main(args: argparse.Namespace) -> int:
         try:
             config = enroll(server.url, seed.enrol_code, paths, store)
         except EnrollError as exc:
-            print(f"kiosk: demo enrolment failed: {exc}", file=sys.stderr)
-            return 1
+            return fail("kiosk", f"demo enrolment failed: {exc}")
         config.ui.admin_pin_hash = hash_pin(DEMO_PIN)
         config.ui.fullscreen = bool(args.fullscreen)
         config.scan.cooldown_s = 20.0  # short, so the demo loop shows new punches again
@@ -87,8 +106,10 @@ def main(args: argparse.Namespace) -> int:
             shutil.rmtree(root, ignore_errors=True)
     c = kiosk.counts
     ok = c["recorded"] >= 1 and c["acknowledged"] >= 1
+    not_saved = f", {c['storage_error']} NOT saved (storage error)" if c["storage_error"] else ""
     print(f"demo: {c['scans']} scans, {c['recorded']} recorded, {c['acknowledged']} "
-          f"acknowledged by the server ({c['accepted']} accepted), {c['refused']} refused"
+          f"acknowledged by the server ({c['accepted']} accepted), {c['already']} already "
+          f"recorded (repeats), {c['refused']} refused{not_saved}"
           f" – {'OK' if ok else 'FAILED: no punch was recorded and acknowledged'}")
     if args.exit_after is None:
         return code

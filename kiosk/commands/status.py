@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,11 @@ STALE_BACKLOG_S = 15 * 60
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("status", help="show outbox and sync state (exit 0/1/2)")
+    p = subparsers.add_parser(
+        "status", help="show outbox and sync state (exit 0/1/2)",
+        description="Show this terminal's enrolment, secret store, outbox and last sync, "
+        "without contacting the server. Exit code for monitoring: 0 healthy, 1 warning, "
+        "2 critical.")
     p.add_argument("--json", action="store_true", help="one JSON object with stable keys")
 
 
@@ -127,8 +132,40 @@ def main(args: argparse.Namespace) -> int:
     print(f"Pending:       {info['pending']}" + (f" (oldest {age:.0f} s)" if age else ""))
     print(f"Rejected:      {info['rejected']}   Sent (kept): {info['sent']}   "
           f"Last seq: {info['last_seq']}")
-    print(f"Last sync:     {info['last_sync'] or 'never'}")
-    print(f"Last error:    {info['last_error'] or '-'}")
+    print(f"Last sync:     {_when(info['last_sync']) or 'never'}")
+    print(f"Last error:    {_error_text(info['last_error'], info['last_error_at'])}")
     if info["clock_offset_s"] is not None:
         print(f"Clock offset:  {info['clock_offset_s']:+.3f} s (server - terminal)")
     return code
+
+
+def _when(iso: str | None) -> str:
+    """An ISO timestamp as ``2026-11-02 09:03:07 UTC``: whole seconds, one timezone (the
+    log's), whatever offset it was stored with."""
+    if not iso:
+        return ""
+    from datetime import datetime
+
+    when = datetime.fromisoformat(iso)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def problem_text(error: str | BaseException) -> tuple[str, str]:
+    """``(problem code, the status panel's sentence)`` for a sync error; the raw text only
+    when no sentence fits (it is in sync.log either way)."""
+    from kiosk.services.problems import sync_problem
+    from kiosk.ui.problems import describe
+
+    problem = sync_problem(error)
+    if problem is None or problem.code == "unknown":
+        return "unknown", " ".join(str(error).split())
+    return problem.code, describe(problem)
+
+
+def _error_text(error: str | None, at: str | None) -> str:
+    if not error:
+        return "-"
+    text = problem_text(error)[1]
+    return f"{text} (at {_when(at)})" if at else text

@@ -7,25 +7,45 @@ is how IT flushes a backlog by hand, and how the chaos test kills it at random m
 from __future__ import annotations
 
 import argparse
-import sys
+
+from kiosk.core.cli_style import fail
 
 
-def _fail(message: str, code: int = 1) -> int:
-    print(f"kiosk: {message}", file=sys.stderr)
-    return code
+def _fail(message: str) -> int:
+    return fail("kiosk", message)
 
 
-def _setup_logging(paths: object, config: object) -> None:
+def _setup_logging(paths: object, config: object, stderr: bool) -> None:
     """The kiosk's redacting logging, into its own rotating ``sync.log`` (two processes
-    must not rotate one file) and stderr unless KIOSK_LOG_TO_STDERR=0."""
+    must not rotate one file) and, for the loop, stderr unless KIOSK_LOG_TO_STDERR=0.
+    ``--once`` says its outcome itself in one line; its log lines go to the file only."""
     from kiosk.logging_setup import setup_logging
 
-    setup_logging(paths, config.log, filename="sync.log")  # type: ignore[attr-defined]
+    setup_logging(paths, config.log, filename="sync.log",  # type: ignore[attr-defined,arg-type]
+                  stderr=stderr)
+
+
+def failure_sentence(error: str | BaseException, pending: int) -> str:
+    """What ``--once`` prints when the pass failed: the status panel's sentence for it
+    (never the HTTP library's text), what happened to the punches, and what to do."""
+    from .status import problem_text
+
+    code, what = problem_text(error)
+    todo = {"not_enrolled": "run 'kiosk enroll --server URL --code CODE'",
+            "no_secret": "enrol the terminal again", "revoked": "ask the server admin"}.get(
+        code, "check the network and [server] urls in the config, then run 'kiosk sync "
+        "--once' again")
+    return f"{what}; {pending} punch(es) still pending, kept in the outbox; {todo}"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("sync", help="send pending punches to the server")
-    p.add_argument("--once", action="store_true", help="one pass, then exit (0 = all sent)")
+    p = subparsers.add_parser(
+        "sync", help="send pending punches to the server",
+        description="Send the outbox's pending punches to the server, the same way the "
+        "running kiosk does; loops until Ctrl+C or SIGTERM. IT uses it to flush a backlog "
+        "by hand.")
+    p.add_argument("--once", action="store_true",
+                   help="one pass, then exit: 0 when everything was sent, 1 when not")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -43,30 +63,33 @@ def main(args: argparse.Namespace) -> int:
     try:
         config = load_config(paths.config_file)
     except ConfigError as exc:
-        return _fail(str(exc), 2)
-    _setup_logging(paths, config)
+        return _fail(str(exc))
+    _setup_logging(paths, config, stderr=not args.once)
     if not config.enrolled:
-        return _fail("not enrolled: run 'kiosk enroll --server URL --code CODE' first", 2)
+        return _fail("not enrolled: run 'kiosk enroll --server URL --code CODE' first")
     try:
         store = open_secret_store(config, paths)
         outbox = Outbox(paths.outbox_file, SystemClock())
     except (SecretStoreError, OutboxError) as exc:
-        return _fail(str(exc), 2)
+        return _fail(str(exc))
     if outbox.recovered_from is not None:
-        print(f"kiosk: WARNING: the outbox was corrupt; it was moved to "
+        print(f"kiosk: warning: the outbox was corrupt; it was moved to "
               f"{outbox.recovered_from} and a fresh one started.")
     try:
         engine = SyncEngine(config, outbox, store, SystemClock())
     except OutboxError as exc:  # opened, but its state cannot be read
         outbox.close()
-        return _fail(str(exc), 2)
+        return _fail(str(exc))
     try:
         if args.once:
             report = engine.sync_once()
-            print(f"Sent {report.sent} punches ({report.accepted} accepted, "
-                  f"{report.rejected} rejected); {engine.state().pending} pending.")
+            pending = engine.state().pending
+            if report.sent or not report.error:
+                print(f"Sent {report.sent} punches ({report.accepted} accepted, "
+                      f"{report.rejected} rejected); {pending} pending.", flush=True)
             if report.error:
-                return _fail(report.error)
+                tried = [e for e in engine.state().server_errors.values() if e is not None]
+                return _fail(failure_sentence(tried[0] if tried else report.error, pending))
             return 0
         stop = threading.Event()
 

@@ -1,8 +1,8 @@
 """The admin PIN: scrypt hash in the config, 5 wrong tries lock it for 5 minutes.
 
 :class:`PinLock` is plain Python with the clock passed in (tests move time);
-:class:`~kiosk.ui.pin_pad.PinPad` is the on-screen keypad that uses it. Make a hash for ``[ui] admin_pin_hash``
-with ``python -m kiosk.core.pin 123456``.
+:class:`~kiosk.ui.pin_pad.PinPad` is the on-screen keypad that uses it. ``kiosk set-pin``
+writes ``[ui] admin_pin_hash`` (``python -m kiosk.core.pin 123456`` prints a hash, for scripts).
 """
 
 from __future__ import annotations

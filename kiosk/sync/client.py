@@ -349,5 +349,7 @@ def _read_body(resp: requests.Response, deadline: float) -> None:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc)
-    return text if len(text) <= 200 else text[:200] + "..."
+    """At most ~200 characters, keeping both ends: urllib3 puts the cause ("Connection
+    refused", "Name or service not known") at the very end of a long message."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:110] + " ... " + text[-90:]

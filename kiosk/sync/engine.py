@@ -4,7 +4,11 @@
 process). It wakes at once on :meth:`SyncEngine.wake` and on a timer. Failures that may
 pass (no answer, 5xx, 429) keep the punches pending and back off exponentially with full
 jitter, honouring ``Retry-After``; a 4xx with a reason settles the punch as rejected; a
-revoked terminal stops sending and keeps its outbox. Everything the engine learns goes to
+revoked terminal stops sending and keeps its outbox. While no answer comes at all, the
+backoff sleep is cut into ``interval_s`` slices, each ending in one small unsigned ``GET
+/time``: when the server answers again, the engine logs that the connection is back, resets
+the backoff and drains at once (a successful heartbeat or roster fetch resets it as well).
+Everything the engine learns goes to
 the optional ``listener`` (``on_verdicts``, ``on_state``, ``on_roster``) and to the
 outbox's meta table, so ``kiosk status`` in another process sees the same state.
 """
@@ -129,6 +133,12 @@ class SyncEngine:
         self._revoked = outbox.meta("terminal_revoked") == config.terminal.id != ""
         self._online = False
         self._extras_failed = False  # a roster or heartbeat failure in the current pass
+        # The link as last logged (None: not known yet), since when it is down (monotonic),
+        # and whether the last failure was no answer at all (then probing is worth it).
+        self._link_up: bool | None = None
+        self._down_since: float | None = None
+        self._no_answer = False
+        self._probe_failed_drain = False  # /time answered but the drain still got none
         self._state = SyncState(terminal_revoked=self._revoked,
                                 clock_offset_s=self.offset.offset_s)
 
@@ -162,6 +172,9 @@ class SyncEngine:
                 # look again on the timer, or at once when woken.
                 delay, wakeable = self.config.sync.interval_s, True
             elif report.error is not None:
+                if self._no_answer and not self._probe_failed_drain:
+                    self._sleep_probing(stop, self._backoff())
+                    continue
                 delay, wakeable = self._backoff(), True
             else:
                 delay, wakeable = self.config.sync.interval_s, True
@@ -285,6 +298,7 @@ class SyncEngine:
             self._online = False
             self._extras_failed = True
             return
+        self._attempt = 0  # the server answered: whatever failed before, it is reachable
         if roster is not None:
             self.roster.update(roster, etag)
             self._notify("on_roster", roster)
@@ -312,6 +326,8 @@ class SyncEngine:
             log.info("heartbeat failed: %s", exc)
             self._online = False
             self._extras_failed = True
+            return
+        self._attempt = 0
 
     def _purge_if_due(self) -> None:
         now = self._clock.monotonic()
@@ -331,6 +347,7 @@ class SyncEngine:
     def _fail(self, report: SyncReport, exc: SyncError, batch: list[Punch]) -> None:
         self._online = False
         report.error = str(exc)
+        self._no_answer = isinstance(exc, TransportError)
         if isinstance(exc, ServerBusy) and exc.retry_after_s is not None:
             report.retry_after_s = exc.retry_after_s
         self._attempt += 1
@@ -368,6 +385,57 @@ class SyncEngine:
         return backoff_delay(max(self._attempt - 1, 0), s.backoff_base_s, s.backoff_cap_s,
                              self._rng)
 
+    def _sleep_probing(self, stop: threading.Event, delay: float) -> None:
+        """Back off for ``delay``, but ask the server's time every ``interval_s``: the first
+        answer ends the wait (connection back: drain now). A wake() ends it too."""
+        deadline = time.monotonic() + delay
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._sleep(stop, min(left, self.config.sync.interval_s), True)
+            if stop.is_set() or self._wake.is_set() or time.monotonic() >= deadline:
+                return
+            if self._probe():
+                return
+
+    def _probe(self) -> bool:
+        """One unsigned ``GET /time``; True (and the backoff reset) when it was answered."""
+        if self._client is None:
+            return False
+        try:
+            self._client.get_time()
+        except SyncError:
+            return False
+        self._attempt = 0
+        self._probe_failed_drain = True  # until the drain that follows gets an answer too
+        log.info("server %s answers again; sending the pending punches now",
+                 self._client.last_url)
+        return True
+
+    def _log_link(self) -> None:
+        """Say once when the connection is lost and once when it is back (with how long)."""
+        up = self._online
+        if up == self._link_up:
+            return
+        now = self._clock.monotonic()
+        url = self._client.last_url if self._client else None
+        if up:
+            if self._down_since is not None:
+                log.warning("connection to the server is back (%s, after %.0f s without); "
+                            "%d punch(es) pending", url, now - self._down_since,
+                            self._state.pending)
+            else:
+                log.info("connected to the server %s", url)
+            self._down_since = None
+        elif self._client is not None and self._state.last_error:
+            self._down_since = now
+            log.warning("no connection to the server: %s; punches are kept and sent when "
+                        "it is back", self._state.last_error)
+        else:
+            return
+        self._link_up = up
+
     def _sleep(self, stop: threading.Event, delay: float, wakeable: bool) -> None:
         # Real waiting uses the real monotonic clock (a fake clock would never move on).
         deadline = time.monotonic() + delay
@@ -397,6 +465,11 @@ class SyncEngine:
             rejected=stats.rejected,
             server_errors=dict(self._client.url_errors) if self._client else {},
         )
+        if self._online or report.error is not None:
+            self._probe_failed_drain = self._probe_failed_drain and not self._online
+            if self._online:
+                self._no_answer = False
+            self._log_link()
         self._notify("on_state", self._state)
 
     def _notify(self, name: str, payload: object) -> None:

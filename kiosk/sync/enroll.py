@@ -38,7 +38,8 @@ def enroll(
     app_version: str = __version__,
 ) -> Config:
     """Enrol this terminal at ``server_url`` with ``code``; returns the saved config."""
-    url = server_url.strip().rstrip("/")
+    # The address 'kiosk-server serve' prints ends in the API's prefix when copied with it
+    url = server_url.strip().rstrip("/").removesuffix(API_PREFIX).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise EnrollError(f"The server address {server_url!r} must start with http:// or "
                           "https://.")
@@ -65,6 +66,10 @@ def enroll(
     except requests.RequestException:
         raise EnrollError(f"Cannot reach the server at {url}. Check the address and the "
                           "network.") from None
+    if resp.status_code == 404:
+        raise EnrollError(f"The server at {url} has no enrolment endpoint ({API_PREFIX}/enroll "
+                          "not found): check the address - it is the one 'kiosk-server serve' "
+                          "prints, e.g. http://host:8765.")
     if resp.status_code != 200:
         try:
             err = ErrorBody.model_validate_json(resp.content)

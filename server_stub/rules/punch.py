@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,7 +45,12 @@ class Classification:
 
 
 def min_presence(shift: ShiftRule | None) -> timedelta:
-    return timedelta(minutes=shift.min_presence_min if shift else DEFAULT_MIN_PRESENCE_MIN)
+    return _minutes(shift.min_presence_min if shift else DEFAULT_MIN_PRESENCE_MIN)
+
+
+@lru_cache(maxsize=256)
+def _minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
 
 
 def classify(

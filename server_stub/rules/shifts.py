@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -88,7 +89,7 @@ class ShiftRule:
         d = datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
         return d + DAY if d <= timedelta(0) else d
 
-    @property
+    @cached_property
     def day_boundary(self) -> timedelta:
         """Offset from local midnight where one work day ends and the next begins."""
         start = timedelta(hours=self.start.hour, minutes=self.start.minute)
@@ -96,12 +97,18 @@ class ShiftRule:
 
     def window(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
         """The shift's start and end on ``day`` as UTC instants (DST-correct)."""
-        start = datetime.combine(day, self.start, tzinfo=tz)
-        end = datetime.combine(day + DAY if self.overnight else day, self.end, tzinfo=tz)
-        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+        return _window(self, day, tz)
 
     def works_on(self, day: date) -> bool:
         return day.weekday() in self.weekdays
+
+
+@lru_cache(maxsize=4096)
+def _window(shift: ShiftRule, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Cached: a month's report asks for the same few shifts' windows thousands of times."""
+    start = datetime.combine(day, shift.start, tzinfo=tz)
+    end = datetime.combine(day + DAY if shift.overnight else day, shift.end, tzinfo=tz)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 def work_date(when: datetime, tz: ZoneInfo, shift: ShiftRule | None) -> date:

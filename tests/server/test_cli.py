@@ -77,7 +77,7 @@ def test_cli_end_to_end(tmp_path):
         (("frobnicate",), 2, "invalid choice"),
         (("add-site", "HQ", "x", "--timezone", "Mars/Base"), 1, "unknown timezone"),
         (("issue-badge", "NOPE"), 1, "unknown employee"),
-        (("report", "--from", "yesterday", "--to", "2026-11-02"), 1, "dates must look like"),
+        (("report", "--from", "yesterday", "--to", "2026-11-02"), 2, "YYYY-MM-DD"),
     ],
 )
 def test_cli_errors_are_one_line(tmp_path, args, rc, needle):
@@ -109,7 +109,7 @@ def test_cli_serve_enrol_and_revoke(tmp_path):
 
     d = ["--data", str(tmp_path / "data")]
     run("init", *d, cwd=tmp_path)
-    run("add-site", "HQ", "Head office", *d, cwd=tmp_path)
+    run("add-site", "HQ", "Head office", "--timezone", "UTC", *d, cwd=tmp_path)
     code = run("add-terminal", "Door", "--site", "HQ", *d, cwd=tmp_path).stdout.strip()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -538,3 +538,80 @@ def test_a_damaged_saved_offset_is_ignored(server, terminal: Terminal, capsys) -
     home = str(terminal.paths.config_dir.parent)
     kiosk_main(["--home", home, "status", "--json"])
     assert '"clock_offset_s": null' in capsys.readouterr().out
+
+
+class _LongestBackoff:
+    """An rng whose jitter always picks the longest wait: the worst case for a drain."""
+
+    def uniform(self, low: float, high: float) -> float:
+        return high
+
+
+def test_connection_back_is_logged_and_drains_at_once_despite_a_long_backoff(
+    server, terminal: Terminal, caplog
+) -> None:
+    """Issue #16: after the server came back, the drain sat out a ~39 s backoff."""
+    import logging
+
+    cfg = terminal.tune(interval_s=0.2, backoff_base_s=60.0, backoff_cap_s=600.0,
+                        connect_timeout_s=0.5)
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock(), rng=_LongestBackoff())  # type: ignore[arg-type]
+    server.stop()
+    fill(box, terminal, 1)
+    stop = threading.Event()
+    worker = threading.Thread(target=engine.run, args=(stop,))
+    caplog.set_level(logging.INFO, logger="kiosk.sync.engine")
+    worker.start()
+    try:
+        assert _wait_until(lambda: box.stats().last_error is not None, 10)
+        time.sleep(0.5)  # well inside the 60 s backoff now
+        assert box.stats().pending == 1
+        server.start()
+        started = time.monotonic()
+        assert _wait_until(lambda: box.stats().pending == 0, 8), "the drain waited out the backoff"
+        assert time.monotonic() - started < 8
+    finally:
+        stop.set()
+        worker.join(15)
+    assert not worker.is_alive()
+    text = caplog.text
+    assert "no connection to the server" in text
+    assert "connection to the server is back" in text
+    assert text.count("no connection to the server") == 1  # once, not per retry
+    box.close()
+
+
+def test_an_answer_to_the_probe_but_not_to_the_punches_keeps_backing_off(
+    server, terminal: Terminal
+) -> None:
+    """/time answers but every POST gets no answer: the probe must not turn the backoff
+    into a retry every interval_s."""
+    cfg = terminal.tune(interval_s=0.05, backoff_base_s=5.0, backoff_cap_s=5.0)
+    box = Outbox(terminal.paths.outbox_file, SystemClock())
+    engine = SyncEngine(cfg, box, terminal.secrets, SystemClock(), rng=_LongestBackoff())  # type: ignore[arg-type]
+    engine.sync_once()  # offset and roster learnt while the link is fine
+    posts = []
+    real_send = engine._session.send
+
+    def send(prepared, **kwargs):
+        if prepared.method == "POST":
+            posts.append(time.monotonic())
+            import requests
+
+            raise requests.ConnectionError("dropped by a proxy")
+        return real_send(prepared, **kwargs)
+
+    engine._session.send = send  # type: ignore[method-assign]
+    fill(box, terminal, 1)
+    stop = threading.Event()
+    worker = threading.Thread(target=engine.run, args=(stop,))
+    worker.start()
+    try:
+        time.sleep(2.0)
+    finally:
+        stop.set()
+        worker.join(15)
+    assert 1 <= len(posts) <= 3, posts  # first try, one after the probe; then the backoff
+    assert box.stats().pending == 1
+    box.close()

@@ -45,6 +45,8 @@ def test_on_time_and_repeat_inside_cooldown(qtbot, tmp_path, store):
         _scan_and_wait(qtbot, app, site.tokens["wang"], "Already recorded at 08:50")
         qtbot.waitUntil(lambda: app.status.status.sent == 1, timeout=5000)
         assert app.counts["recorded"] == 1
+        # the demo's summary: a repeat is "already recorded", not "refused" (issue #16)
+        assert (app.counts["already"], app.counts["refused"]) == (1, 0)
         assert len(srv.admin.export_punches()) == 1
 
 
