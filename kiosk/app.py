@@ -27,13 +27,14 @@ from kiosk.core.config import Config
 from kiosk.core.paths import Paths
 from kiosk.core.pin import PinLock
 from kiosk.core.policies import Cooldown
+from kiosk.core.problems import problem_of
+from kiosk.core.protocol import Roster, Verdict, VerdictStatus
 from kiosk.core.recorder import Outcome, OutcomeKind, Recorder
 from kiosk.scan.wedge import WedgeReader
 from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
 from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.panel_actions import PanelActions
-from kiosk.services.problems import enrol_problem
 from kiosk.services.process import SignalWakeup, install_excepthook
 from kiosk.services.recorder_service import RecorderService
 from kiosk.services.status import Status, StatusModel
@@ -152,11 +153,11 @@ class KioskApp(QObject):
         paths, store = self.paths, self.secret_store
         self.background.start("enroll", lambda: enroll(url, code, paths, store))
 
-    def _background_done(self, name: str, result: Any, error: str) -> None:
+    def _background_done(self, name: str, result: Any, error: BaseException | None) -> None:
         if name != "enroll" or self._shut:
             return
-        if error:  # the English sentence is in the log; the screen says it translated
-            self.enroll_screen.show_error(describe(enrol_problem(error)))
+        if error is not None:  # the English sentence is in the log; the screen says its code
+            self.enroll_screen.show_error(describe(problem_of(error)))
             return
         self.config = result
         self._stop_scanning()
@@ -236,7 +237,7 @@ class KioskApp(QObject):
         assert rec and win and st
         rec.punch_recorded.connect(self._on_outcome)
         rec.scan_refused.connect(self._on_outcome)
-        rec.storage_changed.connect(st.update_storage)
+        rec.storage_changed.connect(st.update_storage)  # the storage fields' one writer
         if sync is not None:
             sync.verdicts_received.connect(self._on_verdicts)
             sync.sync_state_changed.connect(st.update_sync_state)
@@ -271,19 +272,19 @@ class KioskApp(QObject):
         if self.window is not None:
             self.window.show_outcome(outcome)
 
-    def _on_verdicts(self, verdicts: list) -> None:
+    def _on_verdicts(self, verdicts: list[Verdict]) -> None:
         for v in verdicts:
             if str(v.event_id) in self._own_events:
                 self.counts["acknowledged"] += 1
-                if getattr(v.status, "value", v.status) == "accepted":
+                if v.status is VerdictStatus.ACCEPTED:
                     self.counts["accepted"] += 1
         if self.window is not None:
             self.window.show_verdicts(verdicts)
         if self.recorder is not None:
             self.recorder.request_stats()
 
-    def _on_roster(self, roster: Any) -> None:
-        self._tz = site_timezone(getattr(roster, "timezone", None))
+    def _on_roster(self, roster: Roster) -> None:
+        self._tz = site_timezone(roster.timezone)
         if self.status is not None:
             self.status.update_roster(roster)
         if self.window is not None:
@@ -313,7 +314,6 @@ class KioskApp(QObject):
         self.camera.code_decoded.connect(self._on_code)
         self.camera.stats_changed.connect(st.update_camera_stats)
         self.camera.check_changed.connect(st.update_camera_check)
-        self.camera.camera_state_changed.connect(st.update_camera_state)
         self.camera.camera_status_changed.connect(st.update_camera_status)
         self.camera.camera_state_changed.connect(win.show_camera_state)
         self.camera.start()

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "resources" / "i18n"
 LANGUAGES = ("zh_CN",)
 SOURCES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "kiosk" / "ui").glob("*.py")) + [
-    "kiosk/app.py", "kiosk/services/panel_actions.py",
+    "kiosk/app.py", "kiosk/services/panel_actions.py", "kiosk/core/problem_text.py",
 ]
 
 

@@ -15,6 +15,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.problems import Problem, ProblemCode
+
 OK, WARNING, CRITICAL = 0, 1, 2
 STALE_BACKLOG_S = 15 * 60
 
@@ -46,7 +48,9 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         "terminal_revoked": False, "outbox_path": str(paths.outbox_file),
         "outbox_recovered_from": None, "pending": None, "oldest_pending_age_s": None,
         "rejected": None, "sent": None, "last_seq": None, "last_sync": None,
-        "last_error": None, "last_error_at": None, "clock_offset_s": None,
+        "last_error": None, "last_error_code": None, "last_error_arg": None,
+        "last_error_at": None,
+        "clock_offset_s": None,
     }
     try:
         config = load_config(paths.config_file)
@@ -91,6 +95,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
                 rejected=s.rejected, sent=s.sent, last_seq=s.last_seq,
                 last_sync=s.last_sync.isoformat() if s.last_sync else None,
                 last_error=s.last_error,
+                last_error_code=s.last_problem.code.value if s.last_problem else None,
+                last_error_arg=s.last_problem.arg if s.last_problem else None,
                 last_error_at=s.last_error_at.isoformat() if s.last_error_at else None,
                 clock_offset_s=offset,
             )
@@ -133,7 +139,7 @@ def main(args: argparse.Namespace) -> int:
     print(f"Rejected:      {info['rejected']}   Sent (kept): {info['sent']}   "
           f"Last seq: {info['last_seq']}")
     print(f"Last sync:     {_when(info['last_sync']) or 'never'}")
-    print(f"Last error:    {_error_text(info['last_error'], info['last_error_at'])}")
+    print(f"Last error:    {_error_text(info)}")
     if info["clock_offset_s"] is not None:
         print(f"Clock offset:  {info['clock_offset_s']:+.3f} s (server - terminal)")
     return code
@@ -152,20 +158,22 @@ def _when(iso: str | None) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def problem_text(error: str | BaseException) -> tuple[str, str]:
-    """``(problem code, the status panel's sentence)`` for a sync error; the raw text only
-    when no sentence fits (it is in sync.log either way)."""
-    from kiosk.services.problems import sync_problem
-    from kiosk.ui.problems import describe
+def problem_text(problem: Problem) -> tuple[str, str]:
+    """``(problem code, the status panel's sentence)`` for a sync problem, by its code; the
+    English text only when the code is unknown (it is in sync.log either way)."""
+    from kiosk.core.problem_text import describe
 
-    problem = sync_problem(error)
-    if problem is None or problem.code == "unknown":
-        return "unknown", " ".join(str(error).split())
-    return problem.code, describe(problem)
+    if problem.code is ProblemCode.UNKNOWN and problem.raw:
+        return problem.code.value, " ".join(problem.raw.split())
+    return problem.code.value, describe(problem)
 
 
-def _error_text(error: str | None, at: str | None) -> str:
-    if not error:
+def _error_text(info: dict[str, Any]) -> str:
+    """The stored last error: the panel's sentence for its code, then when."""
+    if not info["last_error_code"] and not info["last_error"]:
         return "-"
-    text = problem_text(error)[1]
+    problem = Problem(ProblemCode.parse(info["last_error_code"]), info["last_error_arg"] or "",
+                      info["last_error"] or "")
+    text = problem_text(problem)[1]
+    at = info["last_error_at"]
     return f"{text} (at {_when(at)})" if at else text

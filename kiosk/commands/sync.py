@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from kiosk.core.cli_style import fail
+from kiosk.core.problems import Problem
 
 
 def _fail(message: str) -> int:
@@ -25,12 +26,12 @@ def _setup_logging(paths: object, config: object, stderr: bool) -> None:
                   stderr=stderr)
 
 
-def failure_sentence(error: str | BaseException, pending: int) -> str:
-    """What ``--once`` prints when the pass failed: the status panel's sentence for it
-    (never the HTTP library's text), what happened to the punches, and what to do."""
+def failure_sentence(problem: Problem, pending: int) -> str:
+    """What ``--once`` prints when the pass failed: the status panel's sentence for its
+    code (never the HTTP library's text), what happened to the punches, and what to do."""
     from .status import problem_text
 
-    code, what = problem_text(error)
+    code, what = problem_text(problem)
     todo = {"not_enrolled": "run 'kiosk enroll --server URL --code CODE'",
             "no_secret": "enrol the terminal again", "revoked": "ask the server admin"}.get(
         code, "check the network and [server] urls in the config, then run 'kiosk sync "
@@ -87,9 +88,9 @@ def main(args: argparse.Namespace) -> int:
             if report.sent or not report.error:
                 print(f"Sent {report.sent} punches ({report.accepted} accepted, "
                       f"{report.rejected} rejected); {pending} pending.", flush=True)
-            if report.error:
-                tried = [e for e in engine.state().server_errors.values() if e is not None]
-                return _fail(failure_sentence(tried[0] if tried else report.error, pending))
+            if report.problem is not None:
+                tried = [p for p in engine.state().server_errors.values() if p is not None]
+                return _fail(failure_sentence(tried[0] if tried else report.problem, pending))
             return 0
         stop = threading.Event()
 

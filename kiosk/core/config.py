@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from .paths import atomic_write
+from .problems import KioskError, ProblemCode
 
 
-class ConfigError(Exception):
+class ConfigError(KioskError):
     """A config file that cannot be used; the message names file, key and fix."""
+
+    code = ProblemCode.CONFIG_INVALID
 
 
 class _Section(BaseModel):
@@ -127,7 +131,7 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _describe(err: dict[str, Any], source: str) -> str:
+def _describe(err: ErrorDetails, source: str) -> str:
     loc = tuple(err["loc"])
     key = ".".join(str(p) for p in loc)
     if err["type"] == "extra_forbidden":

@@ -15,11 +15,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Protocol
+from typing import Protocol
 
 from kiosk.core.clock import Clock
 from kiosk.core.policies import Cooldown
-from kiosk.core.protocol import BadgeError, BadgeVerifier, Source, parse_badge
+from kiosk.core.problems import KioskError, Problem, problem_of
+from kiosk.core.protocol import BadgeError, BadgeVerifier, Punch, Source, parse_badge
 from kiosk.core.scan_check import ScanReason, classify_scan
 
 log = logging.getLogger("kiosk.recorder")
@@ -57,7 +58,7 @@ class Outcome:
     Attributes:
         local_time: "HH:MM" on the site's clock: the punch time, or for ALREADY the time
             of the earlier punch that the repeat was folded into.
-        detail: an English sentence for the log and the status panel (never a badge text).
+        problem: for STORAGE_ERROR, why the outbox could not store it.
     """
 
     kind: OutcomeKind
@@ -70,12 +71,15 @@ class Outcome:
     event_id: str | None = None
     seq: int | None = None
     local_time: str | None = None
-    detail: str = ""
+    problem: Problem | None = None
     layout: str | None = None  # a wedge scan read after undoing this layout mix-up (LayoutFix.code)
 
 
 class OutboxLike(Protocol):
-    def append(self, **kwargs: Any) -> Any: ...
+    """What the recorder needs of :class:`kiosk.store.Outbox` (core does not import store)."""
+
+    def append(self, *, terminal_id: str, badge: str, badge_id: str, source: Source,
+               wall_time: datetime, clock_offset_s: float, app_version: str) -> Punch: ...
 
 
 def _site_time(when: datetime, tz: tzinfo) -> str:
@@ -137,10 +141,8 @@ class Recorder:
             reason = _REASONS.get(why, RefuseReason.INVALID)
             badge_id = self._badge_id_of(text)
             log.info("scan refused (%s) badge_id=%s source=%s", reason.value, badge_id, src)
-            return Outcome(
-                OutcomeKind.REFUSED, src, frame_ts, reason=reason, badge_id=badge_id,
-                detail=f"badge refused: {why.value}", layout=layout,
-            )
+            return Outcome(OutcomeKind.REFUSED, src, frame_ts, reason=reason, badge_id=badge_id,
+                           layout=layout)
         name = self._safe_name(badge.employee_id)
         tz = self._safe_tz()
 
@@ -151,29 +153,35 @@ class Recorder:
                 OutcomeKind.ALREADY, src, frame_ts, badge_id=badge.badge_id,
                 employee_id=badge.employee_id, name=name,
                 local_time=_site_time(previous + timedelta(seconds=offset), tz),
-                detail="already recorded", layout=layout,
+                layout=layout,
             )
 
+        problem: Problem | None = None
         try:
             punch = self._outbox.append(
                 terminal_id=self._terminal_id, badge=badge.token, badge_id=badge.badge_id,
                 source=Source(src), wall_time=now, clock_offset_s=offset,
                 app_version=self._app_version,
             )
-        except Exception as exc:  # OutboxError, and anything the disk throws at us
+        except KioskError as exc:  # the outbox's coded errors: disk full, read-only...
             log.error("punch NOT recorded badge_id=%s: %s", badge.badge_id, exc)
+            problem = exc.problem
+        except Exception as exc:  # a bug: still say NOT recorded, but log it as one
+            log.exception("punch NOT recorded badge_id=%s: bug in the outbox append",
+                          badge.badge_id)
+            problem = problem_of(exc)
+        if problem is not None:
             return Outcome(
                 OutcomeKind.STORAGE_ERROR, src, frame_ts, badge_id=badge.badge_id,
-                employee_id=badge.employee_id, name=name, detail=str(exc), layout=layout,
+                employee_id=badge.employee_id, name=name, problem=problem, layout=layout,
             )
         self._cooldown.mark(badge.badge_id, now)  # only after the append is durable
-        event_id = str(getattr(punch, "event_id", "") or "") or None
-        seq = getattr(punch, "seq", None)
+        event_id, seq = str(punch.event_id), punch.seq
         log.info("punch recorded badge_id=%s seq=%s source=%s", badge.badge_id, seq, src)
         return Outcome(
             OutcomeKind.RECORDED, src, frame_ts, badge_id=badge.badge_id,
             employee_id=badge.employee_id, name=name, event_id=event_id, seq=seq,
-            local_time=_site_time(server_now, tz), detail="recorded", layout=layout,
+            local_time=_site_time(server_now, tz), layout=layout,
         )
 
     def _previous(self, badge_id: str, now: datetime) -> datetime | None:
@@ -199,7 +207,8 @@ class Recorder:
     def _safe_offset(self) -> float:
         try:
             return float(self._clock_offset() or 0.0)
-        except Exception:
+        except Exception:  # recorded as 0 s, the same as a terminal that never synced
+            log.warning("clock offset unavailable: recording 0 s", exc_info=True)
             return 0.0
 
     def _safe_name(self, employee_id: str) -> str | None:
@@ -213,6 +222,7 @@ class Recorder:
         try:
             return self._site_tz()
         except Exception:
+            log.warning("site timezone unavailable: showing UTC", exc_info=True)
             return timezone.utc
 
     @staticmethod

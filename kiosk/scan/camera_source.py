@@ -19,6 +19,7 @@ from .frame_source import FrameSource, SourceError
 from .opencv import BACKEND_NEEDS_OPENCV, load_cv2
 from .v4l2_capture import V4l2Capture, v4l2_unavailable
 
+
 class Capture(Protocol):
     """One opened camera, whatever the backend (QtMultimedia, OpenCV, a test fake).
 

@@ -35,7 +35,6 @@ from .opencv import VIDEO_NEEDS_OPENCV, load_cv2
 from .pacing import Pacer
 from .synthetic import SyntheticSource
 
-
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
 
 

@@ -21,8 +21,8 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 from qrcode.constants import ERROR_CORRECT_M
 
-from .pacing import Pacer
 from .frame_source import FrameSource
+from .pacing import Pacer
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,8 @@ def perspective_coeffs(src: np.ndarray, dst: np.ndarray) -> tuple[float, ...]:
     """The 8 coefficients of the homography taking the 4 ``src`` points to ``dst`` (the
     form Pillow's ``Image.transform(..., PERSPECTIVE, coeffs)`` takes, output to input)."""
     rows, rhs = [], []
-    for (x, y), (u, v) in zip(np.asarray(src, np.float64), np.asarray(dst, np.float64)):
+    pairs = zip(np.asarray(src, np.float64), np.asarray(dst, np.float64), strict=True)
+    for (x, y), (u, v) in pairs:
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
         rhs += [u, v]

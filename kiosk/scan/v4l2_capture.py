@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from .v4l2_device import FrameFormat, LinuxpyDevice, NotACamera, V4l2Device
-from .v4l2_frames import PREVIEW_FORMATS, SUPPORTED_FORMATS, choose_mode, frame_to_gray, frame_to_rgb_half
+from .v4l2_frames import (
+    PREVIEW_FORMATS,
+    SUPPORTED_FORMATS,
+    choose_mode,
+    frame_to_gray,
+    frame_to_rgb_half,
+)
 
 log = logging.getLogger(__name__)
 

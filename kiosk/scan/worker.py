@@ -23,8 +23,8 @@ from PySide6.QtGui import QImage
 from kiosk.core.policies import Debouncer
 
 from .camera_check import CameraMeter
-from .decoder import ScanPipeline
 from .camera_source import CameraSource
+from .decoder import ScanPipeline
 from .frame_source import FrameSource, SourceError
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from kiosk.core.config import CameraSection
+from kiosk.scan.camera_source import prepare_camera_backend
 from kiosk.scan.decoder import ScanPipeline
-from kiosk.scan.sources import open_source, prepare_camera_backend
+from kiosk.scan.sources import open_source
 from kiosk.scan.worker import ScanWorker
 
 log = logging.getLogger("kiosk.services.camera")

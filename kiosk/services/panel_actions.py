@@ -86,9 +86,10 @@ class PanelActions(QObject):
         self.background.start("diagnostics",
                               lambda: export_diagnostics(cfg, paths, status, now))
 
-    def _done(self, name: str, result: Any, error: str) -> None:
-        if error:
-            text = QCoreApplication.translate("App", "Could not export: %1").replace("%1", error)
+    def _done(self, name: str, result: Any, error: BaseException | None) -> None:
+        if error is not None:  # an OSError's own words (disk full, permission) help IT here
+            text = QCoreApplication.translate("App", "Could not export: %1").replace(
+                "%1", str(error) or type(error).__name__)
         else:
             text = QCoreApplication.translate("App", "Diagnostics saved to %1").replace(
                 "%1", str(result))

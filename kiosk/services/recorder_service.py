@@ -13,15 +13,16 @@ import queue
 import shutil
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from kiosk.core.problems import KioskError, Problem, problem_of
 from kiosk.core.recorder import Outcome, OutcomeKind, Recorder
-
-from .problems import Problem, outbox_problem
+from kiosk.store import Outbox, OutboxError, RejectedPunch
 
 log = logging.getLogger("kiosk.services.recorder")
 
@@ -36,10 +37,10 @@ class StorageSnapshot:
     oldest_pending_age_s: float | None = None
     rejected: int = 0
     sent: int = 0
-    last_sync: Any = None
-    last_error: str | None = None
+    last_sync: datetime | None = None
+    last_problem: Problem | None = None  # the last sync failure the outbox remembers
     disk_free_bytes: int | None = None
-    rejected_list: list[Any] = field(default_factory=list)
+    rejected_list: tuple[RejectedPunch, ...] = ()
     recovered_from: str | None = None
     outbox_error: Problem | None = None  # the outbox cannot be opened or read
 
@@ -57,8 +58,8 @@ class RecorderService(QObject):
 
     def __init__(
         self,
-        open_outbox: Callable[[], Any],
-        make_recorder: Callable[[Any], Recorder],
+        open_outbox: Callable[[], Outbox],
+        make_recorder: Callable[[Outbox], Recorder],
         *,
         data_dir: Path,
         on_appended: Callable[[], None] = lambda: None,
@@ -73,7 +74,6 @@ class RecorderService(QObject):
         self._thread: threading.Thread | None = None
         self._stats_queued = threading.Event()
         self._ready = threading.Event()
-        self.open_error: str | None = None
         self._open_problem: Problem | None = None
 
     # -- GUI-thread API ------------------------------------------------------------------
@@ -112,15 +112,15 @@ class RecorderService(QObject):
 
     # -- worker thread -------------------------------------------------------------------
     def _run(self) -> None:
-        outbox = None
-        recorder = None
+        outbox: Outbox | None = None
+        recorder: Recorder | None = None
         try:
             outbox = self._open_outbox()
             recorder = self._make_recorder(outbox)
         except Exception as exc:
-            self.open_error = str(exc)
-            self._open_problem = outbox_problem(exc)
-            log.error("cannot open the outbox: %s", exc)
+            self._open_problem = problem_of(exc)
+            log.error("cannot open the outbox: %s", exc,
+                      exc_info=not isinstance(exc, KioskError))  # a bug: its traceback
         self._ready.set()
         try:
             while True:
@@ -138,13 +138,14 @@ class RecorderService(QObject):
                 except Exception:
                     log.exception("closing the outbox failed")
 
-    def _do(self, job: tuple[Any, ...], outbox: Any, recorder: Recorder | None) -> None:
+    def _do(self, job: tuple[Any, ...], outbox: Outbox | None,
+            recorder: Recorder | None) -> None:
         kind = job[0]
         if kind == "scan":
             _, text, source, frame_ts = job
             if recorder is None:
                 outcome = Outcome(OutcomeKind.STORAGE_ERROR, source, frame_ts,
-                                  detail=self.open_error or "outbox not open")
+                                  problem=self._open_problem)
             else:
                 outcome = recorder.record(text, source, frame_ts)
             if outcome.kind is OutcomeKind.RECORDED:
@@ -160,7 +161,7 @@ class RecorderService(QObject):
             self._stats_queued.clear()
             self.storage_changed.emit(self._snapshot(outbox))
 
-    def _snapshot(self, outbox: Any) -> StorageSnapshot:
+    def _snapshot(self, outbox: Outbox | None) -> StorageSnapshot:
         try:
             free = shutil.disk_usage(self._data_dir).free
         except OSError:
@@ -169,14 +170,14 @@ class RecorderService(QObject):
             return StorageSnapshot(outbox_error=self._open_problem, disk_free_bytes=free)
         try:
             st = outbox.stats()
-            rejected = list(outbox.rejected(20)) if st.rejected else []
-        except Exception as exc:
+            rejected = tuple(outbox.rejected(20)) if st.rejected else ()
+        except OutboxError as exc:
             log.error("outbox stats failed: %s", exc)
-            return StorageSnapshot(outbox_error=outbox_problem(exc), disk_free_bytes=free)
-        recovered = getattr(outbox, "recovered_from", None)
+            return StorageSnapshot(outbox_error=exc.problem, disk_free_bytes=free)
+        recovered = outbox.recovered_from
         return StorageSnapshot(
             pending=st.pending, oldest_pending_age_s=st.oldest_pending_age_s,
             rejected=st.rejected, sent=st.sent, last_sync=st.last_sync,
-            last_error=st.last_error, disk_free_bytes=free, rejected_list=rejected,
+            last_problem=st.last_problem, disk_free_bytes=free, rejected_list=rejected,
             recovered_from=str(recovered) if recovered else None,
         )

@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+
+from kiosk.core.protocol import Roster, Verdict
+from kiosk.store import Outbox
+from kiosk.sync.engine import SyncEngine, SyncState
 
 log = logging.getLogger("kiosk.services.sync")
 
@@ -26,6 +29,9 @@ class SyncService(QObject):
         roster_changed(object): a fresh Roster from the server.
         outbox_opened(object, object): recovered_from (str or None), the open error (the
             exception, or None); the engine runs only when the error is None.
+
+    It is the engine's listener: ``on_verdicts``, ``on_state`` and ``on_roster`` run on
+    the sync thread and only emit.
     """
 
     verdicts_received = Signal(list)
@@ -33,22 +39,22 @@ class SyncService(QObject):
     roster_changed = Signal(object)
     outbox_opened = Signal(object, object)
 
-    def __init__(self, open_outbox: Callable[[], Any],
-                 make_engine: Callable[[Any, Any], Any],
+    def __init__(self, open_outbox: Callable[[], Outbox],
+                 make_engine: Callable[[Outbox, SyncService], SyncEngine],
                  parent: QObject | None = None) -> None:
         """``open_outbox()`` and ``make_engine(outbox, listener)`` both run on the sync
         thread; the engine gets this service as its listener."""
         super().__init__(parent)
         self._open_outbox = open_outbox
         self._make_engine = make_engine
-        self._engine: Any = None
+        self._engine: SyncEngine | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._open_failed = False
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> SyncEngine | None:
         """The engine, once the sync thread built it (None before, or if the open failed)."""
         return self._engine
 
@@ -70,13 +76,13 @@ class SyncService(QObject):
         return self._ready.wait(timeout)
 
     # -- listener interface (called on the sync thread) ------------------------------------
-    def on_verdicts(self, verdicts: list[Any]) -> None:
+    def on_verdicts(self, verdicts: list[Verdict]) -> None:
         self.verdicts_received.emit(list(verdicts))
 
-    def on_state(self, state: Any) -> None:
+    def on_state(self, state: SyncState) -> None:
         self.sync_state_changed.emit(state)
 
-    def on_roster(self, roster: Any) -> None:
+    def on_roster(self, roster: Roster) -> None:
         self.roster_changed.emit(roster)
 
     # -- GUI-thread API ----------------------------------------------------------------------
@@ -119,11 +125,11 @@ class SyncService(QObject):
             self.outbox_opened.emit(None, exc)
             return
         try:
-            recovered = getattr(outbox, "recovered_from", None)
+            recovered = outbox.recovered_from
             self.outbox_opened.emit(str(recovered) if recovered else None, None)
-            self._engine = self._make_engine(outbox, self)
+            engine = self._engine = self._make_engine(outbox, self)
             self._ready.set()
-            self._engine.run(self._stop)
+            engine.run(self._stop)
         except Exception:
             log.exception("the sync loop ended with an error")
         finally:

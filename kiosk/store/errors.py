@@ -1,8 +1,11 @@
-"""The outbox's errors: one clear sentence each, so the UI can say "NOT recorded"."""
+"""The outbox's errors: a problem code each (the UI says "NOT recorded" in words), and an
+English sentence for the log."""
 
 from __future__ import annotations
 
 import sqlite3
+
+from kiosk.core.problems import KioskError, ProblemCode
 
 # SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
 SQLITE_READONLY = 8
@@ -13,16 +16,22 @@ SQLITE_CANTOPEN = 14
 SQLITE_NOTADB = 26
 
 
-class OutboxError(Exception):
-    """The outbox could not store or read a punch; the message is a sentence for people."""
+class OutboxError(KioskError):
+    """The outbox could not store or read a punch (code: which way it failed)."""
+
+    code = ProblemCode.OUTBOX_FAILED
 
 
 class OutboxFullError(OutboxError):
     """The disk (or the configured size cap) is full: the punch was NOT recorded."""
 
+    code = ProblemCode.OUTBOX_FULL
+
 
 class OutboxReadOnlyError(OutboxError):
     """The outbox file or its folder cannot be written: the punch was NOT recorded."""
+
+    code = ProblemCode.OUTBOX_READ_ONLY
 
 
 def translate(exc: sqlite3.Error, consequence: str) -> OutboxError:
@@ -41,7 +50,8 @@ def translate(exc: sqlite3.Error, consequence: str) -> OutboxError:
             f"The punch buffer file cannot be written (read-only), so {consequence}. "
             "Check the permissions of the kiosk's data folder."
         )
-    return OutboxError(f"The punch buffer failed ({exc}), so {consequence}.")
+    return OutboxError(f"The punch buffer failed ({exc}), so {consequence}.",
+                       code=ProblemCode.OUTBOX_CORRUPT if is_corruption(exc) else None)
 
 
 def is_corruption(exc: sqlite3.Error) -> bool:

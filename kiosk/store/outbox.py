@@ -22,10 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from kiosk.core.clock import Clock
+from kiosk.core.problems import Problem, ProblemCode
 from kiosk.core.protocol import Punch, Source, Verdict, VerdictStatus
 
 from .errors import (  # the error classes are re-exported (see __all__)
@@ -39,7 +41,7 @@ from .errors import (  # the error classes are re-exported (see __all__)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 
 _SCHEMA = """
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS punches (
     state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'rejected')),
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
+    last_error_code TEXT,
     verdict TEXT,
     reason TEXT,
     message TEXT,
@@ -70,6 +73,12 @@ CREATE INDEX IF NOT EXISTS punches_state ON punches (state, id);
 CREATE INDEX IF NOT EXISTS punches_badge ON punches (badge_id, wall_time);
 """
 
+# Version n's statements bring a version n-1 file to n (in one transaction, in order).
+# Append only: a released step is never edited; the fresh schema above is the sum of all.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: ("ALTER TABLE punches ADD COLUMN last_error_code TEXT",),  # problems as codes
+}
+
 @dataclass(frozen=True, slots=True)
 class OutboxStats:
     """What the status panel, the heartbeat and ``kiosk status`` show."""
@@ -79,9 +88,10 @@ class OutboxStats:
     rejected: int
     sent: int
     last_sync: datetime | None
-    last_error: str | None
+    last_error: str | None  # the English text (heartbeat, ``kiosk status``)
     last_error_at: datetime | None
     last_seq: int
+    last_problem: Problem | None = None  # the same failure as a code, for the UI
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +105,25 @@ class RejectedPunch:
     reason: str
     message: str
     rejected_at: datetime | None
+
+
+_NO_PROBLEM: dict[str, str | None] = {
+    "last_error": None, "last_error_code": None, "last_error_arg": None, "last_error_at": None,
+}
+
+
+def _problem_meta(problem: Problem, now: str) -> dict[str, str | None]:
+    return {"last_error": problem.raw[:500], "last_error_code": problem.code.value,
+            "last_error_arg": problem.arg[:200], "last_error_at": now}
+
+
+def _stored_problem(meta: dict[str, str]) -> Problem | None:
+    """The last failure as the code it was stored with; a text without one (written by
+    schema 1) is UNKNOWN: never guessed back from its words."""
+    text, code = meta.get("last_error"), meta.get("last_error_code")
+    if not text and not code:
+        return None
+    return Problem(ProblemCode.parse(code), meta.get("last_error_arg") or "", text or "")
 
 
 def _iso(dt: datetime) -> str:
@@ -165,6 +194,7 @@ class Outbox:
         if conn.execute(
             "SELECT count(*) FROM sqlite_master WHERE name IN ('meta', 'seqs', 'punches')"
         ).fetchone()[0] == 3:
+            self._migrate(conn)
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -179,21 +209,65 @@ class Outbox:
             conn.execute("ROLLBACK")
             raise
 
+    def _version(self, conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        try:
+            return int(row[0]) if row else 1  # the first release wrote 1 (or nothing)
+        except ValueError:  # not moved aside: its punches are fine, IT must look at it
+            raise OutboxError(f"The punch buffer {self.path} has a damaged schema version "
+                              f"({row[0]!r}); see docs/sync.md.",
+                              code=ProblemCode.OUTBOX_CORRUPT) from None
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring an older file up to :data:`SCHEMA_VERSION`; refuse a newer one untouched
+        (a downgraded kiosk must not write rows it does not understand)."""
+        version = self._version(conn)
+        if version > SCHEMA_VERSION:
+            raise OutboxError(
+                f"The punch buffer {self.path} was written by a newer kiosk (schema "
+                f"{version}, this one knows {SCHEMA_VERSION}); update the kiosk.",
+                code=ProblemCode.OUTBOX_NEWER)
+        if version == SCHEMA_VERSION:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._version(conn)  # another connection may have migrated meanwhile
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for stmt in MIGRATIONS[step]:
+                    conn.execute(stmt)
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)",
+                         (str(max(version, SCHEMA_VERSION)),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if version < SCHEMA_VERSION:
+            log.info("outbox %s migrated from schema %d to %d", self.path, version,
+                     SCHEMA_VERSION)
+
     def _open_checked(self) -> sqlite3.Connection:
         conn = self._connect()
         try:
             self._prepare(conn)
             return conn
+        except OutboxError:  # understood, and not a reason to move the file aside
+            conn.close()
+            raise
         except sqlite3.Error as exc:
             conn.close()
             if not (is_corruption(exc) or "quick_check" in str(exc)):
                 raise
             if not self._recover:
                 raise OutboxError(f"The punch buffer {self.path} is corrupt ({exc}); start "
-                                  "the kiosk to move it aside and begin a fresh one.") from None
+                                  "the kiosk to move it aside and begin a fresh one.",
+                                  code=ProblemCode.OUTBOX_CORRUPT) from None
             self.recovered_from = self._move_aside(str(exc))
         conn = self._connect()
-        self._prepare(conn)
+        try:
+            self._prepare(conn)
+        except BaseException:
+            conn.close()
+            raise
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('recovered_from', ?)",
                      (str(self.recovered_from),))
         return conn
@@ -293,39 +367,48 @@ class Outbox:
         return self._write_many(
             "UPDATE punches SET state = ?, verdict = ?, reason = ?, message = ?,"
             " settled_at = ?, attempts = attempts + 1 WHERE event_id = ? AND state = 'pending'",
-            rows, meta={"last_sync": now, "last_error": None, "last_error_at": None},
+            rows, meta={"last_sync": now, **_NO_PROBLEM},
         )
 
-    def mark_rejected(self, event_ids: Sequence[str], reason: str, message: str) -> int:
+    def mark_rejected(self, event_ids: Sequence[str], reason: str, message: str,
+                      problem: Problem) -> int:
         """Settle punches refused for good by a whole-request 4xx (kept, never dropped)."""
         now = _iso(self._clock.now())
         return self._write_many(
             "UPDATE punches SET state = 'rejected', reason = ?, message = ?, settled_at = ?,"
             " attempts = attempts + 1 WHERE event_id = ? AND state = 'pending'",
             [(reason, message, now, str(e)) for e in event_ids],
-            meta={"last_error": f"{reason}: {message}"[:500], "last_error_at": now},
+            meta=_problem_meta(Problem(problem.code, problem.arg, f"{reason}: {message}"), now),
         )
 
-    def record_failure(self, event_ids: Sequence[str], error: str) -> None:
-        """Note a failed attempt (kept pending); ``error`` must not contain secrets."""
+    def record_failure(self, event_ids: Sequence[str], problem: Problem) -> None:
+        """Note a failed attempt (kept pending); the problem's text holds no secret."""
         now = _iso(self._clock.now())
         self._write_many(
-            "UPDATE punches SET attempts = attempts + 1, last_error = ?"
+            "UPDATE punches SET attempts = attempts + 1, last_error = ?, last_error_code = ?"
             " WHERE event_id = ? AND state = 'pending'",
-            [(error[:500], str(e)) for e in event_ids],
-            meta={"last_error": error[:500], "last_error_at": now},
+            [(problem.raw[:500], problem.code.value, str(e)) for e in event_ids],
+            meta=_problem_meta(problem, now),
         )
+
+    def note_problem(self, problem: Problem, **values: str | None) -> None:
+        """Remember why the last sync failed (the panel after a restart, ``kiosk status``
+        in another process), with any other meta ``values``, in one transaction."""
+        self._write_many(None, [], meta={**_problem_meta(problem, _iso(self._clock.now())),
+                                         **values})
 
     def set_meta(self, **values: str | None) -> None:
         self._write_many(None, [], meta=values)
 
     def _write_many(
-        self, sql: str | None, rows: list[tuple], meta: dict[str, str | None]
+        self, sql: str | None, rows: Sequence[tuple[object, ...]],
+        meta: dict[str, str | None]
     ) -> int:
         changed = 0
         with self._write("the server's answers could not be saved") as conn:
-            for row in rows if sql else ():
-                changed += conn.execute(sql, row).rowcount
+            if sql is not None:
+                for row in rows:
+                    changed += conn.execute(sql, row).rowcount
             for key, value in meta.items():
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
@@ -346,7 +429,7 @@ class Outbox:
         return cur.rowcount
 
     # -- reading ------------------------------------------------------------------------
-    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
                 return self._conn.execute(sql, args).fetchall()
@@ -404,6 +487,7 @@ class Outbox:
             rejected=counts.get("rejected", 0), sent=counts.get("sent", 0),
             last_sync=_parse(meta.get("last_sync")), last_error=meta.get("last_error"),
             last_error_at=_parse(meta.get("last_error_at")), last_seq=last_seq,
+            last_problem=_stored_problem(meta),
         )
 
     def meta(self, key: str) -> str | None:

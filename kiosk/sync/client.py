@@ -10,11 +10,15 @@ retry (:class:`TransportError`, :class:`BadAnswer`, :class:`ServerBusy`), stop
 
 from __future__ import annotations
 
+import http.client
 import logging
+import socket
+import ssl
 import time
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -22,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from kiosk.core.clock import Clock
 from kiosk.core.config import Config
+from kiosk.core.problems import KioskError, ProblemCode
 from kiosk.core.protocol import (
     API_PREFIX,
     BatchResult,
@@ -46,24 +51,32 @@ PERMANENT = frozenset({400, 409, 413, 422})
 MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a roster of thousands of employees is well below
 
 
-class SyncError(Exception):
-    """Base of everything the client raises; messages are safe to log and show."""
+class SyncError(KioskError):
+    """Base of everything the client raises; messages are safe to log, codes say what."""
+
+    code = ProblemCode.INTERNAL
 
 
 class TransportError(SyncError):
-    """No answer: refused, reset, timed out. Retry later."""
+    """No answer: refused, reset, timed out (the code says which; arg: host:port). Retry."""
+
+    code = ProblemCode.UNREACHABLE
 
 
 class BadAnswer(TransportError):
     """A 2xx/3xx answer that is not our server's JSON (an HTML page, invalid or wrong-shaped
     JSON, an empty body): nothing was learnt about the punches, so they stay pending."""
 
+    code = ProblemCode.BAD_ANSWER
+
 
 class ServerBusy(SyncError):
     """5xx or 429: retry later, after ``retry_after_s`` when the server said so."""
 
+    code = ProblemCode.HTTP_STATUS
+
     def __init__(self, message: str, status: int, retry_after_s: float | None) -> None:
-        super().__init__(message)
+        super().__init__(message, arg=str(status))
         self.status = status
         self.retry_after_s = retry_after_s
 
@@ -71,22 +84,78 @@ class ServerBusy(SyncError):
 class AuthFailed(SyncError):
     """401: the server did not accept our signature (wrong secret, clock, unknown terminal)."""
 
+    code = ProblemCode.AUTH
+
     def __init__(self, message: str, error: str) -> None:
-        super().__init__(message)
+        super().__init__(message, arg=error)
         self.error = error
 
 
 class TerminalRevoked(SyncError):
     """403 ``terminal_revoked``: stop sending, keep the outbox."""
 
+    code = ProblemCode.REVOKED
+
 
 class Refused(SyncError):
     """400/409/413/422 with an error body: refused for good; ``error`` is the server's code."""
 
+    code = ProblemCode.REFUSED_REQUEST
+
     def __init__(self, message: str, status: int, error: str) -> None:
-        super().__init__(message)
+        super().__init__(message, arg=str(status))
         self.status = status
         self.error = error
+
+
+# What a failed connection was, by the types in its exception chain; first match wins.
+# (urllib3's NewConnectionError subclasses its ConnectTimeoutError: never a timeout by
+# itself, so the socket's own error behind it decides.)
+_CONNECTION_CODES: tuple[tuple[ProblemCode, tuple[type[BaseException], ...]], ...] = (
+    (ProblemCode.REFUSED, (ConnectionRefusedError,)),
+    (ProblemCode.DNS, (urllib3.exceptions.NameResolutionError, socket.gaierror)),
+    (ProblemCode.TLS, (requests.exceptions.SSLError, urllib3.exceptions.SSLError,
+                       ssl.SSLError)),
+    (ProblemCode.DROPPED, (http.client.RemoteDisconnected, ConnectionResetError,
+                           ConnectionAbortedError, BrokenPipeError,
+                           urllib3.exceptions.ProtocolError)),
+    (ProblemCode.TIMEOUT, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)),
+)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """An exception and everything behind it (requests -> urllib3 -> the socket's OSError:
+    causes, contexts, ``reason`` and exception arguments), breadth first, bounded."""
+    out: list[BaseException] = []
+    todo: list[object] = [error]
+    while todo and len(out) < 16:
+        exc = todo.pop(0)
+        if not isinstance(exc, BaseException) or any(exc is seen for seen in out):
+            continue
+        out.append(exc)
+        todo.extend([exc.__cause__, exc.__context__, getattr(exc, "reason", None),
+                     *[a for a in exc.args if isinstance(a, BaseException)]])
+    return out
+
+
+def connection_code(error: BaseException) -> ProblemCode:
+    """TIMEOUT, TLS, DNS, REFUSED or DROPPED by exception type; UNREACHABLE otherwise."""
+    chain = [e for e in _chain(error)
+             if not isinstance(e, urllib3.exceptions.NewConnectionError)]
+    for code, types in _CONNECTION_CODES:
+        if any(isinstance(exc, types) for exc in chain):
+            return code
+    return ProblemCode.UNREACHABLE
+
+
+def host_port(url: str) -> str:
+    """``host:port`` of a server URL (the port its scheme implies when none is given)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return parts.netloc or url
+    return f"{parts.hostname or parts.netloc}:{port}"
 
 
 def parse_retry_after(value: str | None, server_now: datetime) -> float | None:
@@ -264,12 +333,18 @@ class SyncClient:
             resp = self.session.send(prepared, timeout=self._timeout, verify=self._verify,
                                      allow_redirects=False, stream=True)
             _read_body(resp, deadline)
+        except TransportError as exc:  # _read_body's: give it the server's address
+            exc.arg = host_port(base)
+            raise
         except requests.Timeout as exc:
-            raise TransportError(f"no answer within the timeout ({type(exc).__name__})") from None
+            raise TransportError(f"no answer within the timeout ({type(exc).__name__})",
+                                 code=ProblemCode.TIMEOUT, arg=host_port(base)) from None
         except requests.ConnectionError as exc:
-            raise TransportError(f"connection failed ({_short(exc)})") from None
+            raise TransportError(f"connection failed ({_short(exc)})",
+                                 code=connection_code(exc), arg=host_port(base)) from None
         except requests.RequestException as exc:
-            raise TransportError(f"request failed ({_short(exc)})") from None
+            raise TransportError(f"request failed ({_short(exc)})",
+                                 code=connection_code(exc), arg=host_port(base)) from None
         rtt = self._clock.monotonic() - t0
         self.answers += 1
         self._learn_time(resp, sent_wall, rtt)
@@ -330,21 +405,23 @@ def _read_body(resp: requests.Response, deadline: float) -> None:
                 break
             size += len(chunk)
             if size > MAX_ANSWER_BYTES:
-                raise TransportError(f"the answer is larger than {MAX_ANSWER_BYTES} bytes")
+                raise TransportError(f"the answer is larger than {MAX_ANSWER_BYTES} bytes",
+                                     code=ProblemCode.BAD_ANSWER)
             if time.monotonic() > deadline:
                 raise TransportError("the answer did not arrive within the timeout "
-                                     "(it trickled in too slowly)")
+                                     "(it trickled in too slowly)", code=ProblemCode.TIMEOUT)
             chunks.append(chunk)
     except TransportError:
         resp.close()
         raise
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         resp.close()
-        if isinstance(exc, (urllib3.exceptions.TimeoutError, TimeoutError)):
-            raise TransportError("no answer within the timeout (ReadTimeout)") from None
-        raise TransportError(f"connection failed ({_short(exc)})") from None
+        code = connection_code(exc)
+        text = ("no answer within the timeout (ReadTimeout)" if code is ProblemCode.TIMEOUT
+                else f"connection failed ({_short(exc)})")
+        raise TransportError(text, code=code) from None
     resp._content = b"".join(chunks)  # what requests itself does when it reads the body
-    resp._content_consumed = True
+    resp._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag
     resp.raw.release_conn()  # fully read: the keep-alive connection can be reused
 
 

@@ -19,16 +19,17 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 import requests
 
 from kiosk import __version__
 from kiosk.core.clock import Clock
 from kiosk.core.config import Config
+from kiosk.core.problems import Problem, ProblemCode
 from kiosk.core.protocol import Heartbeat, Punch, Roster, Verdict, VerdictStatus
 from kiosk.store import Outbox, OutboxError
 
@@ -58,14 +59,14 @@ class SyncState:
     online: bool = False
     server_url: str | None = None
     last_sync: datetime | None = None
-    last_error: str | None = None
+    problem: Problem | None = None  # why the last pass failed (None: it worked)
     clock_offset_s: float = 0.0
     terminal_revoked: bool = False
     pending: int = 0
     oldest_pending_age_s: float | None = None
     rejected: int = 0
-    # server URL -> the last error trying it (None: it answered); untried URLs are absent
-    server_errors: dict[str, Exception | None] = field(default_factory=dict)
+    # server URL -> the last problem trying it (None: it answered); untried URLs are absent
+    server_errors: dict[str, Problem | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,14 +77,29 @@ class SyncReport:
     accepted: int = 0
     rejected: int = 0
     pending: int = 0
-    error: str | None = None
+    problem: Problem | None = None  # what went wrong (None: nothing)
     retry_after_s: float | None = None  # the server asked for this pause
     revoked: bool = False
     verdicts: list[Verdict] = field(default_factory=list)
 
     @property
+    def error(self) -> str | None:
+        """The problem's English text, for the log and ``kiosk sync``."""
+        return self.problem.raw if self.problem is not None else None
+
+    @property
     def ok(self) -> bool:
-        return self.error is None and not self.revoked
+        return self.problem is None and not self.revoked
+
+
+class SyncListener(Protocol):
+    """Told what the engine learns, on the engine's thread (the Qt service re-emits)."""
+
+    def on_verdicts(self, verdicts: list[Verdict]) -> None: ...
+
+    def on_state(self, state: SyncState) -> None: ...
+
+    def on_roster(self, roster: Roster) -> None: ...
 
 
 def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
@@ -105,8 +121,8 @@ class SyncEngine:
         secret_store: SecretStore,
         clock: Clock,
         session: requests.Session | None = None,
-        listener: Any = None,
-        status_provider: Callable[[], Any] | None = None,
+        listener: SyncListener | None = None,
+        status_provider: Callable[[], str | Mapping[str, str]] | None = None,
         *,
         roster: RosterCache | None = None,
         rng: random.Random | None = None,
@@ -163,7 +179,8 @@ class SyncEngine:
                 report = self.sync_once(stop)
             except Exception:  # a bug must not kill the worker silently
                 log.exception("sync pass failed")
-                report = SyncReport(error="internal error (see log)")
+                report = SyncReport(problem=Problem(ProblemCode.INTERNAL,
+                                                    raw="internal error (see log)"))
                 self._attempt += 1
             if report.retry_after_s is not None:
                 delay, wakeable = min(report.retry_after_s, MAX_RETRY_AFTER_S), False
@@ -171,7 +188,7 @@ class SyncEngine:
                 # Nothing to retry over the network (revoked, not enrolled, no secret):
                 # look again on the timer, or at once when woken.
                 delay, wakeable = self.config.sync.interval_s, True
-            elif report.error is not None:
+            elif report.problem is not None:
                 if self._no_answer and not self._probe_failed_drain:
                     self._sleep_probing(stop, self._backoff())
                     continue
@@ -194,26 +211,27 @@ class SyncEngine:
                 if self.roster.roster is None:  # badges cannot be verified without it
                     self._refresh_roster(client, now)
                 self._drain(client, report, stop)  # punches first; extras only if it worked
-                if report.error is None and now >= self._next_roster:
+                if report.problem is None and now >= self._next_roster:
                     self._refresh_roster(client, now)
-                if report.error is None and now >= self._next_heartbeat:
+                if report.problem is None and now >= self._next_heartbeat:
                     self._heartbeat(client)
                     self._next_heartbeat = now + self.config.sync.heartbeat_s
             except TerminalRevoked as exc:
-                self._mark_revoked(str(exc))
+                self._mark_revoked(exc)
             except SyncError as exc:
                 self._fail(report, exc, [])
             except OutboxError as exc:  # the outbox cannot be read: nothing was sent
                 self._online = False
-                report.error = str(exc)
+                report.problem = exc.problem
                 self._attempt += 1
-            if report.error is None and not self._revoked and not self._extras_failed \
+            if report.problem is None and not self._revoked and not self._extras_failed \
                     and client.answers > answers:
                 self._online = True  # the server answered this pass; else keep what we knew
         self._purge_if_due()
         report.revoked = self._revoked
-        if self._revoked and report.error is None:
-            report.error = "terminal revoked by the server; punches are kept, not sent"
+        if self._revoked and report.problem is None:
+            report.problem = Problem(ProblemCode.REVOKED, raw="terminal revoked by the server; "
+                                                              "punches are kept, not sent")
         self._publish(report)
         return report
 
@@ -223,16 +241,18 @@ class SyncEngine:
             return self._client
         cfg = self.config
         if not cfg.enrolled:
-            report.error = "not enrolled: run 'kiosk enroll --server URL --code CODE'"
+            report.problem = Problem(ProblemCode.NOT_ENROLLED, raw="not enrolled: run 'kiosk "
+                                                                   "enroll --server URL --code CODE'")
             return None
         try:
             secret = self._secrets.get(cfg.terminal.id)
         except SecretStoreError as exc:
-            report.error = str(exc)
+            report.problem = exc.problem
             return None
         if not secret:
-            report.error = (f"no secret for terminal {cfg.terminal.id} in the "
-                            f"{self._secrets.description}; enrol the terminal again")
+            report.problem = Problem(ProblemCode.NO_SECRET, raw=(
+                f"no secret for terminal {cfg.terminal.id} in the "
+                f"{self._secrets.description}; enrol the terminal again"))
             return None
         self._client = SyncClient.from_config(cfg, secret, self._clock, self.offset,
                                               self._session)
@@ -252,12 +272,13 @@ class SyncEngine:
                 break
             except OutboxError as exc:  # the verdicts could not be written: try again later
                 self._online = False
-                report.error = str(exc)
+                report.problem = exc.problem
                 self._attempt += 1
                 break
             if settled == 0:  # an answer without our verdicts: never loop on it
                 self._fail(report, SyncError("the server's answer had no verdict for the "
-                                             "punches sent"), batch)
+                                             "punches sent", code=ProblemCode.BAD_ANSWER),
+                           batch)
                 break
             self._attempt = 0
             if len(batch) < size:
@@ -270,7 +291,8 @@ class SyncEngine:
         except Refused as exc:
             if len(batch) > 1:  # find the one the server objects to; send the rest
                 return sum(self._send(client, [punch], report) for punch in batch)
-            n = self.outbox.mark_rejected([str(batch[0].event_id)], exc.error, str(exc))
+            n = self.outbox.mark_rejected([str(batch[0].event_id)], exc.error, str(exc),
+                                          exc.problem)
             report.rejected += 1
             report.sent += 1
             log.warning("punch seq %d refused for good: %s", batch[0].seq, exc.error)
@@ -286,7 +308,7 @@ class SyncEngine:
                 report.accepted += 1
             else:
                 report.rejected += 1
-        self._notify("on_verdicts", verdicts)
+        self._notify(lambda listener: listener.on_verdicts(verdicts))
         return settled
 
     def _refresh_roster(self, client: SyncClient, now: float) -> None:
@@ -301,7 +323,7 @@ class SyncEngine:
         self._attempt = 0  # the server answered: whatever failed before, it is reachable
         if roster is not None:
             self.roster.update(roster, etag)
-            self._notify("on_roster", roster)
+            self._notify(lambda listener: listener.on_roster(roster))
 
     def _heartbeat(self, client: SyncClient) -> None:
         stats = self.outbox.stats()
@@ -346,30 +368,28 @@ class SyncEngine:
     # -- bookkeeping --------------------------------------------------------------------
     def _fail(self, report: SyncReport, exc: SyncError, batch: list[Punch]) -> None:
         self._online = False
-        report.error = str(exc)
+        report.problem = exc.problem
         self._no_answer = isinstance(exc, TransportError)
         if isinstance(exc, ServerBusy) and exc.retry_after_s is not None:
             report.retry_after_s = exc.retry_after_s
         self._attempt += 1
         try:
             if batch:
-                self.outbox.record_failure([str(p.event_id) for p in batch], str(exc))
+                self.outbox.record_failure([str(p.event_id) for p in batch], exc.problem)
             else:
-                self.outbox.set_meta(last_error=str(exc)[:500],
-                                     last_error_at=self._clock.now().isoformat())
+                self.outbox.note_problem(exc.problem)
         except OutboxError as oexc:
             log.error("could not record the failure: %s", oexc)
         if isinstance(exc, AuthFailed):
             self._client = None  # re-read the secret next time (re-enrolment)
 
-    def _mark_revoked(self, message: str) -> None:
-        log.error("terminal %s revoked by the server: %s", self.config.terminal.id, message)
+    def _mark_revoked(self, exc: TerminalRevoked) -> None:
+        log.error("terminal %s revoked by the server: %s", self.config.terminal.id, exc)
         self._revoked = True
         self._online = False
         try:
-            self.outbox.set_meta(terminal_revoked=self.config.terminal.id,
-                                 last_error=f"terminal revoked: {message}"[:500],
-                                 last_error_at=self._clock.now().isoformat())
+            self.outbox.note_problem(Problem(exc.code, exc.arg, f"terminal revoked: {exc}"),
+                                     terminal_revoked=self.config.terminal.id)
         except OutboxError as exc:
             log.error("could not record the revocation: %s", exc)
 
@@ -428,10 +448,10 @@ class SyncEngine:
             else:
                 log.info("connected to the server %s", url)
             self._down_since = None
-        elif self._client is not None and self._state.last_error:
+        elif self._client is not None and self._state.problem is not None:
             self._down_since = now
             log.warning("no connection to the server: %s; punches are kept and sent when "
-                        "it is back", self._state.last_error)
+                        "it is back", self._state.problem.raw)
         else:
             return
         self._link_up = up
@@ -457,29 +477,31 @@ class SyncEngine:
             online=self._online,
             server_url=self._client.last_url if self._client else None,
             last_sync=stats.last_sync,
-            last_error=report.error or (stats.last_error if not self._online else None),
+            problem=report.problem or (stats.last_problem if not self._online else None),
             clock_offset_s=self.offset.offset_s,
             terminal_revoked=self._revoked,
             pending=stats.pending,
             oldest_pending_age_s=stats.oldest_pending_age_s,
             rejected=stats.rejected,
-            server_errors=dict(self._client.url_errors) if self._client else {},
+            server_errors={url: None if exc is None else exc.problem
+                           for url, exc in self._client.url_errors.items()}
+            if self._client else {},
         )
-        if self._online or report.error is not None:
+        if self._online or report.problem is not None:
             self._probe_failed_drain = self._probe_failed_drain and not self._online
             if self._online:
                 self._no_answer = False
             self._log_link()
-        self._notify("on_state", self._state)
+        state = self._state
+        self._notify(lambda listener: listener.on_state(state))
 
-    def _notify(self, name: str, payload: object) -> None:
-        method = getattr(self._listener, name, None)
-        if method is None:
+    def _notify(self, tell: Callable[[SyncListener], None]) -> None:
+        if self._listener is None:
             return
         try:
-            method(payload)
-        except Exception:
-            log.exception("sync listener %s failed", name)
+            tell(self._listener)
+        except Exception:  # a listener's bug must not stop the drain loop
+            log.exception("sync listener failed")
 
 
 __all__ = ["SyncEngine", "SyncReport", "SyncState", "Roster", "backoff_delay"]

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from kiosk import __version__
 from kiosk.core.config import Config, ConfigError, load_config, save_config
 from kiosk.core.paths import Paths
+from kiosk.core.problems import KioskError, ProblemCode
 from kiosk.core.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ErrorBody
 
 from .secrets import SecretStore, SecretStoreError
@@ -23,8 +24,10 @@ from .secrets import SecretStore, SecretStoreError
 log = logging.getLogger(__name__)
 
 
-class EnrollError(Exception):
-    """Enrolment failed; the message says why in plain words. Nothing was changed."""
+class EnrollError(KioskError):
+    """Enrolment failed (the code says why; the message in English, for the log)."""
+
+    code = ProblemCode.ENROL_FAILED
 
 
 def enroll(
@@ -42,50 +45,56 @@ def enroll(
     url = server_url.strip().rstrip("/").removesuffix(API_PREFIX).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise EnrollError(f"The server address {server_url!r} must start with http:// or "
-                          "https://.")
+                          "https://.", code=ProblemCode.ENROL_BAD_ADDRESS)
     code = code.strip()
     try:
         body = EnrollRequest(code=code, app_version=app_version[:40])
     except ValidationError:
-        raise EnrollError("The enrolment code must be 4 to 64 characters long.") from None
+        raise EnrollError("The enrolment code must be 4 to 64 characters long.",
+                          code=ProblemCode.ENROL_BAD_CODE) from None
     try:
         config = load_config(paths.config_file)
     except ConfigError as exc:
-        raise EnrollError(f"The kiosk config cannot be read: {exc}") from None
+        raise EnrollError(f"The kiosk config cannot be read: {exc}",
+                          code=ProblemCode.ENROL_CONFIG_READ) from None
     try:
         secret_store.get("probe")  # fail here, before the one-time code is spent
     except SecretStoreError as exc:
-        raise EnrollError(str(exc)) from None
+        raise EnrollError(str(exc), code=ProblemCode.NO_KEYRING) from None
 
     session = session or requests.Session()
     try:
         resp = session.post(f"{url}{API_PREFIX}/enroll", data=body.model_dump_json(),
                             headers={"Content-Type": "application/json"}, timeout=timeout)
     except requests.Timeout:
-        raise EnrollError(f"The server at {url} did not answer in time.") from None
+        raise EnrollError(f"The server at {url} did not answer in time.",
+                          code=ProblemCode.ENROL_TIMEOUT) from None
     except requests.RequestException:
         raise EnrollError(f"Cannot reach the server at {url}. Check the address and the "
-                          "network.") from None
+                          "network.", code=ProblemCode.ENROL_UNREACHABLE) from None
     if resp.status_code == 404:
         raise EnrollError(f"The server at {url} has no enrolment endpoint ({API_PREFIX}/enroll "
                           "not found): check the address - it is the one 'kiosk-server serve' "
-                          "prints, e.g. http://host:8765.")
+                          "prints, e.g. http://host:8765.", code=ProblemCode.ENROL_NO_ENDPOINT)
     if resp.status_code != 200:
         try:
             err = ErrorBody.model_validate_json(resp.content)
-            detail = f"{err.message} ({err.error})"
+            detail, server_code = f"{err.message} ({err.error})", err.error
         except (ValidationError, ValueError):
-            detail = f"HTTP {resp.status_code}"
-        raise EnrollError(f"The server refused the enrolment: {detail}")
+            detail, server_code = f"HTTP {resp.status_code}", f"HTTP {resp.status_code}"
+        raise EnrollError(f"The server refused the enrolment: {detail}",
+                          code=ProblemCode.ENROL_REFUSED, arg=server_code)
     try:
         answer = EnrollResponse.model_validate_json(resp.content)
     except ValidationError:
-        raise EnrollError("The server sent an answer this kiosk does not understand.") from None
+        raise EnrollError("The server sent an answer this kiosk does not understand.",
+                          code=ProblemCode.ENROL_BAD_ANSWER) from None
 
     try:
         secret_store.set(answer.terminal_id, answer.secret)
     except SecretStoreError as exc:
-        raise EnrollError(f"{exc} The code was used; ask the admin for a new one.") from None
+        raise EnrollError(f"{exc} The code was used; ask the admin for a new one.",
+                          code=ProblemCode.ENROL_CODE_SPENT) from None
     urls = [url] + [u for u in config.server.urls if u != url]
     new = config.model_copy(deep=True)
     new.terminal.id = answer.terminal_id
@@ -97,7 +106,7 @@ def enroll(
         save_config(new, paths.config_file)
     except OSError as exc:
         raise EnrollError(f"The config file {paths.config_file} cannot be written: "
-                          f"{exc.strerror}") from None
+                          f"{exc.strerror}", code=ProblemCode.ENROL_CONFIG_WRITE) from None
     log.info("enrolled as terminal %s (%s, site %s)", answer.terminal_id, answer.name,
              answer.site)
     return new

@@ -20,6 +20,7 @@ from keyring.backend import KeyringBackend
 
 from kiosk.core.config import Config
 from kiosk.core.paths import Paths, atomic_write
+from kiosk.core.problems import KioskError, ProblemCode
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,10 @@ NO_KEYRING_HELP = (
 )
 
 
-class SecretStoreError(Exception):
+class SecretStoreError(KioskError):
     """The secret store cannot be used; the message says what to install or configure."""
+
+    code = ProblemCode.SECRET_STORE
 
 
 class SecretStore(Protocol):

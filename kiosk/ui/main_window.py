@@ -17,13 +17,13 @@ from PySide6.QtGui import QCloseEvent, QIcon, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.core.clock import Clock
+from kiosk.core.pin import PinLock
 from kiosk.core.recorder import Outcome, OutcomeKind
 from kiosk.services.status import StatusModel
 
 from . import messages
 from .card import FeedbackCard
 from .header import HeaderBar
-from kiosk.core.pin import PinLock
 from .pin_pad import PinPad
 from .preview import PreviewWidget
 from .resources import resource

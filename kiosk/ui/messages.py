@@ -14,7 +14,6 @@ from PySide6.QtCore import QCoreApplication
 
 from kiosk.core.recorder import Outcome, OutcomeKind, RefuseReason
 
-
 _T = QCoreApplication  # lupdate reads the literal _T.translate("Card", ...) calls below
 
 

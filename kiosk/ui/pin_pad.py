@@ -6,11 +6,15 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.core.pin import PinLock, PinResult
-
 
 PAD_WIDTH = 360
 

@@ -8,10 +8,10 @@ an editable install); the installed package ``kiosk_resources`` (a wheel: pyproj
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from functools import lru_cache
-import importlib.util
 from pathlib import Path
 
 PACKAGE = "kiosk_resources"

@@ -12,15 +12,21 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QPushButton,
-    QVBoxLayout, QWidget,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from kiosk.services.status import ServerLine, Status, StatusModel
 
 from .messages import reject_reason
 from .problems import describe
-
 
 _T = QCoreApplication  # lupdate reads the literal _T.translate("StatusPanel", ...) calls
 
@@ -252,13 +258,10 @@ class StatusPanel(QWidget):
         f["problem"].setText("\n".join(problems) or self.tr("none"))
         self.rejected_list.clear()
         for r in st.rejected_list:
-            when = getattr(r, "wall_time", None)
-            when_s = when.astimezone(self._tz).strftime("%m-%d %H:%M") \
-                if isinstance(when, datetime) else ""
-            code = str(getattr(r, "reason", "") or "")
+            when_s = r.wall_time.astimezone(self._tz).strftime("%m-%d %H:%M")
             self.rejected_list.addItem(
-                self.tr("#%1 %2 badge %3: %4").replace("%1", str(getattr(r, "seq", "?")))
-                .replace("%2", when_s).replace("%3", str(getattr(r, "badge_id", "?")))
-                .replace("%4", f"{reject_reason(code)} ({code})"))
+                self.tr("#%1 %2 badge %3: %4").replace("%1", str(r.seq))
+                .replace("%2", when_s).replace("%3", r.badge_id)
+                .replace("%4", f"{reject_reason(r.reason)} ({r.reason})"))
         if self.isVisible():
             self.refresh_log()

@@ -410,6 +410,10 @@
         <translation>无法读取密钥存储（keyring）</translation>
     </message>
     <message>
+        <source>This address is not a check-in server: use the address &apos;kiosk-server serve&apos; prints.</source>
+        <translation>此地址不是签到服务器：请使用 &apos;kiosk-server serve&apos; 显示的地址。</translation>
+    </message>
+    <message>
         <source>Server answer incomplete: will try again</source>
         <translation>服务器应答不完整：稍后重试</translation>
     </message>
@@ -428,6 +432,10 @@
     <message>
         <source>Punch storage is corrupt: see the log</source>
         <translation>打卡存储已损坏：请查看日志</translation>
+    </message>
+    <message>
+        <source>Punch storage was written by a newer kiosk version: update this kiosk</source>
+        <translation>打卡存储由更新版本的自助机写入：请升级本机程序</translation>
     </message>
     <message>
         <source>Punch storage failed: see the log</source>

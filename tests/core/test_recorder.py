@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.core.policies import Cooldown
+from kiosk.core.problems import ProblemCode
 from kiosk.core.recorder import OutcomeKind, Recorder, RefuseReason
 from kiosk.store import Outbox
 from tests.helpers.badges import T0, make_signer, make_token, verifier_for
@@ -95,7 +96,7 @@ def test_storage_failure_is_not_recorded_and_does_not_start_the_cooldown(tmp_pat
     outcomes = [rec.record(t, "camera") for t in tokens]
     failed = [o for o in outcomes if o.kind is OutcomeKind.STORAGE_ERROR]
     assert failed, "the size cap never filled up"
-    assert "full" in failed[0].detail
+    assert failed[0].problem.code is ProblemCode.OUTBOX_FULL
     # the failed badge is not in the cooldown: the same badge is tried again, not "already"
     retry = rec.record(tokens[outcomes.index(failed[0])], "camera")
     assert retry.kind is OutcomeKind.STORAGE_ERROR

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.scan.decoder import ScanPipeline
-from kiosk.scan.synthetic import PRESETS, qr_image, render_frame
-from kiosk.core.text import BINARY_MARKER
 from kiosk.core.protocol.badge import b32_decode, b32_encode
 from kiosk.core.scan_check import MESSAGES, ScanReason, classify_scan
+from kiosk.core.text import BINARY_MARKER
+from kiosk.scan.decoder import ScanPipeline
+from kiosk.scan.synthetic import PRESETS, qr_image, render_frame
 from tests.helpers.badges import T0, make_signer, make_token, verifier_for
 
 

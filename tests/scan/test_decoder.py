@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import qrcode
 
+from kiosk.core.text import BINARY_MARKER, is_binary_text, text_from_bytes
 from kiosk.scan.decoder import (
-    DecoderUnavailable,
     Decoded,
+    DecoderUnavailable,
     OpenCvDecoder,
     PyzbarDecoder,
     ScanPipeline,
@@ -20,7 +21,6 @@ from kiosk.scan.decoder import (
 )
 from kiosk.scan.sources import read_image
 from kiosk.scan.synthetic import PRESETS, qr_image, render_frame
-from kiosk.core.text import BINARY_MARKER, is_binary_text, text_from_bytes
 
 from .conftest import photo_cases, same_text
 

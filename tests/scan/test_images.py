@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kiosk.scan.decoder import ScanPipeline, to_gray
 from kiosk.scan import imageops
+from kiosk.scan.decoder import ScanPipeline, to_gray
 from kiosk.scan.imageops import bgr_to_gray, clahe, sharpened_2x, upscale
 from kiosk.scan.sources import SourceError, VideoFileSource, open_source, read_image
 from kiosk.scan.synthetic import PRESETS, Perturb, perspective_coeffs, qr_image, render_frame
@@ -211,7 +211,7 @@ def test_perspective_coeffs_map_the_corners():
     src = np.array([[10, 20], [200, 30], [190, 220], [5, 180]], float)
     dst = np.array([[0, 0], [100, 0], [100, 100], [0, 100]], float)
     a, b, c, d, e, f, g, h = perspective_coeffs(src, dst)
-    for (x, y), (u, v) in zip(src, dst):
+    for (x, y), (u, v) in zip(src, dst, strict=True):
         den = g * x + h * y + 1
         assert (a * x + b * y + c) / den == pytest.approx(u, abs=1e-6)
         assert (d * x + e * y + f) / den == pytest.approx(v, abs=1e-6)

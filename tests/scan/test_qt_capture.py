@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtMultimedia import QCameraDevice  # noqa: E402,I001 - after qt_frames loaded it
 
 from kiosk.scan.decoder import ScanPipeline
 from kiosk.scan.qt_capture import NewestFrame, QtCapture, SinkCapture, choose_format
@@ -30,7 +31,6 @@ from kiosk.scan.qt_frames import (  # first: it imports QtMultimedia with its me
     QVideoSink,
     video_frame_to_gray,
 )
-from PySide6.QtMultimedia import QCameraDevice  # noqa: E402,I001 - after qt_frames loaded it
 from tests.helpers.video_frames import ALL_LUMA, PAD, PF, make_frame, pattern, qr_luma
 
 NO_RHI = pytest.mark.qt_log_ignore("No RHI backend")

@@ -15,7 +15,13 @@ from PySide6.QtGui import QImage
 
 from kiosk.scan import sources
 from kiosk.scan.decoder import ScanPipeline
-from kiosk.scan.sources import CameraSource, SourceError, camera_backend, open_source, prepare_camera_backend
+from kiosk.scan.sources import (
+    CameraSource,
+    SourceError,
+    camera_backend,
+    open_source,
+    prepare_camera_backend,
+)
 from kiosk.scan.v4l2_capture import V4l2Capture, v4l2_unavailable
 from kiosk.scan.v4l2_frames import Mode
 from kiosk.scan.worker import ScanWorker

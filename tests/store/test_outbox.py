@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.core.problems import Problem, ProblemCode
 from kiosk.core.protocol import RejectReason, Source, Verdict, VerdictStatus
 from kiosk.store import Outbox, OutboxError, OutboxFullError, OutboxReadOnlyError
 from tests.helpers.clock import FakeClock
@@ -119,14 +120,16 @@ def test_verdicts_rejections_and_stats(tmp_path: Path) -> None:
     assert (stats.pending, stats.rejected, stats.last_sync) == (3, 0, None)
     assert stats.oldest_pending_age_s == pytest.approx(30)
 
-    box.record_failure([str(a.event_id)], "connection refused")
+    refused = Problem(ProblemCode.REFUSED, "127.0.0.1:9", "connection refused")
+    box.record_failure([str(a.event_id)], refused)
     assert box.stats().last_error == "connection refused"
+    assert box.stats().last_problem == refused  # the code, not guessed back from the text
     assert box.mark_verdicts([_accept(a.event_id), _reject(b.event_id)]) == 2
     assert box.mark_verdicts([_accept(a.event_id)]) == 0  # a replayed answer changes nothing
     stats = box.stats()
     assert (stats.pending, stats.sent, stats.rejected) == (1, 1, 1)
     assert stats.last_sync == clock.now()
-    assert stats.last_error is None
+    assert stats.last_error is None and stats.last_problem is None
     assert [p.event_id for p in box.pending(10)] == [c.event_id]
     [rej] = box.rejected(10)
     assert (rej.event_id, rej.reason, rej.message) == (str(b.event_id), "badge_revoked",

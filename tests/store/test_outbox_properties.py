@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kiosk.core.problems import Problem, ProblemCode
 from kiosk.core.protocol import RejectReason, Source, Verdict, VerdictStatus
 from kiosk.store import Outbox
 from tests.helpers.clock import FakeClock
@@ -55,7 +56,8 @@ def test_invariants_hold_for_any_sequence(ops) -> None:
                     for p in batch:
                         settled[str(p.event_id)] = "sent" if op == "accept" else "rejected"
                 elif op == "fail":
-                    box.record_failure([str(p.event_id) for p in box.pending(n)], "boom")
+                    box.record_failure([str(p.event_id) for p in box.pending(n)],
+                                       Problem(ProblemCode.TIMEOUT, raw="boom"))
                 elif op == "age":
                     clock.advance(n * 86400)
                 elif op == "purge":

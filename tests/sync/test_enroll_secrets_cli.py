@@ -190,7 +190,9 @@ def test_status_json_keys_are_stable(tmp_path: Path, capsys) -> None:
         "status", "problems", "warnings", "enrolled", "terminal_id", "terminal_name", "site",
         "server_urls", "secret_store", "secret_present", "terminal_revoked", "outbox_path",
         "outbox_recovered_from", "pending", "oldest_pending_age_s", "rejected", "sent",
-        "last_seq", "last_sync", "last_error", "last_error_at", "clock_offset_s",
+        "last_seq", "last_sync", "last_error", "last_error_code", "last_error_arg",
+        "last_error_at",
+        "clock_offset_s",
     }
 
 
@@ -245,7 +247,8 @@ def test_status_reports_a_corrupt_outbox_without_moving_it(tmp_path: Path, capsy
 def test_status_reports_an_outbox_of_another_shape_without_a_traceback(
     tmp_path: Path, capsys
 ) -> None:
-    """A valid SQLite file with our table names but other columns opens, then fails to read."""
+    """A valid SQLite file with our table names but other columns: refused with a sentence
+    (at the schema check when opening, or at the first read), never a traceback."""
     import sqlite3
 
     paths = default_paths(tmp_path).ensure()
@@ -261,4 +264,21 @@ def test_status_reports_an_outbox_of_another_shape_without_a_traceback(
     cfg.terminal.id, cfg.server.urls, cfg.secrets.store = "t1", ["http://127.0.0.1:9"], "file"
     save_config(cfg, paths.config_file)
     assert kiosk_main(["--home", str(tmp_path), "sync", "--once"]) == 1
-    assert "punch buffer could not be read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "punch buffer could not be" in err and "Traceback" not in err  # opened or read
+
+
+def test_status_says_the_last_error_with_the_panels_sentence(tmp_path: Path, capsys) -> None:
+    """``kiosk status`` in another process reads the stored code, not the words."""
+    from kiosk.core.problems import Problem, ProblemCode
+
+    paths = default_paths(tmp_path).ensure()
+    box = Outbox(paths.outbox_file, SystemClock())
+    box.note_problem(Problem(ProblemCode.REFUSED, "127.0.0.1:9", "connection failed (...)"))
+    box.close()
+    kiosk_main(["--home", str(tmp_path), "status"])
+    out = capsys.readouterr().out
+    assert "Last error:    Server unreachable: connection refused (127.0.0.1:9) (at " in out
+    kiosk_main(["--home", str(tmp_path), "status", "--json"])
+    info = json.loads(capsys.readouterr().out)
+    assert (info["last_error_code"], info["last_error_arg"]) == ("refused", "127.0.0.1:9")

@@ -6,17 +6,16 @@ import logging
 import threading
 import zipfile
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from kiosk.core.pin import PinLock, hash_pin
 from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.services.status import Status, StatusModel
 from kiosk.ui.main_window import KioskWindow
-from kiosk.core.pin import PinLock, hash_pin
 from tests.helpers.clock import FakeClock
 from tests.helpers.live_server import live_server
-from tests.helpers.ui import MONDAY_0850, card_text, enrolled_config, running_kiosk, seed_site
+from tests.helpers.ui import MONDAY_0850, enrolled_config, running_kiosk, seed_site
 
 FAST = dict(n=2**4)  # cheap scrypt for tests; the format is the same
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.clock import FakeClock
-from tests.helpers.live_server import live_server
 from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.store import Outbox
+from tests.helpers.clock import FakeClock
+from tests.helpers.live_server import live_server
 from tests.helpers.ui import (
-    MONDAY_0850, MONDAY_0912, card_text, enrolled_config, kiosk_on_site, running_kiosk,
+    MONDAY_0850,
+    MONDAY_0912,
+    card_text,
+    enrolled_config,
+    kiosk_on_site,
+    running_kiosk,
     seed_site,
 )
 

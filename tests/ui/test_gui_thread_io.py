@@ -14,7 +14,12 @@ from kiosk.services.memory_secrets import MemorySecretStore
 from tests.helpers.clock import FakeClock
 from tests.helpers.live_server import live_server
 from tests.helpers.ui import (
-    MONDAY_0850, card_text, enrolled_config, kiosk_on_site, running_kiosk, seed_site,
+    MONDAY_0850,
+    card_text,
+    enrolled_config,
+    kiosk_on_site,
+    running_kiosk,
+    seed_site,
 )
 
 WATCHED = ("open", "sqlite3.connect", "socket.connect", "os.listdir", "os.scandir",
