@@ -18,6 +18,7 @@ Callers attach an opaque ``payload`` to each key (the Qt reader stores the event
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -145,7 +146,7 @@ class BurstDetector:
     def _take(self, *, enter: bool) -> str | None:
         """The burst as a code, or None when it is the scanner's doubled output."""
         code = "".join(self._chars)
-        gaps = [b - a for a, b in zip(self._times, self._times[1:])] or [0.0]
+        gaps = [b - a for a, b in itertools.pairwise(self._times)] or [0.0]
         self._clear()
         half = len(code) // 2
         glued = half >= self.min_length and code[:half] == code[half:]  # doubled, no Enter between

@@ -18,9 +18,9 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.core.problems import Problem, problem_of
 from kiosk.core.protocol import Roster
+from kiosk.scan.camera_check import CameraCheck
 from kiosk.store import RejectedPunch
 from kiosk.sync.engine import SyncState
-from kiosk.scan.camera_check import CameraCheck
 
 from .recorder_service import StorageSnapshot
 

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.layouts import read_typed
 from kiosk.core.protocol.enrolment import (
-    EnrolmentCodeError, EnrolmentCodeErrorReason, parse_enrolment,
+    EnrolmentCodeError,
+    EnrolmentCodeErrorReason,
+    parse_enrolment,
 )
 
 

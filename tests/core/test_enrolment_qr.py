@@ -11,11 +11,14 @@ from PIL import Image
 
 from kiosk.core.layouts import read_typed
 from kiosk.core.protocol.enrolment import (
-    EnrolmentCodeError, EnrolmentCodeErrorReason, enrolment_text, parse_enrolment,
+    EnrolmentCodeError,
+    EnrolmentCodeErrorReason,
+    enrolment_text,
+    parse_enrolment,
 )
 from kiosk.scan.decoder import ScanPipeline
-from tests.core.test_layouts import typed_on
 from server_stub.badge_print import enrolment_png
+from tests.core.test_layouts import typed_on
 
 URL, CODE = "https://attendance.example.com:8443/kiosk", "ABCD-EFGH-JKLM-NPQR"
 QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from kiosk.scan.burst import BurstDetector
