@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,6 +65,7 @@ class KioskOptions:
     preview_fps: float = 15.0
     session: Any = None  # requests.Session for the sync engine (tests)
     source_factory: Callable[[], Any] | None = None  # a FrameSource maker (benchmarks)
+    diagnostics_dir: Path | None = None  # where "Export diagnostics" writes (None: data folder)
 
 
 def site_timezone(name: str | None) -> tzinfo:
@@ -202,6 +204,7 @@ class KioskApp(QObject):
             sounds=SoundPlayer(enabled=sounds_on), kiosk_mode=self.options.fullscreen,
         )
         self.window.set_timezone(self._tz)
+        self.log_buffer.set_timezone(self._tz)
         self._connect()
         self.sync.start()
         self.recorder.start()
@@ -289,6 +292,7 @@ class KioskApp(QObject):
             self.status.update_roster(roster)
         if self.window is not None:
             self.window.set_timezone(self._tz)
+        self.log_buffer.set_timezone(self._tz)
 
     # -- camera and wedge ------------------------------------------------------------------
     def _camera_state(self) -> str:
@@ -307,6 +311,8 @@ class KioskApp(QObject):
 
     def _start_camera(self) -> None:
         if not self._make_camera():
+            if self.window is not None:
+                self.window.show_camera_state("none")
             return
         assert self.camera is not None
         st, win = self.status, self.window

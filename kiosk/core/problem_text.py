@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .i18n import QT_TRANSLATE_NOOP
 from .problems import Problem, ProblemCode
 
 CONTEXT = "Problem"
 
 Translate = Callable[[str, str], str]
-
-
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name lupdate reads
-    return text
 
 
 C = ProblemCode

@@ -140,7 +140,8 @@ class Recorder:
         if badge is None:
             reason = _REASONS.get(why, RefuseReason.INVALID)
             badge_id = self._badge_id_of(text)
-            log.info("scan refused (%s) badge_id=%s source=%s", reason.value, badge_id, src)
+            log.info("scan refused (%s) %s source=%s", reason.value,
+                     f"badge_id={badge_id}" if badge_id else "(no badge id)", src)
             return Outcome(OutcomeKind.REFUSED, src, frame_ts, reason=reason, badge_id=badge_id,
                            layout=layout)
         name = self._safe_name(badge.employee_id)

@@ -48,6 +48,17 @@ class CameraService(QObject):
         self._preview_fps = preview_fps
         self._source_factory = source_factory
         self.worker: Any = None
+        self._logged: tuple[str, str] | None = None
+        self.camera_status_changed.connect(self._log_status)
+
+    def _log_status(self, state: str, detail: str) -> None:
+        """Each change of the camera's state once in the log, with the source it is about
+        (a wrong ``--camera`` path must be findable there, not only on the panel)."""
+        if (state, detail) == self._logged:
+            return
+        self._logged = (state, detail)
+        level = logging.WARNING if state in ("error", "disconnected") else logging.INFO
+        log.log(level, "camera %r: %s - %s", self._spec, state, detail or "no detail")
 
     def _source(self) -> Any:
         if self._source_factory is not None:

@@ -83,8 +83,9 @@ class PanelActions(QObject):
         status = k.status.status.to_json() if k.status else {}
         status["log_tail"] = k.log_buffer.lines(200)
         cfg, paths, now = k.config, k.paths, k.clock.now()
+        target = getattr(getattr(k, "options", None), "diagnostics_dir", None)
         self.background.start("diagnostics",
-                              lambda: export_diagnostics(cfg, paths, status, now))
+                              lambda: export_diagnostics(cfg, paths, status, now, target))
 
     def _done(self, name: str, result: Any, error: BaseException | None) -> None:
         if error is not None:  # an OSError's own words (disk full, permission) help IT here

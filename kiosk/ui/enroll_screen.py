@@ -24,6 +24,9 @@ from kiosk.core.protocol.enrolment import (
     parse_enrolment,
 )
 
+from . import theme
+from .code_pad import CodePad
+
 
 class EnrollScreen(QWidget):
     """Signals:
@@ -47,12 +50,15 @@ class EnrollScreen(QWidget):
         self.code = QLineEdit()
         self.code.setPlaceholderText(self.tr("enrolment code"))
         self.code.returnPressed.connect(self._submit)
+        self.code.setMaxLength(64)
+        self.pad = CodePad(self.code)
         self.button = QPushButton(self.tr("Enrol this terminal"))
         self.button.clicked.connect(self._submit)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setObjectName("enrollMessage")
         form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow(self.tr("Server address:"), self.url)
         form.addRow(self.tr("Enrolment code:"), self.code)
         box = QVBoxLayout(self)
@@ -60,14 +66,14 @@ class EnrollScreen(QWidget):
         box.addWidget(title)
         box.addWidget(hint)
         box.addLayout(form)
+        box.addWidget(self.pad, 0, Qt.AlignmentFlag.AlignHCenter)
         box.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
         box.addWidget(self.message)
         box.addStretch(2)
-        box.setContentsMargins(80, 40, 80, 40)
-        self.setStyleSheet("QLabel, QLineEdit, QPushButton { font-size: 18px; }"
-                           " QLineEdit { padding: 4px; }"
-                           " QPushButton { padding: 8px 20px; }"
-                           " QLabel#enrollTitle { font-size: 28px; font-weight: 600; }")
+        box.setContentsMargins(80, 32, 80, 32)
+        box.setSpacing(14)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(theme.STYLE)  # a window of its own before enrolment
 
     def _submit(self) -> None:
         url, code = self.url.text().strip(), self.code.text().strip()
@@ -78,6 +84,7 @@ class EnrollScreen(QWidget):
             self.show_error(self.tr("Enter the enrolment code you were given."))
             return
         self.button.setEnabled(False)
+        self._set_error(False)
         self.message.setText(self.tr("Enrolling…"))
         self.enroll_requested.emit(url, code)
 
@@ -100,5 +107,10 @@ class EnrollScreen(QWidget):
 
     def show_error(self, text: str) -> None:
         self.button.setEnabled(True)
-        self.message.setStyleSheet("color: #b3261e;")
+        self._set_error(True)
         self.message.setText(text)
+
+    def _set_error(self, error: bool) -> None:
+        self.message.setProperty("error", error)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.services.status import ServerLine, Status, StatusModel
 
+from . import theme
 from .messages import reject_reason
 from .problems import describe
 
@@ -118,9 +119,9 @@ class StatusPanel(QWidget):
             (self.leave_button, self.leave_kiosk_requested),
             (self.close_button, self.closed),
         ]):
-            button.setMinimumHeight(48)
+            button.setMinimumHeight(theme.TOUCH_PX)
             button.clicked.connect(signal)
-            buttons.addWidget(button, 0, i)
+            buttons.addWidget(button, i // 3, i % 3)  # 3 a row: room for longer languages
 
         title = QLabel(self.tr("Terminal status"))
         title.setObjectName("statusTitle")
@@ -133,15 +134,10 @@ class StatusPanel(QWidget):
         box.addWidget(self.log_view, 1)
         box.addWidget(self.action_result)
         box.addLayout(buttons)
+        box.setContentsMargins(24, 20, 24, 20)
+        box.setSpacing(10)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(
-            "StatusPanel { background: #f4f5f7; }"
-            " QLabel { font-size: 16px; color: #1c2027; }"
-            " QLabel#statusKey { color: #5f6368; }"
-            " QLabel#statusTitle { font-size: 26px; font-weight: 600; }"
-            " QPushButton { font-size: 16px; }"
-            " QPlainTextEdit, QListWidget { font-family: monospace; font-size: 13px; }"
-        )
+        self.setStyleSheet(theme.STYLE)  # the kiosk's dark theme, touch-sized
         model.changed.connect(self.show_status)
         self.show_status(model.status)
 
@@ -235,7 +231,7 @@ class StatusPanel(QWidget):
             conn = self.tr("unreachable")
         f["connection"].setText(conn)
         f["last_sync"].setText(
-            st.last_sync.astimezone(self._tz).strftime("%Y-%m-%d %H:%M:%S")
+            st.last_sync.astimezone(self._tz).strftime("%Y-%m-%d %H:%M:%S %Z")
             if isinstance(st.last_sync, datetime) else self.tr("never"))
         f["pending"].setText(str(st.pending))
         f["oldest"].setText(_age(st.oldest_pending_age_s))
@@ -247,9 +243,10 @@ class StatusPanel(QWidget):
                             .replace("%2", f"{st.camera_fps:.1f}")
                             .replace("%3", f"{st.decode_ms:.1f}")
                             + self._camera_check_line(st.camera_check)
-                            + (f"\n{st.camera_detail}" if st.camera_detail else ""))
+                            + (f"\n{_T.translate('Source', st.camera_detail)}"
+                               if st.camera_detail else ""))
         f["disk"].setText(_bytes(st.disk_free_bytes))
-        f["keyring"].setText(st.keyring_backend or "–")
+        f["keyring"].setText(_T.translate("Source", st.keyring_backend) or "–")
         f["scanner"].setText(self._scanner_line(st.scanner_layout))
         problems = [describe(p) for p in (st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:

@@ -235,6 +235,10 @@
         <translation>服务器已确认。</translation>
     </message>
     <message>
+        <source>Scan your badge at the badge scanner</source>
+        <translation>请在工牌扫描器上扫描您的工牌</translation>
+    </message>
+    <message>
         <source>Show your badge to the camera</source>
         <translation>请将工牌对准摄像头</translation>
     </message>
@@ -339,6 +343,10 @@
         <source>Camera stopped</source>
         <translation>摄像头已停止</translation>
     </message>
+    <message>
+        <source>No camera on this terminal – use the badge scanner</source>
+        <translation>本终端没有摄像头 – 请使用工牌扫描器</translation>
+    </message>
 </context>
 <context>
     <name>PinPad</name>
@@ -355,8 +363,8 @@
         <translation>取消</translation>
     </message>
     <message>
-        <source>No admin PIN is set on this terminal. Set [ui] admin_pin_hash in the config.</source>
-        <translation>本终端未设置管理员 PIN。请在配置中设置 [ui] admin_pin_hash。</translation>
+        <source>No admin PIN is set on this terminal. Set one with: kiosk set-pin</source>
+        <translation>本终端未设置管理员 PIN。请用以下命令设置：kiosk set-pin</translation>
     </message>
     <message numerus="yes">
         <source>Too many wrong PINs – locked for %n min.</source>
@@ -512,6 +520,18 @@
     <message>
         <source>Enrolment failed: see the log.</source>
         <translation>登记失败：请查看日志。</translation>
+    </message>
+</context>
+<context>
+    <name>Source</name>
+    <message>
+        <source>Synthetic camera: badges are shown in turn.</source>
+        <extracomment>Named conditions used by tests and benchmarks (each alone, at a strength a kiosk meets).</extracomment>
+        <translation>模拟摄像头：依次展示工牌。</translation>
+    </message>
+    <message>
+        <source>in memory (demo only: forgotten on exit)</source>
+        <translation>内存中（仅演示用：退出即清除）</translation>
     </message>
 </context>
 <context>
