@@ -36,6 +36,10 @@ class AdminError(Exception):
     """A refused admin action; ``str()`` is one sentence for the user."""
 
 
+class _RolledBack(Exception):
+    """Raised inside a write transaction to undo it (a file with a bad row stores nothing)."""
+
+
 @dataclass(frozen=True)
 class IssuedBadge:
     badge_id: str
@@ -272,20 +276,35 @@ class Admin:
         whole file back, so a fixed file can simply be imported again.
         """
         rows = employee_csv.read_rows(path)
-        problems: list[str] = []
-        with self._write() as conn:
-            for lineno, row in rows:
-                try:
-                    self._put_employee(conn, row["employee_id"] or "", row["name"] or "",
-                                       row["site"] or "", row["shift"], True)
-                except AdminError as exc:
-                    problems.append(f"line {lineno}: {exc}")
-            if problems:
-                more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-                raise AdminError(
-                    f"{path}: {len(problems)} bad row(s), nothing was imported: "
-                    f"{'; '.join(problems[:3])}{more}; fix them and import the file again")
+        problems = [f"line {n}: {why}" for n, why in self.import_employee_rows(rows)]
+        if problems:
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            raise AdminError(
+                f"{path}: {len(problems)} bad row(s), nothing was imported: "
+                f"{'; '.join(problems[:3])}{more}; fix them and import the file again")
         return len(rows)
+
+    def import_employee_rows(
+        self, rows: list[tuple[int, dict[str, str | None]]]
+    ) -> list[tuple[int, str]]:
+        """Store every row or none: ``(line, problem)`` of each bad row, empty when stored.
+
+        The console shows these per row; the CLI joins them into one message.
+        """
+        problems: list[tuple[int, str]] = []
+        try:
+            with self._write() as conn:
+                for lineno, row in rows:
+                    try:
+                        self._put_employee(conn, row["employee_id"] or "", row["name"] or "",
+                                           row["site"] or "", row["shift"], True)
+                    except AdminError as exc:
+                        problems.append((lineno, str(exc)))
+                if problems:
+                    raise _RolledBack
+        except _RolledBack:
+            pass
+        return problems
 
     def employees(self, site: str | None = None) -> list[dict[str, Any]]:
         """Every employee (active or not), by id; ``site`` filters (and must exist)."""

@@ -80,6 +80,7 @@ def create_app(
     clock: Clock | None = None,
     *,
     admin_open_on_loopback: bool = True,
+    console_idle_timeout_s: float | None = None,
 ) -> FastAPI:
     """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
     clock = clock or SystemClock()
@@ -298,7 +299,17 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    _mount_console(app, engine, clock, Path(data_dir), console_idle_timeout_s)
     return app
+
+
+def _mount_console(app: FastAPI, engine: Any, clock: Clock, data_dir: Path,
+                   idle_timeout_s: float | None) -> None:
+    """The web console under /console (its own package; it always requires a login)."""
+    from .console import create_console
+
+    options = {} if idle_timeout_s is None else {"idle_timeout_s": idle_timeout_s}
+    app.mount("/console", create_console(engine, clock, data_dir, **options))
 
 
 def ApiError401(reason: str, now: Any) -> errors.ApiError:  # noqa: N802 - reads as a type

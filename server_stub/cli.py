@@ -323,6 +323,82 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
         print(f"{emp_id}  {seed.names[emp_id]}: {token}")
 
 
+def _read_password() -> str:
+    """From standard input when it is not a terminal (scripts), else asked twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise CliError("the two passwords differ")
+    return first
+
+
+def _accounts(args: argparse.Namespace, change: Callable[..., None], action: str) -> None:
+    """Run one account change and its audit entry in one transaction."""
+    from . import audit, db
+    from .console import accounts
+
+    admin = _admin(args)
+    now = admin.clock.now().timestamp()
+    role = getattr(args, "role", None)
+    try:
+        with db.write_txn(admin.engine) as conn:
+            change(conn, accounts, now)
+            audit.record(conn, at=now, actor="cli", action=action, target=args.username,
+                         detail={"role": role} if role else None)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        admin.close()
+
+
+def cmd_add_admin(args: argparse.Namespace) -> None:
+    from .console.accounts import (
+        AccountError,
+        check_password,
+        check_username,
+        parse_role,
+    )
+
+    try:  # refuse a bad name or role before asking for a password
+        role = parse_role(args.role)
+        check_username(args.username)
+        password = check_password(_read_password())
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    _accounts(args, lambda conn, acc, now: acc.add_admin(
+        conn, args.username, role, password, now), "admin_added")
+    print(f"Added console account {args.username} ({role.value}).")
+
+
+def cmd_set_password(args: argparse.Namespace) -> None:
+    from .console.accounts import AccountError, check_password
+
+    try:
+        password = check_password(_read_password())
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    _accounts(args, lambda conn, acc, now: acc.set_password(conn, args.username, password, now),
+              "password_set")
+    print(f"Password of {args.username} changed; its open sessions have ended.")
+
+
+def cmd_remove_admin(args: argparse.Namespace) -> None:
+    _accounts(args, lambda conn, acc, _now: acc.remove_admin(conn, args.username), "admin_removed")
+    print(f"Removed console account {args.username}.")
+
+
+def cmd_admins(args: argparse.Namespace) -> None:
+    from .console.accounts import list_admins
+
+    admin = _admin(args)
+    for a in list_admins(admin.engine):
+        print(f"{a.username}\t{a.role.value}")
+    admin.close()
+
+
 def sheet_file(text: str) -> str:
     """argparse type for print-badges --out: a writable .png or .html file."""
     if Path(text).suffix.lower() not in (".html", ".png"):
@@ -461,6 +537,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")
     p = add("set-cooldown", cmd_set_cooldown, "seconds a terminal ignores a repeated badge")
     p.add_argument("seconds", type=int_range(0, 3600, "seconds"), help="0-3600")
+    p = add("add-admin", cmd_add_admin,
+            "add a web console account (password from stdin, or asked twice on a terminal)")
+    p.add_argument("username", help="1-64 of a-z 0-9 . _ -")
+    p.add_argument("--role", required=True, choices=["hr", "it", "viewer"],
+                   help="hr: staff, attendance, corrections; it: terminals; viewer: read only")
+    p = add("set-password", cmd_set_password, "change a console account's password")
+    p.add_argument("username", help="the account")
+    p = add("remove-admin", cmd_remove_admin, "remove a console account (its sessions end)")
+    p.add_argument("username", help="the account")
+    add("admins", cmd_admins, "list the console accounts and their roles")
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
     from .cli_hr import register
 
