@@ -29,6 +29,7 @@ from kiosk.core.cli_style import (
     output_file,
     port_number,
 )
+from kiosk.core.protocol.enrolment import EnrolmentCodeError, enrolment_text
 
 from .dburl import database_url
 
@@ -220,10 +221,25 @@ def cmd_revoke_badge(args: argparse.Namespace) -> None:
 
 
 def cmd_add_terminal(args: argparse.Namespace) -> None:
+    if args.qr and not args.url:
+        raise CliError("--qr needs --url: the server address the terminal should enrol with")
+    text = None
+    if args.qr:
+        try:
+            text = enrolment_text(args.url, "X")  # the address checked before the terminal exists
+        except EnrolmentCodeError:
+            raise CliError("--url must be an http:// or https:// address") from None
     code = _admin(args).add_terminal(args.name, args.site, args.valid_days)
     print(code)
     print(f"One-time enrolment code for '{args.name}' at {args.site}, valid "
           f"{args.valid_days} day(s).", file=sys.stderr)
+    if args.qr and text is not None:
+        from server_stub.badge_print import enrolment_png
+
+        _out(args.qr, enrolment_png(enrolment_text(args.url, code), f"{args.name} ({args.site})"))
+        print(f"Enrolment QR written to {args.qr}: scan it on the terminal's enrolment screen "
+              "(camera or wedge scanner). It holds the code: handle it like the code.",
+              file=sys.stderr)
 
 
 def cmd_revoke_terminal(args: argparse.Namespace) -> None:
@@ -519,6 +535,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", required=True, help="site code (see add-site)")
     p.add_argument("--valid-days", type=int_range(1, MAX_CODE_DAYS, "days"), default=7,
                    metavar="DAYS", help="days the enrolment code can be used")
+    p.add_argument("--qr", metavar="FILE.png", type=output_file,
+                   help="also write an enrolment QR (server address + code) for the terminal to scan")
+    p.add_argument("--url", help="the server address the terminal enrols with (needed with --qr)")
     p = add("revoke-terminal", cmd_revoke_terminal, "revoke a terminal")
     p.add_argument("terminal_id", help="terminal id (see 'terminals')")
     p = add("terminals", cmd_terminals, "terminal overview: heartbeat, version, pending, gaps")
