@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,6 +65,7 @@ class KioskOptions:
     preview_fps: float = 15.0
     session: Any = None  # requests.Session for the sync engine (tests)
     source_factory: Callable[[], Any] | None = None  # a FrameSource maker (benchmarks)
+    diagnostics_dir: Path | None = None  # where "Export diagnostics" writes (None: data folder)
 
 
 def site_timezone(name: str | None) -> tzinfo:
@@ -128,6 +130,26 @@ class KioskApp(QObject):
         self.enroll_screen.enroll_requested.connect(self._enroll)
         self.enroll_screen.resize(900, 600)
         self.enroll_screen.show()
+        self._scan_for_enrolment(self.enroll_screen)
+
+    def _scan_for_enrolment(self, screen: EnrollScreen) -> None:
+        """The camera and the wedge scanner read the enrolment QR (no preview, no punches)."""
+        self._install_wedge(screen.read_scan)
+        if self._make_camera():
+            assert self.camera is not None
+            self.camera.code_decoded.connect(lambda text, _poly, _ts: screen.read_scan(text))
+            self.camera.start()
+
+    def _stop_scanning(self) -> None:
+        """Stop the enrolment screen's camera and wedge reader (the kiosk starts its own)."""
+        if self.camera is not None:
+            self.camera.stop()
+            self.camera = None
+        if self.wedge is not None:
+            app = QApplication.instance()
+            if app is not None:
+                self.wedge.uninstall(app)
+            self.wedge = None
 
     def _enroll(self, url: str, code: str) -> None:
         paths, store = self.paths, self.secret_store
@@ -140,6 +162,7 @@ class KioskApp(QObject):
             self.enroll_screen.show_error(describe(problem_of(error)))
             return
         self.config = result
+        self._stop_scanning()
         self.enroll_screen.close()
         self.enroll_screen.deleteLater()
         self.enroll_screen = None
@@ -181,6 +204,7 @@ class KioskApp(QObject):
             sounds=SoundPlayer(enabled=sounds_on), kiosk_mode=self.options.fullscreen,
         )
         self.window.set_timezone(self._tz)
+        self.log_buffer.set_timezone(self._tz)
         self._connect()
         self.sync.start()
         self.recorder.start()
@@ -243,6 +267,8 @@ class KioskApp(QObject):
         self.submit(text, "wedge", time.monotonic())
 
     def _on_outcome(self, outcome: Outcome) -> None:
+        if outcome.layout and self.status is not None:
+            self.status.update_scanner_layout(outcome.layout)
         self.counts[outcome.kind.value] += 1
         if outcome.kind is OutcomeKind.RECORDED and outcome.event_id:
             self._own_events.add(outcome.event_id)
@@ -266,35 +292,51 @@ class KioskApp(QObject):
             self.status.update_roster(roster)
         if self.window is not None:
             self.window.set_timezone(self._tz)
+        self.log_buffer.set_timezone(self._tz)
 
     # -- camera and wedge ------------------------------------------------------------------
     def _camera_state(self) -> str:
         return self.status.status.camera_state if self.status is not None else "unknown"
 
-    def _start_camera(self) -> None:
+    def _make_camera(self) -> bool:
+        """Create ``self.camera`` from the options/config; False when there is no camera."""
         spec = self.options.camera if self.options.camera is not None else \
             self.config.camera.source
         if not spec and self.options.source_factory is None:
-            return
+            return False
         self.camera = CameraService(spec, self.config.camera, self.options.synthetic_tokens,
                                     preview_fps=self.options.preview_fps,
                                     source_factory=self.options.source_factory, parent=self)
+        return True
+
+    def _start_camera(self) -> None:
+        if not self._make_camera():
+            if self.window is not None:
+                self.window.show_camera_state("none")
+            return
+        assert self.camera is not None
         st, win = self.status, self.window
         self.camera.frame_ready.connect(win.show_frame)
         self.camera.code_decoded.connect(self._on_code)
         self.camera.stats_changed.connect(st.update_camera_stats)
+        self.camera.check_changed.connect(st.update_camera_check)
         self.camera.camera_status_changed.connect(st.update_camera_status)
         self.camera.camera_state_changed.connect(win.show_camera_state)
         self.camera.start()
 
-    def _install_wedge(self) -> None:
+    def _install_wedge(self, on_code: Callable[[str], None] | None = None) -> None:
         if not self.config.scan.wedge_enabled:
             return
         s = self.config.scan
         self.wedge = WedgeReader(max_interkey_ms=s.wedge_max_interkey_ms,
                                  min_length=s.wedge_min_length, parent=self)
-        self.wedge.code_scanned.connect(self._on_wedge)
+        self.wedge.code_scanned.connect(on_code or self._on_wedge)
         self.wedge.install(QApplication.instance())
+
+    def badge_verifier(self) -> Any:
+        """A verifier for the cached roster's keys, or None before the first roster."""
+        roster = self._roster
+        return roster.verifier() if roster is not None and roster.roster is not None else None
 
     def healthy(self) -> bool:
         """For the systemd watchdog: False once the recorder's or the sync's thread died,
@@ -358,9 +400,13 @@ def run_kiosk(
 ) -> tuple[int, KioskApp]:
     """Run the kiosk until the window closes, SIGTERM, or ``exit_after_s``; returns
     (exit code, the KioskApp) so the demo can print its summary."""
+    from kiosk.scan.opencv import undo_opencv_qt_paths
+
     logging_setup.configure(config, paths)
     uninstall_qt_handler = logging_setup.install_qt_message_handler()
     install_excepthook()
+    if QApplication.instance() is None and (dropped := undo_opencv_qt_paths()):
+        log.info("ignoring %s: they point into OpenCV's own Qt 5", ", ".join(dropped))
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setApplicationName("checkin-kiosk")
     QCoreApplication.setApplicationVersion(__version__)

@@ -22,6 +22,8 @@ I18N = ROOT / "resources" / "i18n"
 LANGUAGES = ("zh_CN",)
 SOURCES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "kiosk" / "ui").glob("*.py")) + [
     "kiosk/app.py", "kiosk/services/panel_actions.py", "kiosk/core/problem_text.py",
+    # Qt-free modules whose fixed sentences are marked with kiosk.core.i18n.QT_TRANSLATE_NOOP
+    "kiosk/scan/synthetic.py", "kiosk/services/memory_secrets.py",
 ]
 
 

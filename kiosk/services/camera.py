@@ -25,7 +25,8 @@ log = logging.getLogger("kiosk.services.camera")
 
 class CameraService(QObject):
     """Signals: frame_ready(QImage), code_decoded(str, list, float frame_ts),
-    stats_changed(float fps, float decode_ms), camera_state_changed(str),
+    stats_changed(float fps, float decode_ms), check_changed(CameraCheck: focus, brightness,
+    read rate), camera_state_changed(str),
     camera_status_changed(str state, str detail): the sentence IT reads on the status panel
     ("Camera 0: permission denied on /dev/video0 (add the kiosk user to the 'video' group)…").
     """
@@ -33,6 +34,7 @@ class CameraService(QObject):
     frame_ready = Signal(QImage)
     code_decoded = Signal(str, list, float)
     stats_changed = Signal(float, float)
+    check_changed = Signal(object)
     camera_state_changed = Signal(str)
     camera_status_changed = Signal(str, str)
 
@@ -46,6 +48,17 @@ class CameraService(QObject):
         self._preview_fps = preview_fps
         self._source_factory = source_factory
         self.worker: Any = None
+        self._logged: tuple[str, str] | None = None
+        self.camera_status_changed.connect(self._log_status)
+
+    def _log_status(self, state: str, detail: str) -> None:
+        """Each change of the camera's state once in the log, with the source it is about
+        (a wrong ``--camera`` path must be findable there, not only on the panel)."""
+        if (state, detail) == self._logged:
+            return
+        self._logged = (state, detail)
+        level = logging.WARNING if state in ("error", "disconnected") else logging.INFO
+        log.log(level, "camera %r: %s - %s", self._spec, state, detail or "no detail")
 
     def _source(self) -> Any:
         if self._source_factory is not None:
@@ -70,6 +83,7 @@ class CameraService(QObject):
         worker.frame_ready.connect(self.frame_ready)
         worker.code_decoded.connect(self.code_decoded)
         worker.stats_changed.connect(self.stats_changed)
+        worker.check_changed.connect(self.check_changed)
         worker.camera_state_changed.connect(self.camera_state_changed)
         worker.camera_status_changed.connect(self.camera_status_changed)
         self.worker = worker

@@ -1,7 +1,7 @@
 """Request nonces in the database (shared by every replica).
 
-Revision ID: 0004_nonces
-Revises: 0003_rules
+Revision ID: 0005_nonces
+Revises: 0004_console
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_nonces"
-down_revision = "0003_rules"
+revision = "0005_nonces"
+down_revision = "0004_console"
 branch_labels = None
 depends_on = None
 
