@@ -134,6 +134,7 @@ def shoot(language: str, size: tuple[int, int]) -> list[Path]:
         grab("late")
     finally:
         kiosk.shutdown()
+        kiosk.wait_stopped()
         server.stop()
         admin.close()
     return shots

@@ -18,8 +18,8 @@ from kiosk.cli import main as kiosk_main
 from kiosk.core.clock import SystemClock
 from kiosk.core.config import load_config, save_config
 from kiosk.core.paths import default_paths
-from kiosk.store import Outbox
 from kiosk.core.pin import check_pin
+from kiosk.store import Outbox
 from tests.helpers.keyring_backend import MemoryKeyring
 from tests.sync.conftest import Terminal, fill
 
