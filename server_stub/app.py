@@ -194,7 +194,8 @@ def create_app(
             # Serialised directly: the model is already validated, skip a second pass.
             return Response(result.model_dump_json(), media_type="application/json")
 
-        return await signed(request, handle, cached=True)
+        response: Response = await signed(request, handle, cached=True)
+        return response
 
     @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("Heartbeat"))
@@ -208,7 +209,8 @@ def create_app(
             return Response(TimeResponse(server_time=now).model_dump_json(),
                             media_type="application/json")
 
-        return await signed(request, handle)
+        response: Response = await signed(request, handle)
+        return response
 
     @app.get(f"{API_PREFIX}/reports/attendance", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])
