@@ -24,6 +24,8 @@ from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
 from . import datadir, db, dburl, employee_csv, reports, rules
 from .overview import terminal_overview
+from .store import engine as store_engine
+from .store import migrate
 
 _CODE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
@@ -88,12 +90,19 @@ class Admin:
         except dburl.DatabaseUrlError as exc:
             raise AdminError(str(exc)) from None
         data_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            engine = db.make_engine(url)
-            db.metadata.create_all(engine)
-        except (SQLAlchemyError, ImportError) as exc:
-            raise AdminError(dburl.describe_failure(exc, url)) from None
         datadir.write_settings(data_dir, url)
+        try:
+            engine = store_engine.open_engine(data_dir, must_exist=False)
+            try:
+                migrate.create(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+        except (SQLAlchemyError, ImportError, migrate.SchemaError, datadir.DataDirError) as exc:
+            (data_dir / datadir.SETTINGS_FILE).unlink()  # not initialised after all
+            if isinstance(exc, SQLAlchemyError | ImportError):
+                raise AdminError(dburl.describe_failure(exc, url)) from None
+            raise AdminError(f"cannot create the database: {exc}") from None
         datadir.ensure_admin_token(data_dir)
         admin = cls(data_dir, engine, clock)
         admin.add_key()
@@ -101,13 +110,17 @@ class Admin:
 
     @classmethod
     def open(cls, data_dir: Path, clock: Clock | None = None) -> Admin:
+        """Open a data folder whose database is at this version's schema (else AdminError)."""
         data_dir = Path(data_dir)
         try:
-            url = datadir.read_settings(data_dir)["database_url"]
+            engine = store_engine.open_engine(data_dir)
         except datadir.DataDirError as exc:
             raise AdminError(str(exc)) from None
-        engine = db.make_engine(url)
-        db.metadata.create_all(engine)  # no-op when present; adds tables of newer versions
+        try:
+            migrate.check(engine)
+        except migrate.SchemaError as exc:
+            engine.dispose()
+            raise AdminError(str(exc)) from None
         return cls(data_dir, engine, clock)
 
     def close(self) -> None:
@@ -381,20 +394,18 @@ class Admin:
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
         """Day rows, as the report's JSON/CSV."""
-        span = _span(date_from, date_to)
-        with db.read_txn(self.engine) as conn:
-            _filters(conn, site, employee)
-            return reports.attendance_rows(conn, *span, site, employee, self.clock.now())
+        rows: list[dict[str, Any]] = self._report(reports.attendance_rows, date_from, date_to,
+                                                  site, employee)
+        return rows
 
     def attendance_summary(
         self, date_from: date | str, date_to: date | str, site: str | None = None,
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
         """One row per employee with the range's totals."""
-        span = _span(date_from, date_to)
-        with db.read_txn(self.engine) as conn:
-            _filters(conn, site, employee)
-            return reports.summary_rows(conn, *span, site, employee, self.clock.now())
+        rows: list[dict[str, Any]] = self._report(reports.summary_rows, date_from, date_to,
+                                                  site, employee)
+        return rows
 
     def attendance_xlsx(
         self, date_from: date | str, date_to: date | str, site: str | None = None,
@@ -403,11 +414,20 @@ class Admin:
         """The Excel workbook (summary + days)."""
         from .report_xlsx import workbook
 
+        def book(conn: Any, d_from: date, d_to: date, s: str | None, e: str | None,
+                 now: datetime) -> bytes:
+            return workbook(reports.employee_days(conn, d_from, d_to, s, e, now), d_from, d_to)
+
+        data: bytes = self._report(book, date_from, date_to, site, employee)
+        return data
+
+    def _report(self, build: Any, date_from: date | str, date_to: date | str,
+                site: str | None, employee: str | None) -> Any:
+        """Validate the range and filters, then ``build(conn, from, to, site, employee, now)``."""
         span = _span(date_from, date_to)
         with db.read_txn(self.engine) as conn:
             _filters(conn, site, employee)
-            return workbook(reports.employee_days(conn, *span, site, employee, self.clock.now()),
-                            *span)
+            return build(conn, *span, site, employee, self.clock.now())
 
     def _insert(self, table: Any, dup_message: str, **values: Any) -> None:
         try:

@@ -26,6 +26,8 @@ from kiosk.core.protocol import (
     API_PREFIX,
     AuthError,
     BatchResult,
+    CorrectionReceipt,
+    CorrectionRequest,
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
@@ -42,6 +44,8 @@ from . import datadir, db, errors, reports, service
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
+from .store import engine as store_engine
+from .store import migrate
 
 _AUTH_MESSAGES = {
     "missing_headers": "The request is not signed.",
@@ -79,9 +83,12 @@ def create_app(
 ) -> FastAPI:
     """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
     clock = clock or SystemClock()
-    settings = datadir.read_settings(Path(data_dir))
-    engine = db.make_engine(settings["database_url"])
-    db.metadata.create_all(engine)
+    engine = store_engine.open_engine(Path(data_dir))
+    try:
+        migrate.check(engine)  # never serve an older (or newer) schema
+    except migrate.SchemaError:
+        engine.dispose()
+        raise
     admin_token = datadir.read_admin_token(Path(data_dir))
     nonces = NonceStore()
     ingestor = Ingestor(engine, clock)
@@ -149,6 +156,7 @@ def create_app(
               tags=["terminal"])
     def enroll(req: EnrollRequest) -> EnrollResponse:
         """Spend a one-time enrolment code: returns the terminal id and its secret."""
+        errors.refuse_nul(req.code, req.app_version)
         res = service.enroll(engine, req.code, req.app_version, clock.now())
         if res is None:
             raise errors.ApiError(403, "invalid_code",
@@ -195,6 +203,30 @@ def create_app(
             return Response(result.model_dump_json(), media_type="application/json")
 
         response: Response = await signed(request, handle, cached=True)
+        return response
+
+    @app.post(f"{API_PREFIX}/corrections", response_model=CorrectionReceipt, responses=_ERRORS,
+              tags=["terminal"], openapi_extra=_body("CorrectionRequest"))
+    async def file_correction(request: Request) -> Response:
+        """File a make-up punch for the badge just scanned; pending until HR decides."""
+
+        def handle(call: SignedCall) -> Response:
+            from . import corrections
+            from .problems import Refused
+
+            req = _parse(CorrectionRequest, call.body)
+            now = clock.now()
+            try:
+                c = corrections.file_at_terminal(engine, call.terminal.terminal_id,
+                                                 call.terminal.site, req, now)
+            except Refused as exc:
+                raise errors.ApiError(409 if exc.code in corrections.CONFLICTS else 422,
+                                      exc.code, exc.message) from None
+            receipt = CorrectionReceipt.model_validate(  # status: the stored text, checked
+                {"id": c.id, "status": c.status, "work_date": c.work_date, "server_time": now})
+            return Response(receipt.model_dump_json(), media_type="application/json")
+
+        response: Response = await signed(request, handle)
         return response
 
     @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
@@ -261,7 +293,7 @@ def create_app(
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
             comps = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (PunchBatch, Heartbeat):
+            for model in (PunchBatch, Heartbeat, CorrectionRequest):
                 js = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 comps.update(js.pop("$defs", {}))
                 comps[model.__name__] = js
@@ -283,6 +315,7 @@ def _body(model: str) -> dict[str, Any]:
 
 
 def _parse(model: Any, body: bytes) -> Any:
+    errors.refuse_nul(body)
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

@@ -112,6 +112,23 @@ def cmd_serve(args: argparse.Namespace) -> None:
         app.state.engine.dispose()
 
 
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from .store import engine as store_engine
+    from .store import migrate
+
+    engine = store_engine.open_engine(_data_dir(args))
+    try:
+        st = migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    if st.current == st.head:
+        print(f"The database is at revision {st.head} already; nothing to do.")
+    elif st.current is None:
+        print(f"Created the schema (revision {st.head}) in the empty database.")
+    else:
+        print(f"Migrated the database from revision {st.current} to {st.head}.")
+
+
 def cmd_add_site(args: argparse.Namespace) -> None:
     _admin(args).add_site(args.code, args.name, args.timezone)
     print(f"Added site {args.code} ({args.timezone}).")
@@ -345,6 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.add_argument("--admin-token-always", action="store_true",
                    help="require the admin token for reports/overview even from loopback")
+    add("migrate", cmd_migrate, "upgrade the database schema to this version (run once after an "
+        "upgrade, with the servers stopped or not: replicas refuse an older schema)")
     p = add("add-site", cmd_add_site, "add a site (a place with its own timezone)")
     p.add_argument("code", help="short code, 1-32 of A-Z a-z 0-9 _ - (case matters), e.g. HQ")
     p.add_argument("name", help="display name, e.g. 'Head office'")
@@ -444,10 +463,11 @@ def _run(args: argparse.Namespace) -> int:
     from .admin import AdminError
     from .datadir import DataDirError
     from .problems import Refused
+    from .store.migrate import SchemaError
 
     try:
         args.func(args)
-    except (AdminError, DataDirError, CliError, Refused) as exc:
+    except (AdminError, DataDirError, CliError, Refused, SchemaError) as exc:
         return fail(PROG, str(exc))
     except SQLAlchemyError as exc:
         return fail(PROG, f"database problem ({exc.__class__.__name__}); check that the "

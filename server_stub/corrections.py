@@ -20,12 +20,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Select, func, insert, select, update
 
+from kiosk.core.protocol import BadgeError, BadgeVerifier, CorrectionRequest
+
 from . import audit, db, rules
 from .problems import Refused
 
 MAX_AGE = timedelta(days=60)  # as for punches: older requests are refused
 MAX_FUTURE = timedelta(minutes=5)
 DIRECTIONS = (rules.PunchKind.CHECK_IN.value, rules.PunchKind.CHECK_OUT.value)
+CONFLICTS = frozenset({"duplicate", "quota_exceeded", "already_decided"})  # HTTP 409
 
 
 class Status(str, enum.Enum):
@@ -106,6 +109,31 @@ def request(
                      target=employee_id, client=client,
                      detail={"id": new_id, "work_date": day.isoformat(), "direction": direction})
         return _get(conn, int(new_id))
+
+
+def file_at_terminal(
+    engine: Engine, terminal_id: str, site: str, req: CorrectionRequest, now: datetime
+) -> Correction:
+    """A request from a terminal: the badge is verified as for a punch (signature, expiry,
+    revocation) and must belong to an employee of the terminal's site."""
+    with engine.connect() as conn:
+        keys = {r.kid: r.public_key for r in conn.execute(
+            select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
+        try:
+            badge = BadgeVerifier(keys, leeway_s=300).verify(req.badge, now)
+        except BadgeError as exc:
+            raise Refused(f"badge_{exc.reason.value}", "This badge is not valid.") from None
+        b = db.badges.c
+        revoked = conn.execute(select(b.revoked_at).where(b.badge_id == badge.badge_id)).scalar()
+        home = conn.execute(select(db.employees.c.site).where(
+            db.employees.c.employee_id == badge.employee_id)).scalar()
+    if revoked is not None:
+        raise Refused("badge_revoked", "This badge has been revoked.")
+    if home != site:
+        raise Refused("wrong_site", "This employee does not belong to this terminal's site.")
+    return request(engine, badge.employee_id, req.at, req.direction, req.reason,
+                   requested_by=f"terminal:{terminal_id}", now=now,
+                   request_key=f"{terminal_id}:{req.request_id}")
 
 
 def decide(

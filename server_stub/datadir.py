@@ -2,7 +2,7 @@
 
 Layout::
 
-    <data_dir>/server.json        {"database_url": ...}
+    <data_dir>/server.json        {"database_url": ...} (see server_stub.store.engine)
     <data_dir>/server.sqlite3     the default database
     <data_dir>/keys/<kid>.pem     Ed25519 private keys (PKCS#8 PEM, 0600)
     <data_dir>/admin_token        bearer token for the admin endpoints (0600)
@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -39,15 +40,16 @@ class DataDirError(Exception):
 
 
 def default_database_url(data_dir: Path) -> str:
-    return f"sqlite:///{(data_dir / DB_FILE).resolve()}"
+    """A SQLite file in the folder, written relative so a moved/restored folder keeps working."""
+    return f"sqlite:///{DB_FILE}"
 
 
-def write_settings(data_dir: Path, database_url: str) -> None:
-    body = json.dumps({"database_url": database_url}, indent=2).encode()
+def write_settings(data_dir: Path, database_url: str, **extra: object) -> None:
+    body = json.dumps({"database_url": database_url, **extra}, indent=2).encode()
     atomic_write(data_dir / SETTINGS_FILE, body, mode=0o600)
 
 
-def read_settings(data_dir: Path) -> dict[str, str]:
+def read_settings(data_dir: Path) -> dict[str, Any]:
     path = data_dir / SETTINGS_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -33,6 +33,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.engine import URL, make_url
 
 metadata = MetaData()
 
@@ -204,17 +205,29 @@ Index("ix_punches_employee_day", punches.c.employee_id, punches.c.work_date)
 Index("ix_punches_time", punches.c.punch_time)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, FULL sync and immediate write locks."""
+def make_engine(
+    url: str | URL, *, pool_size: int | None = None, max_overflow: int | None = None
+) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, FULL sync and immediate write locks.
+
+    PostgreSQL: a pool of ``pool_size`` (default 10) plus ``max_overflow`` (default 20)
+    connections per server process; size it so replicas x (pool + overflow) stays under
+    the database's ``max_connections``.
+    """
     # hide_parameters: an error message must never carry a badge token or a secret.
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_engine(
+            url, pool_pre_ping=True, hide_parameters=True,
+            pool_size=10 if pool_size is None else pool_size,
+            max_overflow=20 if max_overflow is None else max_overflow,
+        )
     engine = create_engine(
         url,
         hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=48,  # >= the worker threads (40): no connect/PRAGMA churn under load
-        max_overflow=16,
+        # >= the worker threads (40): no connect/PRAGMA churn under load
+        pool_size=48 if pool_size is None else pool_size,
+        max_overflow=16 if max_overflow is None else max_overflow,
     )
 
     @event.listens_for(engine, "connect")

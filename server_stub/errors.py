@@ -68,6 +68,19 @@ def validation_error(exc: ValidationError | RequestValidationError) -> ApiError:
     return ApiError(422, "invalid_request", f"{loc}: {msg}{more}" if loc else msg + more)
 
 
+NUL_MESSAGE = "Text in the request must not contain NUL characters."
+
+
+def refuse_nul(*texts: str | bytes | None) -> None:
+    """422 for a NUL character: PostgreSQL cannot store one in text, so no database may.
+
+    In a JSON body it can only arrive escaped (``\\u0000``); a raw NUL byte is invalid JSON.
+    """
+    for t in texts:
+        if t and ("\x00" in t if isinstance(t, str) else b"\\u0000" in t):
+            raise ApiError(422, "invalid_request", NUL_MESSAGE)
+
+
 async def read_body(request: Request) -> bytes:
     """The body, refusing anything over MAX_BODY before reading it all."""
     length = request.headers.get("content-length")

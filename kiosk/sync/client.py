@@ -30,6 +30,8 @@ from kiosk.core.problems import KioskError, ProblemCode
 from kiosk.core.protocol import (
     API_PREFIX,
     BatchResult,
+    CorrectionReceipt,
+    CorrectionRequest,
     ErrorBody,
     Heartbeat,
     Punch,
@@ -255,6 +257,12 @@ class SyncClient:
         if resp.status_code == 304:
             return None, etag
         return _parse(Roster, resp, self.last_url), resp.headers.get("ETag")
+
+    def file_correction(self, req: CorrectionRequest) -> CorrectionReceipt:
+        """File a make-up punch (补卡) for the badge just scanned; HR approves it later.
+        A retry with the same ``request_id`` returns the first receipt."""
+        resp = self._request("POST", "/corrections", req.model_dump_json().encode())
+        return _parse(CorrectionReceipt, resp, self.last_url)
 
     def heartbeat(self, beat: Heartbeat) -> None:
         resp = self._request("POST", "/heartbeat", beat.model_dump_json().encode())

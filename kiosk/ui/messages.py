@@ -110,32 +110,59 @@ def reject_reason(reason: Any) -> str:
 
 
 def for_verdict(verdict: Any, name: str = "", local_time: str = "") -> CardMessage:
-    """The card for the server's answer (replaces "Recorded" when it arrives in time)."""
-    msg = _verdict_card(verdict, name)
-    if local_time:
-        msg = replace(msg, detail=f"{local_time} · {msg.detail}" if msg.detail else local_time)
+    """The card for the server's answer (replaces "Recorded" when it arrives in time).
+
+    ``local_time`` is the scan's time as the terminal saw it; the server's own
+    ``local_time`` (site time) wins when the verdict has one.
+    """
+    at = getattr(verdict, "local_time", None) or local_time
+    msg, timed = _verdict_card(verdict, name, at)
+    if at and not timed:
+        msg = replace(msg, detail=f"{at} · {msg.detail}" if msg.detail else at)
     return msg
 
 
-def _verdict_card(verdict: Any, name: str) -> CardMessage:
+def duration_text(minutes: int) -> str:
+    """245 -> "4 h 05 min", 35 -> "35 min" (translated): long spans read at a glance."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _T.translate("Card", "%1 min").replace("%1", str(rest))
+    return (_T.translate("Card", "%1 h %2 min").replace("%1", str(hours))
+            .replace("%2", f"{rest:02d}"))
+
+
+def _verdict_card(verdict: Any, name: str, at: str) -> tuple[CardMessage, bool]:
+    """The card, and whether its title already shows the time."""
     event_id = str(verdict.event_id)
     status = getattr(verdict.status, "value", verdict.status)
     if status == "rejected":
         return CardMessage(
             _T.translate("Card", "Not accepted: %1").replace("%1", reject_reason(verdict.reason)),
             _T.translate("Card", "Please see reception."), name, Tone.ERROR, event_id, sound=True,
-        )
+        ), False
     direction = getattr(verdict.direction, "value", verdict.direction)
+    if direction == "repeat":
+        since = getattr(verdict, "checked_in_at", None) or at
+        return CardMessage(_T.translate("Card", "Already checked in at %1").replace("%1", since),
+                           _T.translate("Card", "This scan is not a check-out."), name, Tone.INFO,
+                           event_id, sound=False), True
     if direction == "check_out":
+        title = (_T.translate("Card", "Checked out at %1").replace("%1", at) if at
+                 else _T.translate("Card", "Checked out"))
         if verdict.early_leave_min > 0:
-            title = _T.translate("Card", "Early leave %1 min").replace("%1", str(verdict.early_leave_min))
-            detail = (_T.translate("Card", "shift ends %1").replace("%1", verdict.shift_end)
-                      if verdict.shift_end else "")
-            return CardMessage(title, detail, name, Tone.WARN, event_id, sound=False)
-        return CardMessage(_T.translate("Card", "Checked out"), _T.translate("Card", "Goodbye!"), name, Tone.OK, event_id,
-                           sound=False)
+            early = duration_text(verdict.early_leave_min)
+            detail = (_T.translate("Card", "left %1 early, shift ends %2").replace("%1", early)
+                      .replace("%2", verdict.shift_end) if verdict.shift_end
+                      else _T.translate("Card", "left %1 early").replace("%1", early))
+            return CardMessage(title, detail, name, Tone.WARN, event_id, sound=False), True
+        return CardMessage(title, _T.translate("Card", "Goodbye!"), name, Tone.OK, event_id,
+                           sound=False), True
+    return _check_in_card(verdict, name, event_id, direction), False
+
+
+def _check_in_card(verdict: Any, name: str, event_id: str, direction: Any) -> CardMessage:
     if verdict.late_min > 0:
-        title = _T.translate("Card", "Late %1 min").replace("%1", str(verdict.late_min))
+        title = _T.translate("Card", "Late %1").replace("%1", duration_text(verdict.late_min))
         detail = ""
         if verdict.shift_start:
             detail = (_T.translate("Card", "shift %1, grace %2").replace("%1", verdict.shift_start)

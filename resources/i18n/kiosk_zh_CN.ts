@@ -155,6 +155,14 @@
         <translation>服务器拒绝</translation>
     </message>
     <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分钟</translation>
+    </message>
+    <message>
         <source>Not accepted: %1</source>
         <translation>未被接受：%1</translation>
     </message>
@@ -163,24 +171,36 @@
         <translation>请联系前台。</translation>
     </message>
     <message>
-        <source>Early leave %1 min</source>
-        <translation>早退 %1 分钟</translation>
+        <source>Already checked in at %1</source>
+        <translation>已于 %1 签到</translation>
     </message>
     <message>
-        <source>shift ends %1</source>
-        <translation>下班时间 %1</translation>
+        <source>This scan is not a check-out.</source>
+        <translation>本次扫码不算签退。</translation>
+    </message>
+    <message>
+        <source>Checked out at %1</source>
+        <translation>%1 已签退</translation>
+    </message>
+    <message>
+        <source>Late %1</source>
+        <translation>迟到 %1</translation>
     </message>
     <message>
         <source>Checked out</source>
         <translation>已签退</translation>
     </message>
     <message>
-        <source>Goodbye!</source>
-        <translation>再见！</translation>
+        <source>left %1 early, shift ends %2</source>
+        <translation>早退 %1，班次 %2 结束</translation>
     </message>
     <message>
-        <source>Late %1 min</source>
-        <translation>迟到 %1 分钟</translation>
+        <source>left %1 early</source>
+        <translation>早退 %1</translation>
+    </message>
+    <message>
+        <source>Goodbye!</source>
+        <translation>再见！</translation>
     </message>
     <message>
         <source>shift %1, grace %2</source>

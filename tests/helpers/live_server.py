@@ -1,4 +1,4 @@
-"""A real server on 127.0.0.1 with a real SQLite file, for any test that needs one.
+"""A real server on 127.0.0.1 with a real database (SQLite file or PostgreSQL), for any test.
 
     with live_server(tmp_path, clock=fake_clock) as srv:
         srv.admin.add_site("HQ", "Head office")
@@ -49,12 +49,15 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(tmp_path: Path, clock: Clock | None = None) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, clock: Clock | None = None, database_url: str | None = None
+) -> Iterator[LiveServer]:
+    """``database_url``: for a new data folder (None: a SQLite file in it)."""
     data_dir = Path(tmp_path) / "server-data"
     if (data_dir / "server.json").exists():
         admin = Admin.open(data_dir, clock=clock)
     else:
-        admin = Admin.init(data_dir, clock=clock)
+        admin = Admin.init(data_dir, database_url=database_url, clock=clock)
     server = EmbeddedServer(data_dir, clock=clock)
     try:
         server.start()

@@ -1,5 +1,6 @@
 """Fixtures: a live server with a fake clock, a small world of staff, an enrolled terminal.
 
+Tests using ``world`` run twice: on SQLite and on PostgreSQL (``backend``).
 Server time starts Monday 2026-11-02 08:00 UTC = 09:00 in Europe/Berlin (the site's zone).
 """
 
@@ -11,6 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests.helpers import databases
 from tests.helpers.clock import FakeClock
 from tests.helpers.live_server import LiveServer, live_server
 
@@ -36,9 +38,21 @@ def clock() -> FakeClock:
     return FakeClock(T0)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Every test using the world runs on both databases (PostgreSQL skips if unreachable)."""
+    return request.param
+
+
 @pytest.fixture
-def world(tmp_path, clock) -> Iterator[World]:
-    with live_server(tmp_path, clock=clock) as srv:
+def database_url(backend) -> Iterator[str | None]:
+    with databases.database_url(backend) as url:
+        yield url
+
+
+@pytest.fixture
+def world(tmp_path, clock, database_url) -> Iterator[World]:
+    with live_server(tmp_path, clock=clock, database_url=database_url) as srv:
         a = srv.admin
         a.add_site("HQ", "Head office", "Europe/Berlin")
         a.add_site("LAB", "Lab", "Asia/Shanghai")

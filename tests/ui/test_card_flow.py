@@ -142,7 +142,7 @@ def test_second_punch_of_the_day_checks_out_early(qtbot, tmp_path, store):
     with kiosk_on_site(qtbot, tmp_path, clock, store=store) as (srv, site, app):
         _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked in – on time")
         clock.set(datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc))
-        _scan_and_wait(qtbot, app, site.tokens["alice"], "Early leave 30 min")
-        assert "16:30 · shift ends 17:00" in card_text(app)
+        _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked out at 16:30")
+        assert "left 30 min early, shift ends 17:00" in card_text(app)
         clock.set(datetime(2026, 11, 2, 17, 5, tzinfo=timezone.utc))
         _scan_and_wait(qtbot, app, site.tokens["alice"], "Checked out")

@@ -77,3 +77,42 @@ def test_every_string_in_the_code_is_translated(tmp_path):
     committed = _sources(TS)
     assert in_code - set(committed) == set(), "run scripts/build_translations.py"
     assert [k for k in in_code if not committed[k]] == []
+
+
+def _verdict(**fields):
+    from uuid import uuid4
+
+    from kiosk.core.protocol import Verdict, VerdictStatus
+
+    return Verdict(event_id=uuid4(), status=VerdictStatus.ACCEPTED, **fields)
+
+
+VERDICT_CARDS = [
+    # (verdict fields, English title, English detail, Chinese title, Chinese detail)
+    ({"direction": "repeat", "local_time": "09:04", "checked_in_at": "08:53"},
+     "Already checked in at 08:53", "This scan is not a check-out.", "已于 08:53 签到",
+     "本次扫码不算签退。"),
+    ({"direction": "check_out", "local_time": "17:02", "shift_end": "17:00"},
+     "Checked out at 17:02", "Goodbye!", "17:02 已签退", "再见！"),
+    ({"direction": "check_out", "local_time": "12:55", "shift_end": "17:00",
+      "early_leave_min": 245},
+     "Checked out at 12:55", "left 4 h 05 min early, shift ends 17:00", "12:55 已签退",
+     "早退 4 小时 05 分钟，班次 17:00 结束"),
+    ({"direction": "check_in", "local_time": "10:05", "shift_start": "09:00", "grace_min": 5,
+      "late_min": 65},
+     "Late 1 h 05 min", "10:05 · shift 09:00, grace 5", "迟到 1 小时 05 分钟",
+     "10:05 · 班次 09:00，宽限 5 分钟"),
+]
+
+
+@pytest.mark.parametrize(("fields", "title", "detail", "zh_title", "zh_detail"), VERDICT_CARDS)
+def test_verdict_cards_in_both_languages(qapp, fields, title, detail, zh_title, zh_detail):
+    v = _verdict(**fields)
+    card = messages.for_verdict(v, "Ana", "00:00")  # the server's local time wins
+    assert (card.title, card.detail) == (title, detail)
+    translator = install_translator(qapp, "zh_CN")
+    try:
+        card = messages.for_verdict(v, "Ana", "00:00")
+        assert (card.title, card.detail) == (zh_title, zh_detail)
+    finally:
+        QApplication.removeTranslator(translator)

@@ -18,6 +18,8 @@ from .models import (
     API_PREFIX,
     MAX_BATCH,
     BatchResult,
+    CorrectionReceipt,
+    CorrectionRequest,
     Direction,
     EnrollRequest,
     EnrollResponse,
@@ -46,7 +48,8 @@ from .signing import (
 
 __all__ = [
     "API_PREFIX", "MAX_BATCH", "AuthError", "AuthErrorReason", "Badge", "BadgeError",
-    "BadgeErrorReason", "BadgeSigner", "BadgeVerifier", "BatchResult", "Direction",
+    "BadgeErrorReason", "BadgeSigner", "BadgeVerifier", "BatchResult", "CorrectionReceipt",
+    "CorrectionRequest", "Direction",
     "EnrollRequest", "EnrollResponse", "ErrorBody", "Heartbeat", "NonceStore", "Punch",
     "PunchBatch", "RejectReason", "Roster", "RosterEmployee", "ShiftHint", "Source",
     "TimeResponse", "Verdict", "VerdictStatus", "new_secret", "parse_badge",

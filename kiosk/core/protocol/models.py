@@ -180,6 +180,27 @@ class Heartbeat(_Model):
     last_seq: int = Field(default=0, ge=0)
 
 
+class CorrectionRequest(_Model):
+    """A make-up punch (补卡) filed at the terminal right after a scan; waits for HR.
+
+    ``badge`` is the badge just scanned (the server verifies it as for a punch, so a
+    terminal can file only for someone who is there); ``request_id`` makes a retry safe.
+    """
+
+    request_id: UUID
+    badge: str = Field(min_length=1, max_length=256)
+    at: UtcDatetime  # the missing punch's instant
+    direction: Literal["check_in", "check_out"]
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CorrectionReceipt(_Model):
+    id: int
+    status: Literal["pending", "approved", "rejected"]
+    work_date: str
+    server_time: UtcDatetime
+
+
 class ErrorBody(_Model):
     """Every 4xx body: a stable code for machines and a sentence for people."""
 

@@ -1,0 +1,1 @@
+"""Alembic's script folder for the server schema (env.py, script.py.mako, versions/)."""

@@ -1,0 +1,1 @@
+"""One module per schema revision, a single linear history (see docs/deploy.md)."""
