@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,13 +30,14 @@ from kiosk.core.config import Config
 from kiosk.core.paths import Paths
 from kiosk.core.pin import PinLock
 from kiosk.core.policies import Cooldown
-from kiosk.core.protocol import Roster
+from kiosk.core.protocol import BadgeVerifier, Roster
 from kiosk.core.recorder import Recorder
 from kiosk.flows.enrolment import EnrolmentFlow
 from kiosk.flows.panel_actions import PanelActions
 from kiosk.flows.scan_routing import ScanRouter
 from kiosk.flows.shutdown import Shutdown, Stage, threads_stage
 from kiosk.scan.frame_source import FrameSource
+from kiosk.scan.opencv import undo_opencv_qt_paths
 from kiosk.scan.wedge import WedgeReader
 from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
@@ -69,6 +71,7 @@ class KioskOptions:
     preview_fps: float = 15.0
     session: requests.Session | None = None  # for the sync engine (tests)
     source_factory: Callable[[], FrameSource] | None = None  # a frame source maker (benchmarks)
+    diagnostics_dir: Path | None = None  # where "Export diagnostics" writes (None: data folder)
 
 
 def site_timezone(name: str | None) -> tzinfo:
@@ -129,15 +132,31 @@ class KioskApp(QObject):
             self._start_kiosk()
         else:
             self.enrolment.show()
+            self._scan_for_enrolment()
 
     @property
     def enroll_screen(self) -> EnrollScreen | None:
         return self.enrolment.screen
 
+    def _scan_for_enrolment(self) -> None:
+        """The camera and the wedge scanner read the enrolment QR (no preview, no punches).
+        The kiosk keeps both once enrolled: no second open of the device, no join."""
+        self.wedge = self._make_wedge()
+        if self.wedge is not None:
+            self.wedge.code_scanned.connect(self.enrolment.read_scan)
+        self.camera = self._make_camera()
+        if self.camera is not None:
+            self.camera.code_decoded.connect(self.enrolment.read_code)
+            self.camera.start()
+
     def _enrolled(self, config: Config) -> None:
         if self._shutdown.started:
             return
         self.config = config
+        if self.wedge is not None:
+            self.wedge.code_scanned.disconnect(self.enrolment.read_scan)
+        if self.camera is not None:
+            self.camera.code_decoded.disconnect(self.enrolment.read_code)
         self._start_kiosk()
 
     def _start_kiosk(self) -> None:
@@ -176,14 +195,20 @@ class KioskApp(QObject):
             sounds=SoundPlayer(enabled=sounds_on), kiosk_mode=self.options.fullscreen,
         )
         window.set_timezone(self._tz)
-        self.router = ScanRouter(recorder, window, self)
-        self.camera = self._make_camera(window, status)
-        self._connect(recorder, sync, window, status, self.router)
+        self.log_buffer.set_timezone(self._tz)
+        router = self.router = ScanRouter(recorder, window, status, self)
+        if self.camera is None:  # (else the enrolment screen's camera, already running)
+            self.camera = self._make_camera()
+        if self.wedge is None:
+            self.wedge = self._make_wedge()
+        self._connect(recorder, sync, window, status, router)
         sync.start()
         recorder.start()
         if self.camera is not None:
-            self.camera.start()
-        self._install_wedge(self.router)
+            if self.camera.worker is None:
+                self.camera.start()
+            else:  # running since the enrolment screen: say where it is now
+                self.camera.announce()
         self._stats_timer.start()
         recorder.request_stats()
         if self.options.fullscreen:
@@ -208,6 +233,18 @@ class KioskApp(QObject):
 
     def _connect(self, rec: RecorderService, sync: SyncService, win: KioskWindow,
                  st: StatusModel, router: ScanRouter) -> None:
+        camera, wedge = self.camera, self.wedge
+        if camera is not None:
+            camera.frame_ready.connect(win.show_frame)
+            camera.code_decoded.connect(router.on_code)
+            camera.stats_changed.connect(st.update_camera_stats)
+            camera.check_changed.connect(st.update_camera_check)
+            camera.camera_status_changed.connect(st.update_camera_status)  # the model's writer
+            camera.camera_state_changed.connect(win.show_camera_state)
+        else:
+            win.show_camera_state("none")
+        if wedge is not None:
+            wedge.code_scanned.connect(router.on_wedge)
         rec.storage_changed.connect(st.update_storage)  # the storage fields' one writer
         sync.verdicts_received.connect(router.show_verdicts)
         sync.sync_state_changed.connect(st.update_sync_state)
@@ -216,9 +253,10 @@ class KioskApp(QObject):
         self._stats_timer.timeout.connect(rec.request_stats)
         win.close_requested.connect(self.shutdown)
         self.actions = PanelActions(
-            win.status_panel, sync=sync, camera=self.camera, status=st,
+            win.status_panel, sync=sync, camera=camera, wedge=wedge, status=st,
             log_buffer=self.log_buffer, config=lambda: self.config, paths=self.paths,
-            clock=self.clock, parent=self)
+            clock=self.clock, verifier=self.badge_verifier,
+            diagnostics_dir=self.options.diagnostics_dir, parent=self)
 
     def _on_roster(self, roster: Roster) -> None:
         self._tz = site_timezone(roster.timezone)
@@ -226,6 +264,7 @@ class KioskApp(QObject):
             self.status.update_roster(roster)
         if self.window is not None:
             self.window.set_timezone(self._tz)
+        self.log_buffer.set_timezone(self._tz)
 
     # -- scans (the router's; kept here for the tests and the demo) --------------------------
     def submit(self, text: str, source: str, frame_ts: float | None = None) -> None:
@@ -247,32 +286,33 @@ class KioskApp(QObject):
         status = self.status
         return status.status.camera_state if status is not None else "unknown"
 
-    def _make_camera(self, win: KioskWindow, st: StatusModel) -> CameraService | None:
+    def _make_camera(self) -> CameraService | None:
+        """The camera from the options/config (not started, not connected); None when
+        there is none."""
         spec = self.options.camera if self.options.camera is not None else \
             self.config.camera.source
         if not spec and self.options.source_factory is None:
             return None
-        camera = CameraService(spec, self.config.camera, self.options.synthetic_tokens,
-                               preview_fps=self.options.preview_fps,
-                               source_factory=self.options.source_factory, parent=self)
-        assert self.router is not None
-        camera.frame_ready.connect(win.show_frame)
-        camera.code_decoded.connect(self.router.on_code)
-        camera.stats_changed.connect(st.update_camera_stats)
-        camera.camera_status_changed.connect(st.update_camera_status)  # the model's writer
-        camera.camera_state_changed.connect(win.show_camera_state)
-        return camera
+        return CameraService(spec, self.config.camera, self.options.synthetic_tokens,
+                             preview_fps=self.options.preview_fps,
+                             source_factory=self.options.source_factory, parent=self)
 
-    def _install_wedge(self, router: ScanRouter) -> None:
+    def _make_wedge(self) -> WedgeReader | None:
+        """The keyboard-wedge reader, installed on the application; None when it is off."""
         if not self.config.scan.wedge_enabled:
-            return
+            return None
         s = self.config.scan
-        self.wedge = WedgeReader(max_interkey_ms=s.wedge_max_interkey_ms,
-                                 min_length=s.wedge_min_length, parent=self)
-        self.wedge.code_scanned.connect(router.on_wedge)
+        wedge = WedgeReader(max_interkey_ms=s.wedge_max_interkey_ms,
+                            min_length=s.wedge_min_length, parent=self)
         app = QApplication.instance()
         if app is not None:
-            self.wedge.install(app)
+            wedge.install(app)
+        return wedge
+
+    def badge_verifier(self) -> BadgeVerifier | None:
+        """A verifier for the cached roster's keys, or None before the first roster."""
+        roster = self._roster
+        return roster.verifier() if roster is not None and roster.roster is not None else None
 
     # -- health and shutdown -----------------------------------------------------------------
     def healthy(self) -> bool:
@@ -365,6 +405,8 @@ def run_kiosk(
     logging_setup.configure(config, paths)
     uninstall_qt_handler = logging_setup.install_qt_message_handler()
     install_excepthook()
+    if QApplication.instance() is None and (dropped := undo_opencv_qt_paths()):
+        log.info("ignoring %s: they point into OpenCV's own Qt 5", ", ".join(dropped))
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setApplicationName("checkin-kiosk")
     QCoreApplication.setApplicationVersion(__version__)

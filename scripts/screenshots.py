@@ -6,7 +6,8 @@
 Runs the real app (embedded server_stub with the demo data, real outbox, the synthetic
 camera holding up badges) once per language and grabs the window at the moments that
 matter: a punch checked in, a refused badge, a punch saved while the server is down, the
-IT status panel, and a late arrival. Writes ``docs/screenshots/<lang>-<shot>.png``.
+PIN pad, the IT status panel, a late arrival, and the enrolment screen of a new terminal.
+Writes ``docs/screenshots/<lang>-<shot>.png``.
 """
 
 from __future__ import annotations
@@ -83,10 +84,10 @@ def shoot(language: str, size: tuple[int, int]) -> list[Path]:
     def card() -> str:
         return kiosk.window.card.message.title if kiosk.window else ""
 
-    def grab(name: str) -> None:
+    def grab(name: str, widget=None) -> None:
         app.processEvents()
         path = OUT / f"{language}-{name}.png"
-        kiosk.window.grab().save(str(path))
+        (widget or kiosk.window).grab().save(str(path))
         shots.append(path)
         print(f"wrote {path.relative_to(ROOT)}")
 
@@ -113,6 +114,8 @@ def shoot(language: str, size: tuple[int, int]) -> list[Path]:
         kiosk.recorder.request_stats()
         wait(lambda: kiosk.status.status.pending >= 1)
         kiosk.window.open_admin()
+        kiosk.window.pin_pad.entry.setText(PIN[:2])
+        grab("pin")
         kiosk.window.pin_pad.entry.setText(PIN)
         kiosk.window.pin_pad.submit()
         wait(lambda: kiosk.window.pages.currentWidget() is kiosk.window.status_panel)
@@ -132,6 +135,16 @@ def shoot(language: str, size: tuple[int, int]) -> list[Path]:
         kiosk.camera.start()
         wait(lambda: kiosk.window.card.message.tone is messages.Tone.WARN)
         grab("late")
+        from kiosk.ui.enroll_screen import EnrollScreen
+
+        screen = EnrollScreen(server.url)  # a terminal's first start, before enrolment
+        screen.resize(*size)
+        screen.show()
+        for key in "H2SD-KLC":
+            screen.pad.press(key)
+        app.processEvents()
+        grab("enrol", screen)
+        screen.close()
     finally:
         kiosk.shutdown()
         kiosk.wait_stopped()

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
-from . import datadir, db, dburl, employee_csv, reports, rules
+from . import completeness, datadir, db, dburl, employee_csv, reports, rules
 from .overview import terminal_overview
 from .store import engine as store_engine
 from .store import migrate
@@ -34,6 +34,10 @@ MAX_CODE_DAYS = 365  # an enrolment code is a password: it must not live for yea
 
 class AdminError(Exception):
     """A refused admin action; ``str()`` is one sentence for the user."""
+
+
+class _RolledBack(Exception):
+    """Raised inside a write transaction to undo it (a file with a bad row stores nothing)."""
 
 
 @dataclass(frozen=True)
@@ -272,20 +276,35 @@ class Admin:
         whole file back, so a fixed file can simply be imported again.
         """
         rows = employee_csv.read_rows(path)
-        problems: list[str] = []
-        with self._write() as conn:
-            for lineno, row in rows:
-                try:
-                    self._put_employee(conn, row["employee_id"] or "", row["name"] or "",
-                                       row["site"] or "", row["shift"], True)
-                except AdminError as exc:
-                    problems.append(f"line {lineno}: {exc}")
-            if problems:
-                more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-                raise AdminError(
-                    f"{path}: {len(problems)} bad row(s), nothing was imported: "
-                    f"{'; '.join(problems[:3])}{more}; fix them and import the file again")
+        problems = [f"line {n}: {why}" for n, why in self.import_employee_rows(rows)]
+        if problems:
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            raise AdminError(
+                f"{path}: {len(problems)} bad row(s), nothing was imported: "
+                f"{'; '.join(problems[:3])}{more}; fix them and import the file again")
         return len(rows)
+
+    def import_employee_rows(
+        self, rows: list[tuple[int, dict[str, str | None]]]
+    ) -> list[tuple[int, str]]:
+        """Store every row or none: ``(line, problem)`` of each bad row, empty when stored.
+
+        The console shows these per row; the CLI joins them into one message.
+        """
+        problems: list[tuple[int, str]] = []
+        try:
+            with self._write() as conn:
+                for lineno, row in rows:
+                    try:
+                        self._put_employee(conn, row["employee_id"] or "", row["name"] or "",
+                                           row["site"] or "", row["shift"], True)
+                    except AdminError as exc:
+                        problems.append((lineno, str(exc)))
+                if problems:
+                    raise _RolledBack
+        except _RolledBack:
+            pass
+        return problems
 
     def employees(self, site: str | None = None) -> list[dict[str, Any]]:
         """Every employee (active or not), by id; ``site`` filters (and must exist)."""
@@ -394,9 +413,31 @@ class Admin:
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
         """Day rows, as the report's JSON/CSV."""
-        rows: list[dict[str, Any]] = self._report(reports.attendance_rows, date_from, date_to,
-                                                  site, employee)
-        return rows
+        return self.attendance_report(date_from, date_to, site, employee)[0]
+
+    def attendance_report(
+        self, date_from: date | str, date_to: date | str, site: str | None = None,
+        employee: str | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """(day rows marked provisional or not, the completeness summary the report carries)."""
+        def build(conn: Any, d_from: date, d_to: date, s: str | None, e: str | None,
+                  now: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            rows = reports.attendance_rows(conn, d_from, d_to, s, e, now)
+            return rows, completeness.annotate_report(conn, now, rows, s)
+
+        result: tuple[list[dict[str, Any]], dict[str, Any]] = self._report(
+            build, date_from, date_to, site, employee)
+        return result
+
+    def completeness(self) -> dict[str, Any]:
+        """The company's, each site's and each terminal's watermark (server_stub.completeness)."""
+        with db.read_txn(self.engine) as conn:
+            return completeness.completeness(conn, self.clock.now())
+
+    def report_completeness(self, site: str | None = None) -> dict[str, Any]:
+        """The completeness summary a report of ``site`` (or the company) carries."""
+        with db.read_txn(self.engine) as conn:
+            return completeness.annotate_report(conn, self.clock.now(), [], site)
 
     def attendance_summary(
         self, date_from: date | str, date_to: date | str, site: str | None = None,
@@ -416,7 +457,9 @@ class Admin:
 
         def book(conn: Any, d_from: date, d_to: date, s: str | None, e: str | None,
                  now: datetime) -> bytes:
-            return workbook(reports.employee_days(conn, d_from, d_to, s, e, now), d_from, d_to)
+            marks = completeness.summary_lines(completeness.annotate_report(conn, now, [], s))
+            return workbook(reports.employee_days(conn, d_from, d_to, s, e, now), d_from, d_to,
+                            marks)
 
         data: bytes = self._report(book, date_from, date_to, site, employee)
         return data

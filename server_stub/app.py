@@ -40,7 +40,7 @@ from kiosk.core.protocol import (
     verify_request,
 )
 
-from . import datadir, db, errors, reports, service
+from . import completeness, datadir, db, errors, reports, service
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
@@ -80,6 +80,7 @@ def create_app(
     clock: Clock | None = None,
     *,
     admin_open_on_loopback: bool = True,
+    console_idle_timeout_s: float | None = None,
 ) -> FastAPI:
     """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
     clock = clock or SystemClock()
@@ -256,22 +257,39 @@ def create_app(
         problem = reports.check_range(date_from, date_to)
         if problem:
             raise errors.ApiError(422, "invalid_request", problem)
+        now = clock.now()
         with db.read_txn(engine) as conn:
             if format == "xlsx":
                 from .report_xlsx import MEDIA_TYPE, workbook
 
+                marks = completeness.annotate_report(conn, now, [], site)
                 book = workbook(reports.employee_days(conn, date_from, date_to, site, employee,
-                                                      clock.now()), date_from, date_to)
+                                                      now), date_from, date_to,
+                                completeness.summary_lines(marks))
                 name = f"attendance_{date_from}_{date_to}.xlsx"
                 return Response(book, media_type=MEDIA_TYPE, headers={
-                    "Content-Disposition": f'attachment; filename="{name}"'})
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                    "X-Completeness": marks["summary"]})
             rows = (reports.summary_rows if summary else reports.attendance_rows)(
-                conn, date_from, date_to, site, employee, clock.now())
+                conn, date_from, date_to, site, employee, now)
+            # day rows get provisional/complete_up_to; summary rows only the report's summary
+            marks = completeness.annotate_report(conn, now, [] if summary else rows, site)
         if format == "csv":
-            fields = reports.SUMMARY_FIELDS if summary else reports.REPORT_FIELDS
+            fields = reports.SUMMARY_FIELDS if summary else (
+                reports.REPORT_FIELDS + completeness.REPORT_FIELDS)
+            # the sentence names no terminal (headers are Latin-1); rows say provisional
             return PlainTextResponse(reports.to_csv(rows, fields),
-                                     media_type="text/csv; charset=utf-8")
-        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "rows": rows}
+                                     media_type="text/csv; charset=utf-8",
+                                     headers={"X-Completeness": marks["summary"]})
+        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
+                "completeness": marks, "rows": rows}
+
+    @app.get(f"{API_PREFIX}/completeness", responses=_ERRORS, tags=["admin"],
+             dependencies=[Depends(admin_only)])
+    def completeness_now() -> Any:
+        """Up to when the server holds every punch: per terminal, site and company (admin)."""
+        with db.read_txn(engine) as conn:
+            return completeness.completeness(conn, clock.now())
 
     @app.get(f"{API_PREFIX}/terminals", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])
@@ -285,9 +303,11 @@ def create_app(
              tags=["admin"], dependencies=[Depends(admin_only)])
     def terminals_html() -> HTMLResponse:
         """The same overview as a page for a browser (admin)."""
+        now = clock.now()
         with db.read_txn(engine) as conn:
-            rows = terminal_overview(conn, clock.now())
-        return HTMLResponse(overview_html(rows, clock.now()))
+            rows = terminal_overview(conn, now)
+            comp = completeness.completeness(conn, now)
+        return HTMLResponse(overview_html(rows, now, comp))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -301,7 +321,17 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    _mount_console(app, engine, clock, Path(data_dir), console_idle_timeout_s)
     return app
+
+
+def _mount_console(app: FastAPI, engine: Any, clock: Clock, data_dir: Path,
+                   idle_timeout_s: float | None) -> None:
+    """The web console under /console (its own package; it always requires a login)."""
+    from .console import create_console
+
+    options = {} if idle_timeout_s is None else {"idle_timeout_s": idle_timeout_s}
+    app.mount("/console", create_console(engine, clock, data_dir, **options))
 
 
 def ApiError401(reason: str, now: Any) -> errors.ApiError:  # noqa: N802 - reads as a type

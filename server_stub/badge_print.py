@@ -55,6 +55,15 @@ def qr_image(token: str, box: int = 8) -> Image.Image:
     return image
 
 
+def enrolment_png(text: str, caption: str) -> bytes:
+    """The enrolment QR with one line under it (the terminal and site, never the code)."""
+    qr = qr_image(text)
+    card = Image.new("RGB", (qr.width, qr.height + 40), "white")
+    card.paste(qr, (0, 0))
+    ImageDraw.Draw(card).text((16, qr.height + 6), caption, fill="black", font=_font(20))
+    return _png(card)
+
+
 def badge_card(b: PrintableBadge) -> Image.Image:
     """One badge: QR code, the name, the employee and badge ids."""
     card = Image.new("RGB", (CARD_W, CARD_H), "white")

@@ -29,6 +29,7 @@ from kiosk.core.cli_style import (
     output_file,
     port_number,
 )
+from kiosk.core.protocol.enrolment import EnrolmentCodeError, enrolment_text
 
 from .dburl import database_url
 
@@ -220,10 +221,25 @@ def cmd_revoke_badge(args: argparse.Namespace) -> None:
 
 
 def cmd_add_terminal(args: argparse.Namespace) -> None:
+    if args.qr and not args.url:
+        raise CliError("--qr needs --url: the server address the terminal should enrol with")
+    text = None
+    if args.qr:
+        try:
+            text = enrolment_text(args.url, "X")  # the address checked before the terminal exists
+        except EnrolmentCodeError:
+            raise CliError("--url must be an http:// or https:// address") from None
     code = _admin(args).add_terminal(args.name, args.site, args.valid_days)
     print(code)
     print(f"One-time enrolment code for '{args.name}' at {args.site}, valid "
           f"{args.valid_days} day(s).", file=sys.stderr)
+    if args.qr and text is not None:
+        from server_stub.badge_print import enrolment_png
+
+        _out(args.qr, enrolment_png(enrolment_text(args.url, code), f"{args.name} ({args.site})"))
+        print(f"Enrolment QR written to {args.qr}: scan it on the terminal's enrolment screen "
+              "(camera or wedge scanner). It holds the code: handle it like the code.",
+              file=sys.stderr)
 
 
 def cmd_revoke_terminal(args: argparse.Namespace) -> None:
@@ -284,13 +300,34 @@ def cmd_report(args: argparse.Namespace) -> None:
             raise CliError("an Excel file is binary: give --out FILE.xlsx (or redirect stdout)")
         _out(args.out, admin.attendance_xlsx(*span))
         return
-    rows = admin.attendance_summary(*span) if args.summary else admin.attendance(*span)
+    from . import completeness
+
+    if args.summary:
+        rows, marks = admin.attendance_summary(*span), admin.report_completeness(args.site)
+    else:
+        rows, marks = admin.attendance_report(*span)
     if args.format == "csv":
         from .reports import REPORT_FIELDS
 
-        _out(args.out, to_csv(rows, SUMMARY_FIELDS if args.summary else REPORT_FIELDS))
+        _out(args.out, to_csv(rows, SUMMARY_FIELDS if args.summary else
+                              REPORT_FIELDS + completeness.REPORT_FIELDS))
     else:
         _out(args.out, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    for line in completeness.summary_lines(marks):  # stderr: the report stays machine-readable
+        print(line, file=sys.stderr)
+
+
+def cmd_completeness(args: argparse.Namespace) -> None:
+    comp = _admin(args).completeness()
+    if args.json:
+        print(json.dumps(comp, indent=2, ensure_ascii=False))
+        return
+    print(f"company: {comp['company']['summary']}")
+    for code, site in comp["sites"].items():
+        print(f"site {code}: {site['summary']}")
+    for t in comp["terminals"]:
+        why = ", ".join(t["reasons"]) or "current"
+        print(f"  {t['terminal_id']}  {t['summary']}  [{why}]")
 
 
 def cmd_set_cooldown(args: argparse.Namespace) -> None:
@@ -305,6 +342,82 @@ def cmd_seed_demo(args: argparse.Namespace) -> None:
     print(f"Seeded site {seed.site}; enrolment code for '{seed.terminal_name}': {seed.enrol_code}")
     for emp_id, token in seed.tokens.items():
         print(f"{emp_id}  {seed.names[emp_id]}: {token}")
+
+
+def _read_password() -> str:
+    """From standard input when it is not a terminal (scripts), else asked twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise CliError("the two passwords differ")
+    return first
+
+
+def _accounts(args: argparse.Namespace, change: Callable[..., None], action: str) -> None:
+    """Run one account change and its audit entry in one transaction."""
+    from . import audit, db
+    from .console import accounts
+
+    admin = _admin(args)
+    now = admin.clock.now().timestamp()
+    role = getattr(args, "role", None)
+    try:
+        with db.write_txn(admin.engine) as conn:
+            change(conn, accounts, now)
+            audit.record(conn, at=now, actor="cli", action=action, target=args.username,
+                         detail={"role": role} if role else None)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        admin.close()
+
+
+def cmd_add_admin(args: argparse.Namespace) -> None:
+    from .console.accounts import (
+        AccountError,
+        check_password,
+        check_username,
+        parse_role,
+    )
+
+    try:  # refuse a bad name or role before asking for a password
+        role = parse_role(args.role)
+        check_username(args.username)
+        password = check_password(_read_password())
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    _accounts(args, lambda conn, acc, now: acc.add_admin(
+        conn, args.username, role, password, now), "admin_added")
+    print(f"Added console account {args.username} ({role.value}).")
+
+
+def cmd_set_password(args: argparse.Namespace) -> None:
+    from .console.accounts import AccountError, check_password
+
+    try:
+        password = check_password(_read_password())
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    _accounts(args, lambda conn, acc, now: acc.set_password(conn, args.username, password, now),
+              "password_set")
+    print(f"Password of {args.username} changed; its open sessions have ended.")
+
+
+def cmd_remove_admin(args: argparse.Namespace) -> None:
+    _accounts(args, lambda conn, acc, _now: acc.remove_admin(conn, args.username), "admin_removed")
+    print(f"Removed console account {args.username}.")
+
+
+def cmd_admins(args: argparse.Namespace) -> None:
+    from .console.accounts import list_admins
+
+    admin = _admin(args)
+    for a in list_admins(admin.engine):
+        print(f"{a.username}\t{a.role.value}")
+    admin.close()
 
 
 def sheet_file(text: str) -> str:
@@ -423,9 +536,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", required=True, help="site code (see add-site)")
     p.add_argument("--valid-days", type=int_range(1, MAX_CODE_DAYS, "days"), default=7,
                    metavar="DAYS", help="days the enrolment code can be used")
+    p.add_argument("--qr", metavar="FILE.png", type=output_file,
+                   help="also write an enrolment QR (server address + code) for the terminal to scan")
+    p.add_argument("--url", help="the server address the terminal enrols with (needed with --qr)")
     p = add("revoke-terminal", cmd_revoke_terminal, "revoke a terminal")
     p.add_argument("terminal_id", help="terminal id (see 'terminals')")
     p = add("terminals", cmd_terminals, "terminal overview: heartbeat, version, pending, gaps")
+    p.add_argument("--json", action="store_true", help="every field as JSON")
+    p = add("completeness", cmd_completeness,
+            "up to when every punch is here: company, sites, terminals (and why not)")
     p.add_argument("--json", action="store_true", help="every field as JSON")
     p = add("export", cmd_export, "export all punches as JSON lines")
     p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")
@@ -443,6 +562,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")
     p = add("set-cooldown", cmd_set_cooldown, "seconds a terminal ignores a repeated badge")
     p.add_argument("seconds", type=int_range(0, 3600, "seconds"), help="0-3600")
+    p = add("add-admin", cmd_add_admin,
+            "add a web console account (password from stdin, or asked twice on a terminal)")
+    p.add_argument("username", help="1-64 of a-z 0-9 . _ -")
+    p.add_argument("--role", required=True, choices=["hr", "it", "viewer"],
+                   help="hr: staff, attendance, corrections; it: terminals; viewer: read only")
+    p = add("set-password", cmd_set_password, "change a console account's password")
+    p.add_argument("username", help="the account")
+    p = add("remove-admin", cmd_remove_admin, "remove a console account (its sessions end)")
+    p.add_argument("username", help="the account")
+    add("admins", cmd_admins, "list the console accounts and their roles")
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
     from .cli_hr import register
 

@@ -200,6 +200,31 @@ audit_log = Table(
 )
 Index("ix_audit_log_at", audit_log.c.at)
 
+# Console accounts (server_stub/console/accounts.py): the password hash is argon2id, never
+# the password. Sessions keep only the SHA-256 of the cookie's token, so a copy of the
+# database signs nobody in.
+admins = Table(
+    "admins",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # "hr", "it", "viewer"
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("password_changed_at", Float, nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), ForeignKey("admins.username", ondelete="CASCADE"),
+           nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("client", String(64)),
+)
+Index("ix_console_sessions_user", console_sessions.c.username)
+
 Index("ix_punches_terminal_seq", punches.c.terminal_id, punches.c.seq)
 Index("ix_punches_employee_day", punches.c.employee_id, punches.c.work_date)
 Index("ix_punches_time", punches.c.punch_time)

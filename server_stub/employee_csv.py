@@ -38,9 +38,18 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str | None]]]:
     from .admin import AdminError
 
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise AdminError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse_rows(data, str(path))
+
+
+def parse_rows(data: bytes, path: str) -> list[tuple[int, dict[str, str | None]]]:
+    """:func:`read_rows` for bytes already in hand (an upload); ``path`` names it in errors."""
+    from .admin import AdminError
+
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise AdminError(f"{path} is not UTF-8 text; save it again as 'CSV UTF-8'") from None
     lines = text.splitlines()

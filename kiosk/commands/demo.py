@@ -9,6 +9,7 @@ turn: valid ones, a revoked one, an expired one and a QR code that is not a badg
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 DEMO_PIN = "1234"
 
@@ -41,12 +42,20 @@ def demo_tokens(seed: object) -> list[str]:
     return [x for x in order if x]
 
 
+def diagnostics_folder() -> Path:
+    """Where the demo's "Export diagnostics" writes: its own folder is deleted on exit, so
+    the user's Downloads folder (or home when there is none)."""
+    from platformdirs import user_downloads_dir
+
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else Path.home()
+
+
 def main(args: argparse.Namespace) -> int:
     import os
     import shutil
     import sys
     import tempfile
-    from pathlib import Path
 
     from kiosk.core.cli_style import fail
 
@@ -96,7 +105,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"status panel: Ctrl+Alt+S (or hold a screen corner 3 s), admin PIN {DEMO_PIN}")
         sys.stdout.flush()
         options = KioskOptions(fullscreen=bool(args.fullscreen), camera=args.camera,
-                               synthetic_tokens=demo_tokens(seed), language=args.language)
+                               synthetic_tokens=demo_tokens(seed), language=args.language,
+                               diagnostics_dir=None if args.keep or args.home
+                               else diagnostics_folder())
         code, kiosk = run_kiosk(config, paths, store, options, keyring_label=store.description,
                                 exit_after_s=args.exit_after)
     finally:

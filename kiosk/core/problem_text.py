@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .i18n import QT_TRANSLATE_NOOP
 from .problems import Problem, ProblemCode
 
 CONTEXT = "Problem"
@@ -21,15 +22,12 @@ CONTEXT = "Problem"
 Translate = Callable[[str, str], str]
 
 
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name lupdate reads
-    return text
-
-
 C = ProblemCode
 SENTENCES: dict[str, str] = {
     C.REFUSED: QT_TRANSLATE_NOOP("Problem", "Server unreachable: connection refused (%1)"),
     C.DNS: QT_TRANSLATE_NOOP("Problem", "Server unreachable: name not found (%1)"),
     C.TIMEOUT: QT_TRANSLATE_NOOP("Problem", "Server timed out (%1)"),
+    # "CODE:ARG" keys override one argument; "timeout:" is a timeout with no host to name.
     "timeout:": QT_TRANSLATE_NOOP("Problem", "Server timed out"),
     C.TLS: QT_TRANSLATE_NOOP("Problem", "Server certificate not trusted (%1)"),
     C.DROPPED: QT_TRANSLATE_NOOP("Problem", "Server closed the connection (%1)"),

@@ -1,8 +1,10 @@
 """Enrolment at the terminal: the screen, the one-time code traded off the GUI thread.
 
 Until the terminal is enrolled the kiosk shows only :class:`~kiosk.ui.enroll_screen.
-EnrollScreen`; the exchange (HTTP, keyring, config file) runs on a background call and a
-failure is said by its problem code in the UI's language.
+EnrollScreen`; the app feeds it what the camera and the wedge scanner read (an enrolment
+QR) through :meth:`EnrolmentFlow.read_scan` and :meth:`EnrolmentFlow.read_code`. The
+exchange (HTTP, keyring, config file) runs on a background call and a failure is said by
+its problem code in the UI's language.
 """
 
 from __future__ import annotations
@@ -47,6 +49,15 @@ class EnrolmentFlow(QObject):
         self.screen.enroll_requested.connect(self._enroll)
         self.screen.resize(900, 600)
         self.screen.show()
+
+    def read_scan(self, text: str) -> None:
+        """A code from the wedge scanner (or any reader) for the enrolment screen."""
+        if self.screen is not None and not self._closed:
+            self.screen.read_scan(text)
+
+    def read_code(self, text: str, _polygon: list[list[int]], _frame_ts: float) -> None:
+        """A code the camera decoded (``CameraService.code_decoded``)."""
+        self.read_scan(text)
 
     def close(self) -> None:
         """The app is shutting down: ignore a late answer, close the screen."""

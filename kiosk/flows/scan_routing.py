@@ -1,4 +1,5 @@
-"""Every scan, camera or wedge, to the recorder's thread; every answer to the window.
+"""Every scan, camera or wedge, to the recorder's thread; every answer to the window (and
+a wedge scanner's layout mix-up to the status model's scanner line).
 
 Also counts what happened for the demo's summary and the smoke test (``kiosk demo
 --exit-after``): scans, one count per outcome kind (recorded, already, refused,
@@ -18,6 +19,7 @@ from PySide6.QtCore import QObject
 from kiosk.core.protocol import Verdict, VerdictStatus
 from kiosk.core.recorder import Outcome, OutcomeKind
 from kiosk.services.recorder_service import RecorderService
+from kiosk.services.status import StatusModel
 from kiosk.ui.main_window import KioskWindow
 
 MAX_AWAITED = 10_000  # punches recorded here still waiting for a verdict that we track
@@ -28,11 +30,12 @@ class ScanRouter(QObject):
         counts: scans, each outcome kind, acknowledged/accepted.
     """
 
-    def __init__(self, recorder: RecorderService, window: KioskWindow,
+    def __init__(self, recorder: RecorderService, window: KioskWindow, status: StatusModel,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._recorder = recorder
         self._window = window
+        self._status = status
         self._closed = False
         self._awaited: OrderedDict[str, None] = OrderedDict()
         self.counts = {"scans": 0, "recorded": 0, "already": 0, "refused": 0,
@@ -63,6 +66,8 @@ class ScanRouter(QObject):
         self.submit(text, "wedge", time.monotonic())
 
     def show_outcome(self, outcome: Outcome) -> None:
+        if outcome.layout:  # a wedge scanner typing in the wrong layout: IT is told
+            self._status.update_scanner_layout(outcome.layout)
         self.counts[outcome.kind.value] += 1
         if outcome.kind is OutcomeKind.RECORDED and outcome.event_id:
             self._awaited[outcome.event_id] = None

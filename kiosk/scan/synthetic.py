@@ -21,6 +21,8 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 from qrcode.constants import ERROR_CORRECT_M
 
+from kiosk.core.i18n import QT_TRANSLATE_NOOP
+
 from .frame_source import FrameSource
 from .pacing import Pacer
 
@@ -340,7 +342,8 @@ class SyntheticSource(FrameSource):
         self._closed = False
         self.showing: str | None = None
         self.frames_made = 0
-        self._set_state("ok", "Synthetic camera: badges are shown in turn.")
+        self._set_state("ok", QT_TRANSLATE_NOOP("Source",
+                                                "Synthetic camera: badges are shown in turn."))
 
     def read(self) -> np.ndarray | None:
         if self._closed:

@@ -29,7 +29,8 @@ log = logging.getLogger("kiosk.services.camera")
 
 class CameraService(QObject):
     """Signals: frame_ready(QImage), code_decoded(str, list, float frame_ts),
-    stats_changed(float fps, float decode_ms), camera_state_changed(str),
+    stats_changed(float fps, float decode_ms), check_changed(CameraCheck: focus, brightness,
+    read rate), camera_state_changed(str),
     camera_status_changed(str state, str detail): the sentence IT reads on the status panel
     ("Camera 0: permission denied on /dev/video0 (add the kiosk user to the 'video' group)…").
     """
@@ -37,6 +38,7 @@ class CameraService(QObject):
     frame_ready = Signal(QImage)
     code_decoded = Signal(str, list, float)
     stats_changed = Signal(float, float)
+    check_changed = Signal(object)
     camera_state_changed = Signal(str)
     camera_status_changed = Signal(str, str)
     _released = Signal()  # a restart's old worker has ended (emitted by the helper thread)
@@ -57,6 +59,17 @@ class CameraService(QObject):
         self._closed = False
         self._guard = threading.Lock()
         self._released.connect(self._start_again)
+        self._logged: tuple[str, str] | None = None
+        self.camera_status_changed.connect(self._log_status)
+
+    def _log_status(self, state: str, detail: str) -> None:
+        """Each change of the camera's state once in the log, with the source it is about
+        (a wrong ``--camera`` path must be findable there, not only on the panel)."""
+        if (state, detail) == self._logged:
+            return
+        self._logged = (state, detail)
+        level = logging.WARNING if state in ("error", "disconnected") else logging.INFO
+        log.log(level, "camera %r: %s - %s", self._spec, state, detail or "no detail")
 
     def _source(self) -> FrameSource:
         if self._source_factory is not None:
@@ -81,10 +94,22 @@ class CameraService(QObject):
         worker.frame_ready.connect(self.frame_ready)
         worker.code_decoded.connect(self.code_decoded)
         worker.stats_changed.connect(self.stats_changed)
+        worker.check_changed.connect(self.check_changed)
         worker.camera_state_changed.connect(self.camera_state_changed)
         worker.camera_status_changed.connect(self.camera_status_changed)
         self.worker = worker
         worker.start()
+
+    def announce(self) -> None:
+        """Say the running worker's last state again, for observers connected after it was
+        reported (the kiosk takes over the enrolment screen's camera)."""
+        worker = self.worker
+        if worker is None:
+            return
+        state, detail = worker.state
+        if state:
+            self.camera_state_changed.emit(state)
+            self.camera_status_changed.emit(state, detail)
 
     def stop(self) -> None:
         """Stop and join (blocking: scripts and tests; the app uses close/join)."""

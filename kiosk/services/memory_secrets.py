@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 
+from kiosk.core.i18n import QT_TRANSLATE_NOOP
+
 
 class MemorySecretStore:
-    description = "in memory (demo only: forgotten on exit)"
+    description = QT_TRANSLATE_NOOP("Source", "in memory (demo only: forgotten on exit)")
 
     def __init__(self) -> None:
         self._data: dict[str, str] = {}

@@ -14,6 +14,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from .messages import TONE_COLOURS, TONE_ICONS, CardMessage, Tone, idle
 from .resources import resource
 
+# Room for a two-line title or detail and a CJK name at the card's font sizes: the card
+# keeps this height whatever it says, so the preview above it never jumps.
+CARD_HEIGHT = 248
+IDLE_ICON = "idle"  # round, like the outcome icons (kiosk.svg is the square app icon)
+
 
 class FeedbackCard(QFrame):
     """Signals:
@@ -36,6 +41,7 @@ class FeedbackCard(QFrame):
         self._detail.setWordWrap(True)
         self._detail.setObjectName("cardDetail")
         text = QVBoxLayout()
+        text.addStretch(1)  # centred: the one-line idle text no longer sits at the top
         text.addWidget(self._title)
         text.addWidget(self._name)
         text.addWidget(self._detail)
@@ -43,8 +49,9 @@ class FeedbackCard(QFrame):
         row = QHBoxLayout(self)
         row.setContentsMargins(24, 20, 24, 20)
         row.setSpacing(20)
-        row.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addLayout(text, 1)
+        self.setFixedHeight(CARD_HEIGHT)
         self._clear = QTimer(self)
         self._clear.setSingleShot(True)
         self._clear.setInterval(int(card_seconds * 1000))
@@ -52,8 +59,9 @@ class FeedbackCard(QFrame):
         # Read the icons once, at start-up: a card change must not wait on the disk.
         self._pixmaps: dict[str, QPixmap] = {
             name: QIcon(str(resource("icons", f"{name}.svg"))).pixmap(96, 96)
-            for name in {"kiosk", *TONE_ICONS.values()}
+            for name in {IDLE_ICON, *TONE_ICONS.values()}
         }
+        self._camera = True
         self.message: CardMessage = idle()
         self._render(self.message, idle=True)
 
@@ -67,9 +75,17 @@ class FeedbackCard(QFrame):
         self._clear.start()
         self.message_shown.emit(message)
 
+    def set_camera_available(self, available: bool) -> None:
+        """The idle text points to the camera or, without one, to the badge scanner."""
+        if available == self._camera:
+            return
+        self._camera = available
+        if self.is_idle():
+            self.show_idle()
+
     def show_idle(self) -> None:
         self._clear.stop()
-        self.message = idle()
+        self.message = idle(self._camera)
         self._render(self.message, idle=True)
         self.message_shown.emit(self.message)
 
@@ -95,7 +111,7 @@ class FeedbackCard(QFrame):
         self._name.setVisible(bool(m.name))
         self._detail.setText(m.detail)
         self._detail.setVisible(bool(m.detail))
-        icon_name = "kiosk" if idle else TONE_ICONS[m.tone]
+        icon_name = IDLE_ICON if idle else TONE_ICONS[m.tone]
         self._icon.setPixmap(self._pixmaps[icon_name])
         self.setAccessibleName(self.text())
         if not idle and m.tone is Tone.ERROR:

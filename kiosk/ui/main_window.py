@@ -84,7 +84,7 @@ class KioskWindow(QMainWindow):
         body.setContentsMargins(16, 16, 16, 16)
         body.setSpacing(16)
         body.addWidget(self.preview, 3)
-        body.addWidget(self.card, 1)
+        body.addWidget(self.card, 0)  # fixed height: the preview takes the rest
         column.addLayout(body, 1)
         kiosk_page.setStyleSheet("#kioskPage { background: #0d1014; }")
 
@@ -170,8 +170,11 @@ class KioskWindow(QMainWindow):
             "reconnecting": self.tr("Camera disconnected – reconnecting…"),
             "error": self.tr("Camera not available – badge scanners still work"),
             "stopped": self.tr("Camera stopped"),
+            "none": self.tr("No camera on this terminal – use the badge scanner"),
         }
-        self.preview.set_message(messages_by_state.get(str(state).lower(), ""))
+        state = str(state).lower()
+        self.preview.set_message(messages_by_state.get(state, ""))
+        self.card.set_camera_available(state in ("running", "ok", "open", "connecting"))
 
     def show_outcome(self, outcome: Outcome) -> None:
         offline = self._status.status.online is False

@@ -178,5 +178,9 @@ def _check_in_card(verdict: Any, name: str, event_id: str, direction: Any) -> Ca
                        event_id, sound=False)
 
 
-def idle() -> CardMessage:
+def idle(camera: bool = True) -> CardMessage:
+    """What the card says between scans; without a working camera, where to scan instead."""
+    if not camera:
+        return CardMessage(_T.translate("Card", "Scan your badge at the badge scanner"), "", "",
+                           Tone.INFO)
     return CardMessage(_T.translate("Card", "Show your badge to the camera"), "", "", Tone.INFO)

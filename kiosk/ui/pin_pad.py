@@ -92,7 +92,7 @@ class PinPad(QWidget):
         left = self._check.locked_for()
         if not self._check.configured:
             self.message.setText(self.tr(
-                "No admin PIN is set on this terminal. Set [ui] admin_pin_hash in the config."))
+                "No admin PIN is set on this terminal. Set one with: kiosk set-pin"))
         elif left > 0:
             self._show_locked(left)
         else:

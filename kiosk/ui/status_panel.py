@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.services.status import ServerLine, Status, StatusModel
 
+from . import theme
 from .messages import reject_reason
 from .problems import describe
 
@@ -53,11 +55,12 @@ def _bytes(n: int | None) -> str:
 
 
 class StatusPanel(QWidget):
-    """Signals (the actions): sync_requested, camera_test_requested,
+    """Signals (the actions): sync_requested, camera_test_requested, scanner_test_requested,
     diagnostics_requested, leave_kiosk_requested, closed."""
 
     sync_requested = Signal()
     camera_test_requested = Signal()
+    scanner_test_requested = Signal()
     diagnostics_requested = Signal()
     leave_kiosk_requested = Signal()
     closed = Signal()
@@ -78,7 +81,8 @@ class StatusPanel(QWidget):
             ("pending", self.tr("Waiting to send:")), ("oldest", self.tr("Oldest waiting:")),
             ("rejected", self.tr("Rejected by server:")), ("offset", self.tr("Clock offset:")),
             ("camera", self.tr("Camera:")), ("disk", self.tr("Disk free:")),
-            ("keyring", self.tr("Secret store:")), ("problem", self.tr("Problem:")),
+            ("keyring", self.tr("Secret store:")), ("scanner", self.tr("Scanner:")),
+            ("problem", self.tr("Problem:")),
         ]
         for i, (key, label) in enumerate(rows):
             value = QLabel()
@@ -103,19 +107,21 @@ class StatusPanel(QWidget):
         buttons = QGridLayout()
         self.sync_button = QPushButton(self.tr("Sync now"))
         self.camera_button = QPushButton(self.tr("Test camera"))
+        self.scanner_button = QPushButton(self.tr("Scan a test code"))
         self.diag_button = QPushButton(self.tr("Export diagnostics"))
         self.leave_button = QPushButton(self.tr("Leave kiosk mode"))
         self.close_button = QPushButton(self.tr("Back to kiosk"))
         for i, (button, signal) in enumerate([
             (self.sync_button, self.sync_requested),
             (self.camera_button, self.camera_test_requested),
+            (self.scanner_button, self.scanner_test_requested),
             (self.diag_button, self.diagnostics_requested),
             (self.leave_button, self.leave_kiosk_requested),
             (self.close_button, self.closed),
         ]):
-            button.setMinimumHeight(48)
+            button.setMinimumHeight(theme.TOUCH_PX)
             button.clicked.connect(signal)
-            buttons.addWidget(button, 0, i)
+            buttons.addWidget(button, i // 3, i % 3)  # 3 a row: room for longer languages
 
         title = QLabel(self.tr("Terminal status"))
         title.setObjectName("statusTitle")
@@ -128,15 +134,10 @@ class StatusPanel(QWidget):
         box.addWidget(self.log_view, 1)
         box.addWidget(self.action_result)
         box.addLayout(buttons)
+        box.setContentsMargins(24, 20, 24, 20)
+        box.setSpacing(10)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(
-            "StatusPanel { background: #f4f5f7; }"
-            " QLabel { font-size: 16px; color: #1c2027; }"
-            " QLabel#statusKey { color: #5f6368; }"
-            " QLabel#statusTitle { font-size: 26px; font-weight: 600; }"
-            " QPushButton { font-size: 16px; }"
-            " QPlainTextEdit, QListWidget { font-family: monospace; font-size: 13px; }"
-        )
+        self.setStyleSheet(theme.STYLE)  # the kiosk's dark theme, touch-sized
         model.changed.connect(self.show_status)
         self.show_status(model.status)
 
@@ -159,6 +160,50 @@ class StatusPanel(QWidget):
             "stopped": self.tr("stopped"),
         }
         return words.get(str(state).lower(), self.tr("unknown"))
+
+    def _camera_check_line(self, check: Any) -> str:
+        """Focus, brightness and the read rate over the last frames (the camera check)."""
+        if check is None or not getattr(check, "frames", 0):
+            return ""
+        line = self.tr("focus %1, brightness %2").replace("%1", f"{check.focus:.0f}").replace(
+            "%2", f"{check.brightness:.0f}")
+        if check.read_rate is None:
+            line += ", " + self.tr("no code in the last %1 frames").replace("%1", str(check.frames))
+        else:
+            line += ", " + self.tr("read %1 of %2 frames with a code").replace(
+                "%1", f"{check.read_rate:.0%}").replace("%2", str(check.located))
+        return "\n" + line
+
+    def show_scanner_test(self, info: Any, what: str, layout: str) -> None:
+        """What a test scan showed: its text (or what it is), key timing, Enter, doubled
+        output, and the layout it seems typed in (``layout``: a LayoutFix code or "")."""
+        yes, no = self.tr("yes"), self.tr("no")
+        lines = [
+            self.tr("Arrived: %1 (%2 characters)").replace("%1", what).replace("%2", str(len(info.text))),
+            self.tr("Keys every %1 ms (slowest gap %2 ms); Enter at the end: %3; doubled output: %4")
+            .replace("%1", f"{info.median_gap_ms:g}").replace("%2", f"{info.max_gap_ms:g}")
+            .replace("%3", yes if info.enter else no).replace("%4", yes if info.doubled else no),
+            self.tr("Layout: %1").replace("%1", self._scanner_line(layout) if layout
+                                          else self.tr("matches this terminal's")),
+        ]
+        self.show_result("\n".join(lines))
+
+    def _scanner_line(self, layout: str) -> str:
+        """What IT should change when wedge badges arrive through a layout mix-up."""
+        if not layout:
+            return self.tr("no layout problem seen")
+        base, _, caps = layout.partition("+")
+        if base == "caps_lock":
+            return self.tr("Caps Lock is on: badges are still read, but switch it off.")
+        names = {"qwertz": self.tr("German (QWERTZ)"), "azerty_fr": self.tr("French (AZERTY)"),
+                 "azerty_be": self.tr("Belgian (AZERTY)")}
+        line = self.tr(
+            "The scanner types for a US keyboard but this terminal's layout is %1: badges are "
+            "still read; program the scanner for %1, or set this terminal's layout to US.",
+        ).replace("%1", names.get(base, base))
+        if caps:
+            line += " " + self.tr("Switch Caps Lock off as well.")
+        return line
 
     def _server_line(self, line: ServerLine) -> str:
         if line.reachable is None:
@@ -186,7 +231,7 @@ class StatusPanel(QWidget):
             conn = self.tr("unreachable")
         f["connection"].setText(conn)
         f["last_sync"].setText(
-            st.last_sync.astimezone(self._tz).strftime("%Y-%m-%d %H:%M:%S")
+            st.last_sync.astimezone(self._tz).strftime("%Y-%m-%d %H:%M:%S %Z")
             if isinstance(st.last_sync, datetime) else self.tr("never"))
         f["pending"].setText(str(st.pending))
         f["oldest"].setText(_age(st.oldest_pending_age_s))
@@ -197,9 +242,12 @@ class StatusPanel(QWidget):
                             .replace("%1", self._camera_word(st.camera_state))
                             .replace("%2", f"{st.camera_fps:.1f}")
                             .replace("%3", f"{st.decode_ms:.1f}")
-                            + (f"\n{st.camera_detail}" if st.camera_detail else ""))
+                            + self._camera_check_line(st.camera_check)
+                            + (f"\n{_T.translate('Source', st.camera_detail)}"
+                               if st.camera_detail else ""))
         f["disk"].setText(_bytes(st.disk_free_bytes))
-        f["keyring"].setText(st.keyring_backend or "–")
+        f["keyring"].setText(_T.translate("Source", st.keyring_backend) or "–")
+        f["scanner"].setText(self._scanner_line(st.scanner_layout))
         problems = [describe(p) for p in (st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:
             problems.append(self.tr("outbox was corrupt, moved to %1")

@@ -93,3 +93,15 @@ def _no_logging_left_behind():
     from kiosk.logging_setup import teardown_logging
 
     teardown_logging()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Install the in-memory backend for code that asks the keyring library (the CLI)."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

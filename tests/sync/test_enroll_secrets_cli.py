@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import keyring
 import pytest
 from keyring.backends import fail
 
@@ -30,16 +29,6 @@ from tests.helpers.keyring_backend import MemoryKeyring
 from tests.sync.conftest import Terminal, fill
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def memory_keyring():
-    """Install the in-memory backend for code that asks the keyring library (the CLI)."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_no_keyring_backend_says_what_to_install() -> None:

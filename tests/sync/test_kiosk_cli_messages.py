@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keyring
 import pytest
 
 from kiosk.cli import main as kiosk_main
@@ -20,19 +19,9 @@ from kiosk.core.config import load_config, save_config
 from kiosk.core.paths import default_paths
 from kiosk.core.pin import check_pin
 from kiosk.store import Outbox
-from tests.helpers.keyring_backend import MemoryKeyring
 from tests.sync.conftest import Terminal, fill
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def _error_line(capsys) -> str:

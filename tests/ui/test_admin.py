@@ -215,5 +215,5 @@ def test_status_panel_times_are_the_sites_like_the_header(qtbot):
     status.update_storage(StorageSnapshot(
         sent=1, last_sync=datetime(2026, 11, 2, 7, 57, 10, tzinfo=timezone.utc)))
     win.set_timezone(ZoneInfo("Asia/Shanghai"))  # UTC+8, whatever the machine's zone
-    assert win.status_panel.fields["last_sync"].text() == "2026-11-02 15:57:10"
+    assert win.status_panel.fields["last_sync"].text() == "2026-11-02 15:57:10 CST"  # the zone named
     assert win.header.clock_label.text() == "15:58:00"

@@ -1,0 +1,168 @@
+"""The console's figures: Today for 2,000 employees, and punch-to-Today in a real browser.
+
+    python -m benchmarks.console [--employees 2000] [--rounds 20] [--browser-rounds 20]
+
+1. ``today_2000_employees_ms``: a live server (SQLite, loopback) with 2,000 employees on two
+   sites and a day of punches (4,000: in and out, through the signed API); the median and
+   p95 of GET /console/ (session check, the rules for everyone, the page) over ``--rounds``.
+   Beside it: the same people through the report path (``attendance_rows`` per site) and
+   the bare computation without HTTP. Goal < 300 ms.
+2. ``punch_to_today_p95_s``: Chromium on Today; a punch is uploaded through the signed API
+   and the clock stops when the name shows in "In" (the page polls every 2 s). Beside it:
+   the same with JavaScript off (the page's meta refresh, every 5 s). Goal < 5 s.
+
+Last line: JSON with both keys (and the alternatives).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from server_stub import db, reports
+from server_stub.console import today
+from tests.console.conftest import PASSWORD, Browserless, _password_hash
+from tests.helpers.browser import chromium, sign_in, why_no_browser
+from tests.helpers.clock import FakeClock
+from tests.helpers.live_server import LiveServer, live_server
+from tests.server.terminal_client import Term, enroll
+
+DAY = datetime(2026, 11, 2, tzinfo=timezone.utc)  # a Monday
+NOW = DAY.replace(hour=15)  # 16:00 Berlin, 23:00 Shanghai
+
+
+def p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def build(srv: LiveServer, clock: FakeClock, n: int) -> tuple[Term, dict[str, str]]:
+    a = srv.admin
+    a.add_site("HQ", "Head office", "Europe/Berlin")
+    a.add_site("LAB", "Lab", "Asia/Shanghai")
+    a.add_shift("day", "09:00", "17:00", 5)
+    with db.write_txn(a.engine) as conn:
+        conn.execute(db.employees.insert(), [
+            {"employee_id": f"E{i:05d}", "name": f"Person {i}", "site": "HQ" if i % 2 else "LAB",
+             "shift": "day", "active": True, "created_at": (DAY - timedelta(days=30)).timestamp()}
+            for i in range(n)])
+        conn.execute(db.admins.insert().values(
+            username="bench", role="hr", password_hash=_password_hash(), created_at=0.0,
+            password_changed_at=0.0))
+    clock.set(DAY - timedelta(days=1))
+    tokens = {f"E{i:05d}": a.issue_badge(f"E{i:05d}", 30).token for i in range(n)}
+    terms = {s: enroll(srv.url, a.add_terminal(f"Door {s}", s), clock) for s in ("HQ", "LAB")}
+    clock.set(NOW)
+    batch: dict[str, list[dict[str, Any]]] = {"HQ": [], "LAB": []}
+    for i, token in enumerate(tokens.values()):
+        site = "HQ" if i % 2 else "LAB"
+        tz_shift = 1 if site == "HQ" else 8
+        start = DAY.replace(hour=9 - tz_shift) + timedelta(minutes=i % 40 - 10)
+        t = terms[site]
+        batch[site] += [t.punch(token, start), t.punch(token, start + timedelta(hours=8))]
+    for site, punches in batch.items():
+        for k in range(0, len(punches), 500):
+            terms[site].verdicts(punches[k:k + 500])
+    terms["LAB"].close()
+    return terms["HQ"], tokens
+
+
+def today_ms(srv: LiveServer, clock: FakeClock, rounds: int) -> dict[str, float]:
+    c = Browserless(srv.url)
+    c.login("bench", PASSWORD)
+    http = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        r = c.get("/")
+        http.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200 and r.text.count("<li") > 1000, r.status_code
+    c.close()
+    bare, report = [], []
+    for _ in range(rounds):
+        with db.read_txn(srv.admin.engine) as conn:
+            t0 = time.perf_counter()
+            today.today(conn, clock.now())
+            bare.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            for site in ("HQ", "LAB"):
+                reports.attendance_rows(conn, DAY.date(), DAY.date(), site, None, clock.now())
+            report.append((time.perf_counter() - t0) * 1000)
+    return {"http_median": statistics.median(http), "http_p95": p95(http),
+            "compute_median": statistics.median(bare), "report_path_median": statistics.median(report)}
+
+
+def punch_to_today(srv: LiveServer, clock: FakeClock, term: Term, tokens: dict[str, str],
+                   rounds: int, javascript: bool) -> list[float]:
+    """Seconds from upload to the name in "In", for people not yet punched in today."""
+    waits = []
+    fresh = [e for i, e in enumerate(tokens) if i % 2][-rounds * 2:]  # HQ people
+    with chromium() as browser:
+        ctx = browser.new_context(java_script_enabled=javascript)
+        page = ctx.new_page()
+        sign_in(page, srv.url, "bench", PASSWORD)
+        for emp in fresh[:rounds] if javascript else fresh[rounds:rounds + rounds]:
+            with db.write_txn(srv.admin.engine) as conn:  # make them "not in yet" again
+                conn.execute(db.punches.delete().where(db.punches.c.employee_id == emp))
+            page.reload()
+            t0 = time.monotonic()
+            term.verdicts([term.punch(tokens[emp], clock.now())])
+            page.locator(f'[data-site="HQ"] [data-kind="in"] [data-employee="{emp}"]'
+                         ).wait_for(timeout=15_000)
+            waits.append(time.monotonic() - t0)
+        ctx.close()
+    return waits
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--employees", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--browser-rounds", type=int, default=20)
+    ap.add_argument("--nojs-rounds", type=int, default=5)
+    args = ap.parse_args()
+    clock = FakeClock(NOW)
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="h19-console-bench-") as tmp, \
+            live_server(Path(tmp), clock=clock) as srv:
+        t0 = time.perf_counter()
+        term, tokens = build(srv, clock, args.employees)
+        print(f"built {args.employees} employees, {2 * args.employees} punches in "
+              f"{time.perf_counter() - t0:.1f} s")
+        ms = today_ms(srv, clock, args.rounds)
+        print(f"Today, {args.employees} employees: GET /console/ median {ms['http_median']:.0f} ms,"
+              f" p95 {ms['http_p95']:.0f} ms (goal < 300)")
+        print(f"  the rules alone: median {ms['compute_median']:.0f} ms; the same people through"
+              f" the report path (attendance_rows per site): {ms['report_path_median']:.0f} ms")
+        result["today_2000_employees_ms"] = round(ms["http_p95"], 1)
+        result["today_median_ms"] = round(ms["http_median"], 1)
+        result["today_compute_ms"] = round(ms["compute_median"], 1)
+        result["report_path_ms"] = round(ms["report_path_median"], 1)
+        why = why_no_browser()
+        if why:
+            print(f"browser figures skipped: {why}")
+            result["punch_to_today_p95_s"] = None
+        else:
+            live = punch_to_today(srv, clock, term, tokens, args.browser_rounds, True)
+            print(f"punch -> Today in Chromium (live view, 2 s poll): median "
+                  f"{statistics.median(live):.2f} s, p95 {p95(live):.2f} s (goal < 5)")
+            result["punch_to_today_p95_s"] = round(p95(live), 2)
+            result["punch_to_today_median_s"] = round(statistics.median(live), 2)
+            if args.nojs_rounds:
+                nojs = punch_to_today(srv, clock, term, tokens, args.nojs_rounds, False)
+                print(f"  without JavaScript (meta refresh 5 s): median "
+                      f"{statistics.median(nojs):.2f} s, max {max(nojs):.2f} s")
+                result["nojs_punch_to_today_max_s"] = round(max(nojs), 2)
+        term.close()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

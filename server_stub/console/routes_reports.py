@@ -1,0 +1,102 @@
+"""Attendance: filters, the day rows, the monthly summary, and the CLI's files to download."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from .. import db, reports
+from .web import ConsoleProblem, Ctx, page, render
+
+router = APIRouter()
+MAX_SHOWN = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date
+    date_to: date
+    site: str | None
+    employee: str | None
+
+    @property
+    def stem(self) -> str:
+        return f"attendance_{self.date_from.isoformat()}_{self.date_to.isoformat()}"
+
+
+def _filters(
+    request: Request,
+    date_from: str | None = Query(None, alias="from", max_length=10),
+    date_to: str | None = Query(None, alias="to", max_length=10),
+    site: str | None = Query(None, max_length=32),
+    employee: str | None = Query(None, max_length=32),
+) -> Filters:
+    """The query's filters; from the first of this month to today by default."""
+    today = request.app.state.console.now().date()
+    try:
+        d_from = date.fromisoformat(date_from) if date_from else today.replace(day=1)
+        d_to = date.fromisoformat(date_to) if date_to else today
+    except ValueError:
+        raise ConsoleProblem(400, "bad_date") from None
+    if reports.check_range(d_from, d_to):
+        raise ConsoleProblem(400, "bad_range")
+    return Filters(d_from, d_to, site or None, employee or None)
+
+
+def _rows(ctx: Ctx, f: Filters) -> list[dict[str, Any]]:
+    with db.read_txn(ctx.console.engine) as conn:
+        return reports.attendance_rows(conn, f.date_from, f.date_to, f.site, f.employee,
+                                       ctx.console.now())
+
+
+def monthly(ctx: Ctx, f: Filters) -> list[dict[str, Any]]:
+    """The report's summary per employee, one block per calendar month of the range."""
+    out: list[dict[str, Any]] = []
+    start = f.date_from
+    with db.read_txn(ctx.console.engine) as conn:
+        while start <= f.date_to:
+            nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+            end = min(f.date_to, nxt - timedelta(days=1))
+            for row in reports.summary_rows(conn, start, end, f.site, f.employee,
+                                            ctx.console.now()):
+                out.append({"month": start.strftime("%Y-%m"), **row})
+            start = nxt
+    return out
+
+
+@router.get("/attendance")
+def attendance_page(ctx: Ctx = Depends(page("attendance")),
+                    f: Filters = Depends(_filters)) -> Response:
+    rows = _rows(ctx, f)
+    with ctx.console.engine.connect() as conn:
+        sites = list(conn.execute(select(db.sites.c.code, db.sites.c.name)
+                                  .order_by(db.sites.c.code)))
+    return render(ctx, "attendance.html", active="attendance", f=f, rows=rows[:MAX_SHOWN],
+                  total=len(rows), months=monthly(ctx, f), sites=sites,
+                  query=ctx.request.url.query, max_shown=MAX_SHOWN)
+
+
+@router.get("/attendance.xlsx")
+def attendance_xlsx(ctx: Ctx = Depends(page("attendance")),
+                    f: Filters = Depends(_filters)) -> Response:
+    """The same workbook as ``kiosk-server report --format xlsx`` (Summary and Days sheets)."""
+    from ..report_xlsx import MEDIA_TYPE, workbook
+
+    with db.read_txn(ctx.console.engine) as conn:
+        book = workbook(reports.employee_days(conn, f.date_from, f.date_to, f.site, f.employee,
+                                              ctx.console.now()), f.date_from, f.date_to)
+    return Response(book, media_type=MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{f.stem}.xlsx"'})
+
+
+@router.get("/attendance.csv")
+def attendance_csv(ctx: Ctx = Depends(page("attendance")),
+                   f: Filters = Depends(_filters)) -> Response:
+    """The same file as ``kiosk-server report --format csv``."""
+    return Response(reports.to_csv(_rows(ctx, f)), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{f.stem}.csv"'})

@@ -1,0 +1,196 @@
+"""Today, Attendance, Employees, Terminals and Audit through the console's forms."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import requests
+from sqlalchemy import select
+
+from kiosk.core.protocol import API_PREFIX
+from server_stub import audit, db
+from tests.server.terminal_client import enroll
+
+from .conftest import T0
+
+
+def _section(html: str, kind: str) -> str:
+    start = html.index(f'data-kind="{kind}"')
+    return html[start:html.index("</div>", start)]
+
+
+def test_today_sorts_staff_into_in_late_and_not_in(client_for, admins, term) -> None:
+    # 09:00 Berlin: E1 (day 09:00, grace 5) checks in at 09:20 -> late 20 min.
+    admins.clock.advance(20 * 60)
+    assert term.verdicts([term.punch(admins.tokens["E1"])])[0]["status"] == "accepted"
+    hr = client_for("hr1")
+    page = hr.get("/").text
+    assert "Ana Souza" in _section(page, "in") and "Ana Souza" in _section(page, "late")
+    assert "<b>20</b>" in _section(page, "late")
+    assert "No Shift" in _section(page, "not_in") and "王芳" in _section(page, "not_in")
+    assert "Lab Person" not in page.split('data-site="HQ"')[1].split("</section>")[0]
+    admins.clock.advance(600)  # a second scan soon after is a repeat: still in
+    term.verdicts([term.punch(admins.tokens["E1"])])
+    assert "Ana Souza" in _section(hr.get("/").text, "in")
+    admins.clock.advance(1500)  # (within the idle timeout)
+    term.verdicts([term.punch(admins.tokens["E1"])])
+    live = hr.get("/today/live").text  # the fragment the page polls
+    assert "<html" not in live and "Ana Souza" in _section(live, "left")
+    assert "Ana Souza" not in _section(live, "in")
+
+
+def test_night_worker_after_midnight_is_still_in(client_for, admins, term) -> None:
+    admins.clock.set(T0.replace(hour=21, minute=0))  # 22:00 Berlin, night shift starts
+    term.verdicts([term.punch(admins.tokens["E2"])])
+    admins.clock.advance(4 * 3600)  # 02:00 next day
+    page = client_for("hr1").get("/").text
+    assert "王芳" in _section(page, "in") and "2026-11-03" in page
+
+
+def test_attendance_csv_is_the_cli_report(client_for, admins, term) -> None:
+    admins.clock.advance(10 * 60)
+    term.verdicts([term.punch(admins.tokens["E1"])])
+    hr = client_for("hr1")
+    q = {"from": "2026-11-02", "to": "2026-11-02", "site": "HQ"}
+    r = hr.get("/attendance.csv", params=q)
+    assert r.headers["content-type"].startswith("text/csv")
+    assert "attendance_2026-11-02_2026-11-02.csv" in r.headers["content-disposition"]
+    from server_stub.reports import to_csv
+
+    assert r.text == to_csv(admins.srv.admin.attendance("2026-11-02", "2026-11-02", "HQ"))
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(x["employee_id"], x["status"]) for x in rows] == [("E1", "open"), ("E2", "expected")]
+    page = hr.get("/attendance", params=q).text
+    assert 'id="monthly"' in page and "2026-11" in page and "E1" in page
+    for bad in ({"from": "2026-13-01"}, {"from": "2026-11-05", "to": "2026-11-01"},
+                {"from": "1999-01-01", "to": "2026-01-01"}):
+        r = hr.get("/attendance", params=bad)
+        assert r.status_code == 400 and "Dates must" in r.text
+
+
+def test_employee_add_edit_deactivate_and_audit(client_for, admins) -> None:
+    hr = client_for("hr1")
+    r = hr.post("/employees", {"employee_id": "E7", "name": "New Hire", "site": "HQ",
+                               "shift": "day"})
+    assert r.status_code == 200 and "New Hire" in r.text
+    assert hr.post("/employees", {"employee_id": "E7", "name": "Again", "site": "HQ"}
+                   ).status_code == 400
+    assert hr.post("/employees", {"employee_id": "E8", "name": "x", "site": "NOPE"}
+                   ).status_code == 400
+    hr.post("/employees/E7", {"name": "Renamed", "site": "LAB", "shift": ""})
+    hr.post("/employees/E7/active", {"active": "0"})
+    e = db.employees.c
+    with admins.srv.admin.engine.connect() as conn:
+        row = conn.execute(select(db.employees).where(e.employee_id == "E7")).one()
+    assert (row.name, row.site, row.shift, row.active) == ("Renamed", "LAB", None, False)
+    assert "Renamed" not in hr.get("/employees").text  # active only by default
+    assert "Renamed" in hr.get("/employees", params={"show": "all", "q": "renam"}).text
+    acts = [(x.actor, x.action, x.target) for x in audit.entries(admins.srv.admin.engine)][:3]
+    assert acts == [("admin:hr1", "employee_deactivated", "E7"),
+                    ("admin:hr1", "employee_edited", "E7"), ("admin:hr1", "employee_added", "E7")]
+    assert hr.get("/employees/NOPE").status_code == 404
+
+
+def test_csv_import_is_all_or_nothing(client_for, admins) -> None:
+    hr = client_for("hr1")
+    bad = ("employee_id,name,site,shift\nN1,Good One,HQ,day\nN2,,HQ,\nN3,Three,MARS,\n"
+           "N bad,X,HQ,\nN5,Five,HQ,nope\n")
+    r = hr.post("/employees/import", files={"file": ("staff.csv", bad.encode(), "text/csv")})
+    assert r.status_code == 400 and "Nothing was imported" in r.text
+    for line, says in ((3, "name must be"), (4, "unknown site"), (5, "must be 1-32"),
+                       (6, "unknown shift")):
+        row = r.text.split(f'data-line="{line}"><td>{line}</td><td>')[1].split("</td>")[0]
+        assert says in row, (line, row)
+    assert 'data-line="2"' not in r.text  # the good row is not a problem, but not stored
+    with admins.srv.admin.engine.connect() as conn:
+        ids = set(conn.execute(select(db.employees.c.employee_id)).scalars())
+    assert ids == {"E1", "E2", "E3", "E4"}
+    good = "\ufeffemployee_id;name;site;shift\nN1;Good One;HQ;day\nE4;Now Named;HQ;day\n"
+    r = hr.post("/employees/import", files={"file": ("staff.csv", good.encode(), "text/csv")})
+    assert r.status_code == 200 and "Imported: 2" in r.text
+    assert "Now Named" in hr.get("/employees/E4").text
+    assert hr.post("/employees/import").status_code == 400  # no file
+    r = hr.post("/employees/import", files={"file": ("x.csv", b"\xff\xfe", "text/csv")})
+    assert r.status_code == 400 and "not UTF-8" in r.text
+    assert [x.action for x in audit.entries(admins.srv.admin.engine)][:3] == [
+        "employees_import_refused", "employees_imported", "employees_import_refused"]
+
+
+def test_badge_issue_prints_and_revoke_reaches_the_roster(client_for, admins, term) -> None:
+    hr = client_for("hr1")
+    r = hr.post("/employees/E1/badges", {"days": "30"})
+    assert r.status_code == 200 and "<img alt='QR badge'" in r.text and "Ana Souza" in r.text
+    assert r.headers["cache-control"] == "no-store"
+    with admins.srv.admin.engine.connect() as conn:
+        badges = list(conn.execute(select(db.badges).where(db.badges.c.employee_id == "E1")))
+    assert len(badges) == 2
+    old = admins.badge_ids["E1"]
+    page = hr.get("/employees/E1").text
+    assert f'data-badge="{old}"' in page
+    hr.post(f"/badges/{old}/revoke")
+    roster = term.request("GET", "/roster").json()
+    assert old in roster["revoked"]
+    verdict = term.verdicts([term.punch(admins.tokens["E1"])])[0]
+    assert verdict["status"] == "rejected"
+    assert hr.post("/badges/nope/revoke").status_code == 404
+    assert hr.post("/employees/E1/badges", {"days": "x"}).status_code == 400
+
+
+def test_terminal_add_shows_code_once_and_revoke(client_for, admins) -> None:
+    it = client_for("it1")
+    r = it.post("/terminals", {"name": "Gate 2", "site": "HQ", "valid_days": "3"})
+    assert r.status_code == 200 and 'id="enrol-code"' in r.text and "data:image/png" in r.text
+    code = r.text.split('id="enrol-code">')[1].split("<")[0]
+    assert code not in it.get("/terminals").text  # shown once
+    t = enroll(admins.url, code, admins.clock)
+    assert t.terminal_id in it.get("/terminals").text
+    it.post(f"/terminals/{t.terminal_id}/revoke")
+    assert t.send([t.punch(admins.tokens["E1"])]).status_code == 403
+    assert it.post("/terminals/nope/revoke").status_code == 404
+    assert it.post("/terminals", {"name": "x", "site": "HQ", "valid_days": "0"}).status_code == 400
+    acts = [(x.action, x.target) for x in audit.entries(admins.srv.admin.engine)][:2]
+    assert acts == [("terminal_revoked", t.terminal_id), ("terminal_added", "Gate 2")]
+    t.close()
+    with admins.srv.admin.engine.connect() as conn:
+        assert code not in str(list(conn.execute(select(db.terminals))))
+
+
+def test_audit_page_lists_and_filters(client_for) -> None:
+    hr = client_for("hr1")
+    page = hr.get("/audit").text
+    assert "<td>login</td>" in page and "127.0.0.1" in page
+    assert "<td>login</td>" not in hr.get("/audit", params={"action": "logout"}).text
+
+
+def test_bad_input_is_4xx_never_5xx(client_for) -> None:
+    hr = client_for("hr1")
+    assert hr.get("/attendance", params={"site": "x" * 40}).status_code == 400
+    assert hr.get("/employees", params={"show": "weird"}).status_code == 400
+    assert hr.post("/employees", {"employee_id": "E10", "name": "n" * 300, "site": "HQ"}
+                   ).status_code == 400
+    r = hr.s.post(hr.url + "/employees", data=b"\x00" * 10,
+                  headers={"content-type": "multipart/form-data; boundary=zz"}, timeout=30)
+    assert r.status_code in (400, 403)
+    r = requests.post(hr.url + "/login", data=b"x" * (3 * 1024 * 1024), timeout=30,
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+
+
+def test_api_still_answers_json_outside_the_console(admins) -> None:
+    r = requests.get(admins.url + API_PREFIX + "/nothing", timeout=30)
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    r = requests.get(admins.url + "/console/static/console.js", timeout=30)
+    assert r.status_code == 200 and "data-live" in r.text
+    assert T0 + timedelta(0) == T0
+
+
+def test_today_shows_who_is_on_leave(client_for, admins) -> None:
+    with db.write_txn(admins.srv.admin.engine) as conn:
+        conn.execute(db.leaves.insert().values(
+            employee_id="E1", date_from="2026-11-02", date_to="2026-11-03", kind="sick",
+            note="flu", created_at=0.0, created_by="cli"))
+    page = client_for("view1").get("/").text
+    assert "Ana Souza" in _section(page, "leave") and "sick: flu" in _section(page, "leave")
+    assert "Ana Souza" not in _section(page, "not_in")
