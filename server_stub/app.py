@@ -224,7 +224,8 @@ def create_app(
             # Serialised directly: the model is already validated, skip a second pass.
             return Response(result.model_dump_json(), media_type="application/json")
 
-        return await signed(request, handle, cached=True)
+        response: Response = await signed(request, handle, cached=True)
+        return response
 
     @app.post(f"{API_PREFIX}/corrections", response_model=CorrectionReceipt, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("CorrectionRequest"))
@@ -243,11 +244,12 @@ def create_app(
             except Refused as exc:
                 raise errors.ApiError(409 if exc.code in corrections.CONFLICTS else 422,
                                       exc.code, exc.message) from None
-            receipt = CorrectionReceipt(id=c.id, status=c.status, work_date=c.work_date,
-                                        server_time=now)
+            receipt = CorrectionReceipt.model_validate(  # status: the stored text, checked
+                {"id": c.id, "status": c.status, "work_date": c.work_date, "server_time": now})
             return Response(receipt.model_dump_json(), media_type="application/json")
 
-        return await signed(request, handle)
+        response: Response = await signed(request, handle)
+        return response
 
     @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("Heartbeat"))
@@ -261,7 +263,8 @@ def create_app(
             return Response(TimeResponse(server_time=now).model_dump_json(),
                             media_type="application/json")
 
-        return await signed(request, handle)
+        response: Response = await signed(request, handle)
+        return response
 
     @app.get(f"{API_PREFIX}/reports/attendance", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])

@@ -467,8 +467,9 @@ def _employee_name(admin: Any, employee_id: str) -> str:
     from . import db
 
     with admin.engine.connect() as conn:
-        return conn.execute(select(db.employees.c.name).where(
+        name: str = conn.execute(select(db.employees.c.name).where(
             db.employees.c.employee_id == employee_id)).scalar_one()
+        return name
 
 
 # -- parser ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kiosk.core.clock import Clock
@@ -106,7 +107,7 @@ class EmbeddedServer:
         self._app_options = app_options  # passed to create_app (admin_open_on_loopback)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._app = None
+        self._app: FastAPI | None = None
 
     @property
     def url(self) -> str:
