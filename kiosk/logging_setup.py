@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from .core.protocol.badge import kb2_badge_id
 from .core.protocol.signing import H_SIGNATURE
 
 __all__ = [
@@ -47,20 +48,27 @@ class _PathsLike(Protocol):
     def log_dir(self) -> Path: ...
 
 
-class _LogConfigLike(Protocol):
-    level: str
-    max_bytes: int
-    backups: int
+class _LogConfigLike(Protocol):  # read-only: ``[log]`` of kiosk.core.config
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def max_bytes(self) -> int: ...
+
+    @property
+    def backups(self) -> int: ...
 
 
 # --- redaction -----------------------------------------------------------------------------
 
 # A badge token (or a fragment of one: a wedge scanner can deliver half a token). Keep the
-# badge id when it is there - "badge ids at most" is what the logs may show.
+# badge id when it is there - "badge ids at most" is what the logs may show. A KB2 token
+# packs its badge id at the start of the base32; it is decoded from what is there.
 _BADGE_RE = re.compile(
     r"KB1\."
     r"(?:[A-Za-z0-9_-]{1,16}\.(?P<bid>[A-Za-z0-9]{1,24})(?=\.|\b))?"  # kid . badge id
-    r"(?:[A-Za-z0-9_.\-=]*[A-Za-z0-9_\-=])?",  # the rest, but not a sentence's full stop
+    r"(?:[A-Za-z0-9_.\-=]*[A-Za-z0-9_\-=])?"  # the rest, but not a sentence's full stop
+    r"|KB2\.[A-Z2-7]*",
     re.IGNORECASE,
 )
 # A signature header, in "Name: value", "Name=value" or a dict repr "'Name': 'value'".
@@ -96,7 +104,7 @@ def register_secret(value: str) -> None:
 
 
 def _badge_sub(m: re.Match[str]) -> str:
-    bid = m.group("bid")
+    bid = m.group("bid") or (kb2_badge_id(m.group(0)) if m.group(0)[2] == "2" else None)
     return f"[badge {bid}]" if bid else "[badge]"
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
-from . import datadir, db, dburl, employee_csv, reports, rules, secretbox
+from . import completeness, datadir, db, dburl, employee_csv, reports, rules, secretbox
 from .overview import terminal_overview
 from .store import engine as store_engine
 from .store import migrate
@@ -414,9 +414,31 @@ class Admin:
         employee: str | None = None,
     ) -> list[dict[str, Any]]:
         """Day rows, as the report's JSON/CSV."""
-        rows: list[dict[str, Any]] = self._report(reports.attendance_rows, date_from, date_to,
-                                                  site, employee)
-        return rows
+        return self.attendance_report(date_from, date_to, site, employee)[0]
+
+    def attendance_report(
+        self, date_from: date | str, date_to: date | str, site: str | None = None,
+        employee: str | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """(day rows marked provisional or not, the completeness summary the report carries)."""
+        def build(conn: Any, d_from: date, d_to: date, s: str | None, e: str | None,
+                  now: datetime) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            rows = reports.attendance_rows(conn, d_from, d_to, s, e, now)
+            return rows, completeness.annotate_report(conn, now, rows, s)
+
+        result: tuple[list[dict[str, Any]], dict[str, Any]] = self._report(
+            build, date_from, date_to, site, employee)
+        return result
+
+    def completeness(self) -> dict[str, Any]:
+        """The company's, each site's and each terminal's watermark (server_stub.completeness)."""
+        with db.read_txn(self.engine) as conn:
+            return completeness.completeness(conn, self.clock.now())
+
+    def report_completeness(self, site: str | None = None) -> dict[str, Any]:
+        """The completeness summary a report of ``site`` (or the company) carries."""
+        with db.read_txn(self.engine) as conn:
+            return completeness.annotate_report(conn, self.clock.now(), [], site)
 
     def attendance_summary(
         self, date_from: date | str, date_to: date | str, site: str | None = None,
@@ -436,7 +458,9 @@ class Admin:
 
         def book(conn: Any, d_from: date, d_to: date, s: str | None, e: str | None,
                  now: datetime) -> bytes:
-            return workbook(reports.employee_days(conn, d_from, d_to, s, e, now), d_from, d_to)
+            marks = completeness.summary_lines(completeness.annotate_report(conn, now, [], s))
+            return workbook(reports.employee_days(conn, d_from, d_to, s, e, now), d_from, d_to,
+                            marks)
 
         data: bytes = self._report(book, date_from, date_to, site, employee)
         return data

@@ -8,6 +8,8 @@ authentication is answered 401 before any of its content is looked at or stored.
 from __future__ import annotations
 
 import ipaddress
+import logging
+import os
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,8 +19,10 @@ from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.core.clock import Clock, SystemClock
@@ -34,7 +38,6 @@ from kiosk.core.protocol import (
     EnrollResponse,
     ErrorBody,
     Heartbeat,
-    NonceStore,
     PunchBatch,
     Roster,
     TimeResponse,
@@ -44,13 +47,14 @@ from kiosk.core.protocol import (
 )
 from kiosk.core.protocol.signing import H_NONCE, H_TERMINAL, valid_nonce
 
-from . import datadir, db, errors, limits, reports, secretbox, service
+from . import completeness, datadir, db, errors, limits, reports, secretbox, service
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
 from .proxies import client_address, parse_proxies
 from .store import engine as store_engine
-from .store import migrate
+from .store import migrate, retry
+from .store.nonces import DbNonceStore
 
 _AUTH_MESSAGES = {
     "missing_headers": "The request is not signed.",
@@ -65,6 +69,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 MAX_KNOWN_TERMINALS = 100_000
+DATA_ENV = "KIOSK_SERVER_DATA"
+ADMIN_TOKEN_ALWAYS_ENV = "KIOSK_SERVER_ADMIN_TOKEN_ALWAYS"
+TRUSTED_PROXIES_ENV = "KIOSK_SERVER_TRUSTED_PROXIES"  # comma-separated, as serve --trusted-proxy
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ def create_app(
         raise
     box = secretbox.secure(Path(data_dir), engine)  # converts an older database's data too
     admin_token = datadir.read_admin_token(Path(data_dir))
-    nonces = NonceStore()
+    nonces = DbNonceStore(engine, clock)  # shared by every replica
     ingestor = Ingestor(engine, clock)
 
     app = FastAPI(
@@ -232,6 +240,20 @@ def create_app(
             return answer()
         return await signed(request, lambda _call: answer(), cached=True)
 
+    @app.get(f"{API_PREFIX}/health", tags=["terminal"],
+             responses={503: {"description": "This replica cannot reach its database"}})
+    def health() -> Response:
+        """For the load balancer: 200 when this replica can reach its database, else 503."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            log.warning("health check: database unreachable (%s)", type(exc).__name__)
+            body = {"status": "unavailable", "database": "unreachable"}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "schema": migrate.head(),
+                             "retries": retry.counts()})
+
     @app.get(f"{API_PREFIX}/roster", response_model=Roster,
              responses={**_ERRORS, 304: {"description": "Not modified"}}, tags=["terminal"])
     async def roster(request: Request) -> Any:
@@ -266,7 +288,8 @@ def create_app(
             # Serialised directly: the model is already validated, skip a second pass.
             return Response(result.model_dump_json(), media_type="application/json")
 
-        return await signed(request, handle, cached=True)
+        response: Response = await signed(request, handle, cached=True)
+        return response
 
     @app.post(f"{API_PREFIX}/corrections", response_model=CorrectionReceipt, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("CorrectionRequest"))
@@ -285,11 +308,12 @@ def create_app(
             except Refused as exc:
                 raise errors.ApiError(409 if exc.code in corrections.CONFLICTS else 422,
                                       exc.code, exc.message) from None
-            receipt = CorrectionReceipt(id=c.id, status=c.status, work_date=c.work_date,
-                                        server_time=now)
+            receipt = CorrectionReceipt.model_validate(  # status: the stored text, checked
+                {"id": c.id, "status": c.status, "work_date": c.work_date, "server_time": now})
             return Response(receipt.model_dump_json(), media_type="application/json")
 
-        return await signed(request, handle)
+        response: Response = await signed(request, handle)
+        return response
 
     @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("Heartbeat"))
@@ -303,7 +327,8 @@ def create_app(
             return Response(TimeResponse(server_time=now).model_dump_json(),
                             media_type="application/json")
 
-        return await signed(request, handle)
+        response: Response = await signed(request, handle)
+        return response
 
     @app.get(f"{API_PREFIX}/reports/attendance", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])
@@ -317,22 +342,39 @@ def create_app(
         problem = reports.check_range(date_from, date_to)
         if problem:
             raise errors.ApiError(422, "invalid_request", problem)
+        now = clock.now()
         with db.read_txn(engine) as conn:
             if format == "xlsx":
                 from .report_xlsx import MEDIA_TYPE, workbook
 
+                marks = completeness.annotate_report(conn, now, [], site)
                 book = workbook(reports.employee_days(conn, date_from, date_to, site, employee,
-                                                      clock.now()), date_from, date_to)
+                                                      now), date_from, date_to,
+                                completeness.summary_lines(marks))
                 name = f"attendance_{date_from}_{date_to}.xlsx"
                 return Response(book, media_type=MEDIA_TYPE, headers={
-                    "Content-Disposition": f'attachment; filename="{name}"'})
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                    "X-Completeness": marks["summary"]})
             rows = (reports.summary_rows if summary else reports.attendance_rows)(
-                conn, date_from, date_to, site, employee, clock.now())
+                conn, date_from, date_to, site, employee, now)
+            # day rows get provisional/complete_up_to; summary rows only the report's summary
+            marks = completeness.annotate_report(conn, now, [] if summary else rows, site)
         if format == "csv":
-            fields = reports.SUMMARY_FIELDS if summary else reports.REPORT_FIELDS
+            fields = reports.SUMMARY_FIELDS if summary else (
+                reports.REPORT_FIELDS + completeness.REPORT_FIELDS)
+            # the sentence names no terminal (headers are Latin-1); rows say provisional
             return PlainTextResponse(reports.to_csv(rows, fields),
-                                     media_type="text/csv; charset=utf-8")
-        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(), "rows": rows}
+                                     media_type="text/csv; charset=utf-8",
+                                     headers={"X-Completeness": marks["summary"]})
+        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
+                "completeness": marks, "rows": rows}
+
+    @app.get(f"{API_PREFIX}/completeness", responses=_ERRORS, tags=["admin"],
+             dependencies=[Depends(admin_only)])
+    def completeness_now() -> Any:
+        """Up to when the server holds every punch: per terminal, site and company (admin)."""
+        with db.read_txn(engine) as conn:
+            return completeness.completeness(conn, clock.now())
 
     @app.get(f"{API_PREFIX}/terminals", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])
@@ -346,9 +388,11 @@ def create_app(
              tags=["admin"], dependencies=[Depends(admin_only)])
     def terminals_html() -> HTMLResponse:
         """The same overview as a page for a browser (admin)."""
+        now = clock.now()
         with db.read_txn(engine) as conn:
-            rows = terminal_overview(conn, clock.now())
-        return HTMLResponse(overview_html(rows, clock.now()))
+            rows = terminal_overview(conn, now)
+            comp = completeness.completeness(conn, now)
+        return HTMLResponse(overview_html(rows, now, comp))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -381,6 +425,22 @@ def too_many(wait: int) -> errors.ApiError:
     return errors.ApiError(429, "too_many_requests",
                            f"Too many failed attempts from this address; try again in {wait} s.",
                            headers={"Retry-After": str(wait)})
+
+
+def app_from_env() -> FastAPI:
+    """ASGI factory for uvicorn/gunicorn workers: the data folder from ``$KIOSK_SERVER_DATA``.
+
+        KIOSK_SERVER_DATA=/srv/kiosk uvicorn --factory server_stub.app:app_from_env --workers 4
+    """
+    data = os.environ.get(DATA_ENV)
+    if not data:
+        raise RuntimeError(f"set {DATA_ENV} to the server data folder")
+    proxies = [p for p in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if p.strip()]
+    return create_app(Path(data),
+                      admin_open_on_loopback=os.environ.get(ADMIN_TOKEN_ALWAYS_ENV) != "1",
+                      trusted_proxies=proxies)
+
+
 def _mount_console(app: FastAPI, engine: Any, clock: Clock, data_dir: Path,
                    idle_timeout_s: float | None) -> None:
     """The web console under /console (its own package; it always requires a login)."""

@@ -50,7 +50,18 @@ def qr_image(token: str, box: int = 8) -> Image.Image:
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box, border=4)
     qr.add_data(token)
     qr.make(fit=True)
-    return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    image: Image.Image = qr.make_image(fill_color="black",
+                                       back_color="white").get_image().convert("RGB")
+    return image
+
+
+def enrolment_png(text: str, caption: str) -> bytes:
+    """The enrolment QR with one line under it (the terminal and site, never the code)."""
+    qr = qr_image(text)
+    card = Image.new("RGB", (qr.width, qr.height + 40), "white")
+    card.paste(qr, (0, 0))
+    ImageDraw.Draw(card).text((16, qr.height + 6), caption, fill="black", font=_font(20))
+    return _png(card)
 
 
 def badge_card(b: PrintableBadge) -> Image.Image:

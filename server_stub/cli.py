@@ -29,6 +29,7 @@ from kiosk.core.cli_style import (
     output_file,
     port_number,
 )
+from kiosk.core.protocol.enrolment import EnrolmentCodeError, enrolment_text
 
 from .dburl import database_url
 
@@ -87,12 +88,11 @@ def cmd_retire_key(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from .admin import Admin
     from .app import create_app
     from .runner import check_tls_files, listening_socket, server_config
 
     data = _data_dir(args)
-    from .admin import Admin
-
     Admin.open(data).close()  # a clear error for a missing or bad data folder
     cert = Path(args.tls_cert) if args.tls_cert else None
     key = Path(args.tls_key) if args.tls_key else None
@@ -105,8 +105,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
         parse_proxies(args.trusted_proxy or ())
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    app = create_app(data, admin_open_on_loopback=not args.admin_token_always,
-                     trusted_proxies=args.trusted_proxy or ())
     try:
         sock = listening_socket(args.host, args.port)
     except OSError as exc:
@@ -114,15 +112,53 @@ def cmd_serve(args: argparse.Namespace) -> None:
                        "choose another --port or --host, or stop what uses it") from None
     host = f"[{args.host}]" if ":" in args.host else args.host
     base = f"{'https' if cert else 'http'}://{host}:{sock.getsockname()[1]}"
-    print(f"Serving {data} on {base} (API under /api/v1, docs at {base}/api/v1/docs). "
+    workers = f", {args.workers} worker processes" if args.workers > 1 else ""
+    print(f"Serving {data} on {base} (API under /api/v1, docs at {base}/api/v1/docs{workers}). "
           f"Kiosks enrol with: kiosk enroll --server {base} --code CODE. Ctrl+C stops.",
           flush=True)
+    if args.workers > 1:
+        try:
+            _serve_workers(data, args, sock, cert, key)
+        finally:
+            sock.close()
+        return
+    app = create_app(data, admin_open_on_loopback=not args.admin_token_always,
+                     trusted_proxies=args.trusted_proxy or ())
     try:
         uvicorn.Server(server_config(app, args.log_level, args.access_log, tls_cert=cert,
                                      tls_key=key)).run(sockets=[sock])
     finally:
         sock.close()
         app.state.engine.dispose()
+
+
+def _serve_workers(data: Path, args: argparse.Namespace, sock: Any,
+                   cert: Path | None, key: Path | None) -> None:
+    """N processes accept on one socket; uvicorn's supervisor restarts one that dies.
+
+    They share nothing but the database (nonces, terminals, punches), so N processes
+    behave as one server; each builds its app from the environment (app_from_env).
+    """
+    import inspect
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from .app import ADMIN_TOKEN_ALWAYS_ENV, DATA_ENV, TRUSTED_PROXIES_ENV
+    from .runner import server_config
+
+    os.environ[DATA_ENV] = str(data.resolve())
+    os.environ[ADMIN_TOKEN_ALWAYS_ENV] = "1" if args.admin_token_always else "0"
+    os.environ[TRUSTED_PROXIES_ENV] = ",".join(args.trusted_proxy or ())
+    options: dict[str, Any] = {"factory": True, "workers": args.workers}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        options["timeout_worker_healthcheck"] = 60  # a busy 2-core box starts workers slowly
+    config = server_config("server_stub.app:app_from_env", args.log_level, args.access_log,
+                           tls_cert=cert, tls_key=key, **options)
+    # uvicorn < 0.36 wants the target; later ones build it (a Server per process) themselves.
+    older = "target" in inspect.signature(Multiprocess).parameters
+    extra = {"target": uvicorn.Server(config).run} if older else {}
+    Multiprocess(config, sockets=[sock], **extra).run()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -233,10 +269,25 @@ def cmd_revoke_badge(args: argparse.Namespace) -> None:
 
 
 def cmd_add_terminal(args: argparse.Namespace) -> None:
+    if args.qr and not args.url:
+        raise CliError("--qr needs --url: the server address the terminal should enrol with")
+    text = None
+    if args.qr:
+        try:
+            text = enrolment_text(args.url, "X")  # the address checked before the terminal exists
+        except EnrolmentCodeError:
+            raise CliError("--url must be an http:// or https:// address") from None
     code = _admin(args).add_terminal(args.name, args.site, args.valid_days)
     print(code)
     print(f"One-time enrolment code for '{args.name}' at {args.site}, valid "
           f"{args.valid_days} day(s).", file=sys.stderr)
+    if args.qr and text is not None:
+        from server_stub.badge_print import enrolment_png
+
+        _out(args.qr, enrolment_png(enrolment_text(args.url, code), f"{args.name} ({args.site})"))
+        print(f"Enrolment QR written to {args.qr}: scan it on the terminal's enrolment screen "
+              "(camera or wedge scanner). It holds the code: handle it like the code.",
+              file=sys.stderr)
 
 
 def cmd_revoke_terminal(args: argparse.Namespace) -> None:
@@ -297,13 +348,34 @@ def cmd_report(args: argparse.Namespace) -> None:
             raise CliError("an Excel file is binary: give --out FILE.xlsx (or redirect stdout)")
         _out(args.out, admin.attendance_xlsx(*span))
         return
-    rows = admin.attendance_summary(*span) if args.summary else admin.attendance(*span)
+    from . import completeness
+
+    if args.summary:
+        rows, marks = admin.attendance_summary(*span), admin.report_completeness(args.site)
+    else:
+        rows, marks = admin.attendance_report(*span)
     if args.format == "csv":
         from .reports import REPORT_FIELDS
 
-        _out(args.out, to_csv(rows, SUMMARY_FIELDS if args.summary else REPORT_FIELDS))
+        _out(args.out, to_csv(rows, SUMMARY_FIELDS if args.summary else
+                              REPORT_FIELDS + completeness.REPORT_FIELDS))
     else:
         _out(args.out, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    for line in completeness.summary_lines(marks):  # stderr: the report stays machine-readable
+        print(line, file=sys.stderr)
+
+
+def cmd_completeness(args: argparse.Namespace) -> None:
+    comp = _admin(args).completeness()
+    if args.json:
+        print(json.dumps(comp, indent=2, ensure_ascii=False))
+        return
+    print(f"company: {comp['company']['summary']}")
+    for code, site in comp["sites"].items():
+        print(f"site {code}: {site['summary']}")
+    for t in comp["terminals"]:
+        why = ", ".join(t["reasons"]) or "current"
+        print(f"  {t['terminal_id']}  {t['summary']}  [{why}]")
 
 
 def cmd_set_cooldown(args: argparse.Namespace) -> None:
@@ -432,8 +504,9 @@ def _employee_name(admin: Any, employee_id: str) -> str:
     from . import db
 
     with admin.engine.connect() as conn:
-        return conn.execute(select(db.employees.c.name).where(
+        name: str = conn.execute(select(db.employees.c.name).where(
             db.employees.c.employee_id == employee_id)).scalar_one()
+        return name
 
 
 # -- parser ----------------------------------------------------------------------------
@@ -479,6 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a reverse proxy (address or network, repeatable) whose "
                         "X-Forwarded-For names the client; admin endpoints then always "
                         "need the token")
+    p.add_argument("--workers", type=int_range(1, 64, "workers"), default=1, metavar="N",
+                   help="server processes on this port (they share only the database)")
     add("migrate", cmd_migrate, "upgrade the database schema to this version (run once after an "
         "upgrade, with the servers stopped or not: replicas refuse an older schema)")
     p = add("add-site", cmd_add_site, "add a site (a place with its own timezone)")
@@ -540,9 +615,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", required=True, help="site code (see add-site)")
     p.add_argument("--valid-days", type=int_range(1, MAX_CODE_DAYS, "days"), default=7,
                    metavar="DAYS", help="days the enrolment code can be used")
+    p.add_argument("--qr", metavar="FILE.png", type=output_file,
+                   help="also write an enrolment QR (server address + code) for the terminal to scan")
+    p.add_argument("--url", help="the server address the terminal enrols with (needed with --qr)")
     p = add("revoke-terminal", cmd_revoke_terminal, "revoke a terminal")
     p.add_argument("terminal_id", help="terminal id (see 'terminals')")
     p = add("terminals", cmd_terminals, "terminal overview: heartbeat, version, pending, gaps")
+    p.add_argument("--json", action="store_true", help="every field as JSON")
+    p = add("completeness", cmd_completeness,
+            "up to when every punch is here: company, sites, terminals (and why not)")
     p.add_argument("--json", action="store_true", help="every field as JSON")
     p = add("export", cmd_export, "export all punches as JSON lines")
     p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from . import db
+from .completeness import completeness
 
 MAX_GAPS_LISTED = 50
 
@@ -74,27 +75,46 @@ def terminal_overview(conn: Connection, now: datetime) -> list[dict[str, Any]]:
             "seq_gaps": gaps[:MAX_GAPS_LISTED],
             "missing_count": sum(b - a + 1 for a, b in gaps),
         })
+    _add_watermarks(conn, now, out)
     return out
 
 
-def overview_html(terminals: list[dict[str, Any]], now: datetime) -> str:
-    """A plain, self-contained page (no scripts) that IT can open in any browser."""
+def _add_watermarks(conn: Connection, now: datetime, terminals: list[dict[str, Any]]) -> None:
+    """Each terminal's completeness watermark, its reasons and its sentence (enrolled,
+    unrevoked terminals only; the others have none)."""
+    marks = {t["terminal_id"]: t for t in completeness(conn, now)["terminals"]}
+    for t in terminals:
+        m = marks.get(t["terminal_id"])
+        t["complete_up_to"] = m["watermark"] if m else None
+        t["completeness_reasons"] = m["reasons"] if m else []
+        t["completeness"] = m["summary"] if m else None
+
+
+def overview_html(terminals: list[dict[str, Any]], now: datetime,
+                  comp: dict[str, Any] | None = None) -> str:
+    """A plain, self-contained page (no scripts) that IT can open in any browser; ``comp``
+    (server_stub.completeness) adds the company's and each site's watermark on top."""
     e = html.escape
+    marks = ""
+    if comp is not None:
+        lines = [f"Company: {comp['company']['summary']}"] + [
+            f"Site {code}: {s['summary']}" for code, s in comp["sites"].items()]
+        marks = "<ul class='marks'>" + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>"
     rows = []
     for t in terminals:
         gaps = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in t["seq_gaps"]) or "none"
         ok = t["missing_count"] == 0 and t["state"] == "active"
         rows.append(
             "<tr class='{}'><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
                 "ok" if ok else "warn", e(t["name"]), e(t["terminal_id"]), e(t["site"]),
                 e(t["state"]), e(str(t["app_version"] or "")), e(str(t["last_heartbeat_at"] or "never")),
                 e(str(t["pending"] if t["pending"] is not None else "?")),
                 e(str(t["last_sync_at"] or "never")), t["max_seq"], e(gaps),
-                e(str(t["last_error"] or "")),
+                e(str(t.get("completeness") or "")), e(str(t["last_error"] or "")),
             )
         )
-    body = "\n".join(rows) or "<tr><td colspan='11'>No terminals yet.</td></tr>"
+    body = "\n".join(rows) or "<tr><td colspan='12'>No terminals yet.</td></tr>"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Terminals</title>
 <meta http-equiv="refresh" content="30">
@@ -103,9 +123,10 @@ body{{font-family:system-ui,sans-serif;margin:2em}} table{{border-collapse:colla
 td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}} tr.warn{{background:#fff3cd}}
 </style></head><body>
 <h1>Terminals</h1><p>Server time {e(now.isoformat(timespec="seconds"))}</p>
+{marks}
 <table><tr><th>Name</th><th>Id</th><th>Site</th><th>State</th><th>Version</th>
 <th>Last heartbeat</th><th>Pending</th><th>Last sync</th><th>Max seq</th>
-<th>Sequence gaps</th><th>Last error</th></tr>
+<th>Sequence gaps</th><th>Completeness</th><th>Last error</th></tr>
 {body}
 </table></body></html>
 """

@@ -59,8 +59,10 @@ def _local(when: datetime, tz: ZoneInfo) -> float:
     return _serial(when.astimezone(tz).replace(tzinfo=None))
 
 
-def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date) -> bytes:
-    """The .xlsx file for these employees' days (one pass over ``employees``)."""
+def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date,
+             completeness: Iterable[str] = ()) -> bytes:
+    """The .xlsx file for these employees' days (one pass over ``employees``); the lines of
+    ``completeness`` (server_stub.completeness.summary_lines) go on a sheet of their own."""
     buf = io.BytesIO()
     # No text cell is ever a formula or a link (an employee named "=cmd|..." stays text).
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
@@ -112,6 +114,11 @@ def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date) 
             notes = _notes(d)
             if notes:
                 text(drow, 13, notes)
+    marks = wb.add_worksheet("Completeness 完整性")
+    marks.set_column(0, 0, 100)
+    marks.write_string(0, 0, "Completeness 完整性", head)
+    for row, line in enumerate(completeness, start=1):
+        marks.write_string(row, 0, line)
     wb.close()
     return buf.getvalue()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kiosk.core.clock import Clock
@@ -79,10 +80,11 @@ class TimedH11Protocol(H11Protocol):
 
 def server_config(
     app: Any, log_level: str, access_log: bool = False, *,
-    tls_cert: Path | None = None, tls_key: Path | None = None,
+    tls_cert: Path | None = None, tls_key: Path | None = None, **options: Any,
 ) -> uvicorn.Config:
     """uvicorn's settings; HTTPS when ``tls_cert``/``tls_key`` (PEM files) are given.
 
+    ``app``: an ASGI app, or an import string (``options``: factory=True, workers=N).
     ``proxy_headers`` is off: uvicorn would otherwise take ``X-Forwarded-For`` from any
     loopback peer as the client's address (see ``serve --trusted-proxy``).
     """
@@ -91,7 +93,7 @@ def server_config(
         server_header=False, lifespan="off", timeout_graceful_shutdown=3, backlog=2048,
         http=TimedH11Protocol, proxy_headers=False,
         ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
+        ssl_keyfile=str(tls_key) if tls_key else None, **options,
     )
 
 
@@ -134,7 +136,7 @@ class EmbeddedServer:
         self._app_options = app_options  # passed to create_app (admin_open_on_loopback)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._app = None
+        self._app: FastAPI | None = None
 
     @property
     def url(self) -> str:

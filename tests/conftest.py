@@ -52,7 +52,14 @@ def signer():
 
 @pytest.fixture(scope="session")
 def token(signer) -> str:
+    """A new badge's token (KB2)."""
     return make_token(signer)
+
+
+@pytest.fixture(scope="session")
+def kb1_token(signer) -> str:
+    """The same badge as printed before KB2 (a bigger, byte-mode QR: harder to read)."""
+    return make_token(signer, version="KB1")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 Prints one JSON object per line: ``{"path": ..., "texts": [...], "ms": ...}`` per image
 (and per frame of a video, with ``"frame"``); ``ms`` is the pipeline's own time for that
-image. A file that cannot be read gets a line with an ``"error"`` sentence and the command
+image. ``texts`` hold each code's content exactly (JSON escapes control characters, so a
+code holding ``\x01\x10`` prints as ``"\u0001\u0010"``); ``--readable`` names them instead
+(``<SOH><DLE>``), for people. A file that cannot be read gets a line with an ``"error"`` sentence and the command
 exits 1 at the end. IT uses it to test a snapshot from a terminal's camera. Images are
 read with Pillow; video files need the optional OpenCV (``checkin-kiosk[video]``).
 """
@@ -33,6 +35,10 @@ def register(subparsers: Any) -> None:
         help="decoder (default: [camera] decoder from the config, else zxingcpp)",
     )
     p.add_argument("--no-second-pass", action="store_true", help="raw first pass only (for measuring)")
+    p.add_argument(
+        "--readable", action="store_true",
+        help="show control characters as <SOH>, <GS>... instead of the exact text",
+    )
     p.add_argument("--max-frames", type=int, default=0, metavar="N",
                    help="stop each video after N frames (0: read every frame)")
 
@@ -61,14 +67,14 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return fail("kiosk", str(exc), EXIT_BAD_ARGUMENT)  # the --backend or [camera] decoder
     failures = 0
     for arg in args.paths:
-        for record in _decode_path(Path(arg), pipeline, args.max_frames):
+        for record in _decode_path(Path(arg), pipeline, args.max_frames, args.readable):
             failures += "error" in record
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             out.flush()
     return 1 if failures else 0
 
 
-def _decode_path(path: Path, pipeline: Any, max_frames: int) -> Iterator[dict[str, Any]]:
+def _decode_path(path: Path, pipeline: Any, max_frames: int, readable: bool) -> Iterator[dict[str, Any]]:
     from kiosk.scan.sources import IMAGE_SUFFIXES, list_images
 
     if path.is_dir():
@@ -76,30 +82,32 @@ def _decode_path(path: Path, pipeline: Any, max_frames: int) -> Iterator[dict[st
         if not images:
             yield {"path": str(path), "error": "This folder holds no images."}
         for image in images:
-            yield _decode_image(image, pipeline)
+            yield _decode_image(image, pipeline, readable)
     elif not path.exists():
         yield {"path": str(path), "error": "No such file or folder."}
     elif path.suffix.lower() in IMAGE_SUFFIXES:
-        yield _decode_image(path, pipeline)
+        yield _decode_image(path, pipeline, readable)
     else:
-        yield from _decode_video(path, pipeline, max_frames)
+        yield from _decode_video(path, pipeline, max_frames, readable)
 
 
-def _texts(found: list[Any]) -> list[str]:
-    return [d.text for d in found]
+def _texts(found: list[Any], readable: bool) -> list[str]:
+    from kiosk.core.text import readable_text
+
+    return [readable_text(d.content) if readable else d.content for d in found]
 
 
-def _decode_image(path: Path, pipeline: Any) -> dict[str, Any]:
+def _decode_image(path: Path, pipeline: Any, readable: bool) -> dict[str, Any]:
     from kiosk.scan.sources import read_image
 
     frame = read_image(path)
     if frame is None:
         return {"path": str(path), "error": "Cannot read this file: it is empty, corrupt or not an image."}
     found = pipeline.decode(frame)
-    return {"path": str(path), "texts": _texts(found), "ms": round(pipeline.last_ms, 3)}
+    return {"path": str(path), "texts": _texts(found, readable), "ms": round(pipeline.last_ms, 3)}
 
 
-def _decode_video(path: Path, pipeline: Any, max_frames: int) -> Iterator[dict[str, Any]]:
+def _decode_video(path: Path, pipeline: Any, max_frames: int, readable: bool) -> Iterator[dict[str, Any]]:
     from kiosk.scan.opencv import VIDEO_NEEDS_OPENCV, load_cv2
     from kiosk.scan.sources import SourceError
 
@@ -117,7 +125,7 @@ def _decode_video(path: Path, pipeline: Any, max_frames: int) -> Iterator[dict[s
         index = 0
         while ok and frame is not None:
             found = pipeline.decode(frame)
-            yield {"path": str(path), "frame": index, "texts": _texts(found), "ms": round(pipeline.last_ms, 3)}
+            yield {"path": str(path), "frame": index, "texts": _texts(found, readable), "ms": round(pipeline.last_ms, 3)}
             index += 1
             if max_frames and index >= max_frames:
                 break

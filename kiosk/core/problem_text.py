@@ -27,6 +27,7 @@ SENTENCES: dict[str, str] = {
     C.REFUSED: QT_TRANSLATE_NOOP("Problem", "Server unreachable: connection refused (%1)"),
     C.DNS: QT_TRANSLATE_NOOP("Problem", "Server unreachable: name not found (%1)"),
     C.TIMEOUT: QT_TRANSLATE_NOOP("Problem", "Server timed out (%1)"),
+    # "CODE:ARG" keys override one argument; "timeout:" is a timeout with no host to name.
     "timeout:": QT_TRANSLATE_NOOP("Problem", "Server timed out"),
     C.TLS: QT_TRANSLATE_NOOP("Problem", "Server certificate not trusted (%1)"),
     C.DROPPED: QT_TRANSLATE_NOOP("Problem", "Server closed the connection (%1)"),

@@ -72,6 +72,7 @@ class Outcome:
     seq: int | None = None
     local_time: str | None = None
     problem: Problem | None = None
+    layout: str | None = None  # a wedge scan read after undoing this layout mix-up (LayoutFix.code)
 
 
 class OutboxLike(Protocol):
@@ -123,9 +124,14 @@ class Recorder:
         offset = self._safe_offset()
         server_now = now + timedelta(seconds=offset)
         verifier = self._verifier()
+        layout: str | None = None
         if verifier is not None:
-            verdict = classify_scan(text, verifier, server_now)
+            verdict = classify_scan(text, verifier, server_now, typed=src == Source.WEDGE.value)
             badge, why = verdict.badge, verdict.reason
+            layout = verdict.layout.code if verdict.layout is not None else None
+            if layout is not None:
+                log.warning("wedge scanner types in another layout than this terminal's (%s): "
+                            "read after undoing it", layout)
         else:  # no roster yet (first start, never reached the server): the server verifies
             try:
                 badge, why = parse_badge(text.strip("\r\n")), ScanReason.OK
@@ -136,7 +142,8 @@ class Recorder:
             badge_id = self._badge_id_of(text)
             log.info("scan refused (%s) %s source=%s", reason.value,
                      f"badge_id={badge_id}" if badge_id else "(no badge id)", src)
-            return Outcome(OutcomeKind.REFUSED, src, frame_ts, reason=reason, badge_id=badge_id)
+            return Outcome(OutcomeKind.REFUSED, src, frame_ts, reason=reason, badge_id=badge_id,
+                           layout=layout)
         name = self._safe_name(badge.employee_id)
         tz = self._safe_tz()
 
@@ -147,6 +154,7 @@ class Recorder:
                 OutcomeKind.ALREADY, src, frame_ts, badge_id=badge.badge_id,
                 employee_id=badge.employee_id, name=name,
                 local_time=_site_time(previous + timedelta(seconds=offset), tz),
+                layout=layout,
             )
 
         problem: Problem | None = None
@@ -166,7 +174,7 @@ class Recorder:
         if problem is not None:
             return Outcome(
                 OutcomeKind.STORAGE_ERROR, src, frame_ts, badge_id=badge.badge_id,
-                employee_id=badge.employee_id, name=name, problem=problem,
+                employee_id=badge.employee_id, name=name, problem=problem, layout=layout,
             )
         self._cooldown.mark(badge.badge_id, now)  # only after the append is durable
         event_id, seq = str(punch.event_id), punch.seq
@@ -174,7 +182,7 @@ class Recorder:
         return Outcome(
             OutcomeKind.RECORDED, src, frame_ts, badge_id=badge.badge_id,
             employee_id=badge.employee_id, name=name, event_id=event_id, seq=seq,
-            local_time=_site_time(server_now, tz),
+            local_time=_site_time(server_now, tz), layout=layout,
         )
 
     def _previous(self, badge_id: str, now: datetime) -> datetime | None:

@@ -2,6 +2,8 @@
 
 Texts that are not printable UTF-8 come back as :data:`BINARY_MARKER` plus a hex preview,
 so the badge parser rejects them ("Not a badge") and nothing downstream handles bytes.
+:func:`exact_text` is the content itself, control characters and all, for callers that must
+match it (``kiosk decode``); :func:`readable_text` names the control characters for people.
 """
 
 from __future__ import annotations
@@ -26,6 +28,28 @@ def text_from_bytes(raw: bytes, fallback: str | None = None) -> str:
             return candidate
     more = "…" if len(raw) > _PREVIEW_BYTES else ""
     return BINARY_MARKER + raw[:_PREVIEW_BYTES].hex() + more
+
+
+def exact_text(raw: bytes, decoded: str | None = None) -> str:
+    """The code's content exactly: UTF-8 when the bytes are UTF-8, else the decoder's own
+    transcoding (its character set guess or the code's ECI), else ISO-8859-1 (the QR default)."""
+    return _utf8(raw) or decoded or raw.decode("latin-1")
+
+
+# ASCII's names for the control characters, as ZXing's "human readable" text mode shows them.
+_CONTROL_NAMES = (
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI "
+    "DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
+).split()
+
+
+def readable_text(text: str) -> str:
+    """``text`` with each control character other than tab and line ends as ``<NAME>``."""
+    return "".join(
+        c if c in _ALLOWED_CONTROLS or (" " <= c and c != "\x7f")
+        else "<DEL>" if c == "\x7f" else f"<{_CONTROL_NAMES[ord(c)]}>"
+        for c in text
+    )
 
 
 def _utf8(raw: bytes) -> str | None:

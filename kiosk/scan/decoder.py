@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import zxingcpp
 
-from kiosk.core.text import is_binary_text, text_from_bytes
+from kiosk.core.text import exact_text, is_binary_text, text_from_bytes
 
 from .imageops import bgr_to_gray, clahe, sharpened_2x, upscale
 from .opencv import DECODER_NEEDS_OPENCV, load_cv2
@@ -39,10 +39,17 @@ class DecoderUnavailable(Exception):
 @dataclass(frozen=True, slots=True)
 class Decoded:
     """One code found in a frame. ``text`` starts with :data:`BINARY_MARKER` for binary
-    content; ``polygon`` is the code's corners in frame pixels (clockwise from top-left)."""
+    content; ``polygon`` is the code's corners in frame pixels (clockwise from top-left);
+    ``exact`` is the content itself, control characters included (see :func:`exact_text`)."""
 
     text: str
     polygon: Polygon = field(default_factory=list)
+    exact: str | None = None
+
+    @property
+    def content(self) -> str:
+        """The exact content when the decoder gave it, else ``text``."""
+        return self.text if self.exact is None else self.exact
 
     @property
     def binary(self) -> bool:
@@ -102,6 +109,7 @@ class ZxingDecoder:
                 gray,
                 formats=zxingcpp.BarcodeFormat.QRCode,
                 binarizer=self._binarizer,
+                text_mode=zxingcpp.TextMode.Plain,  # the content, not "<SOH>" placeholders
                 return_errors=return_errors,
             )
         )
@@ -112,12 +120,14 @@ class ZxingDecoder:
         for r in results:
             if not r.valid:
                 continue
-            text = text_from_bytes(bytes(r.bytes), r.text if r.content_type != zxingcpp.ContentType.Binary else None)
+            raw = bytes(r.bytes)
+            transcoded = r.text if r.content_type != zxingcpp.ContentType.Binary else None
+            text = text_from_bytes(raw, transcoded)
             poly = [
                 (int(round(x / scale)) + offset[0], int(round(y / scale)) + offset[1])
                 for x, y in _zx_polygon(r.position)
             ]
-            out.append(Decoded(text, poly))
+            out.append(Decoded(text, poly, exact_text(raw, transcoded)))
         return out
 
     def decode_gray(self, gray: np.ndarray) -> list[Decoded]:
@@ -148,7 +158,8 @@ class PyzbarDecoder:
         out = []
         for r in self._pyzbar.decode(gray, symbols=self._symbols):
             poly = [(int(p.x) + offset[0], int(p.y) + offset[1]) for p in r.polygon]
-            out.append(Decoded(text_from_bytes(bytes(r.data)), poly))
+            raw = bytes(r.data)
+            out.append(Decoded(text_from_bytes(raw), poly, exact_text(raw)))
         return out
 
 
@@ -170,7 +181,7 @@ class OpenCvDecoder:
         if not text:
             return []
         poly = [(int(x), int(y)) for x, y in points.reshape(-1, 2)] if points is not None else []
-        return [Decoded(text_from_bytes(text.encode("utf-8", "surrogatepass")), poly)]
+        return [Decoded(text_from_bytes(text.encode("utf-8", "surrogatepass")), poly, text)]
 
 
 def make_raw_decoder(name: str) -> RawDecoder:

@@ -4,6 +4,11 @@
 press to a :class:`~kiosk.scan.burst.BurstDetector`: printable keys are held back for a few
 milliseconds; a scanner burst becomes ``code_scanned(text)`` and its keys never reach a
 text field; a person's keys are replayed to the widget they were meant for, in order.
+
+A HID scanner types like a keyboard on the terminal's layout: Shift around every capital
+(and around digits on AZERTY), AltGr for some symbols, and Caps Lock may be on. Presses of
+modifier keys alone carry no text and never end a burst; on Windows AltGr arrives as
+Ctrl+Alt with the character's text, which is a character, not a shortcut.
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from .burst import BurstDetector, BurstResult
 __all__ = ["BurstDetector", "WedgeReader"]
 
 _ENTER_KEYS = {Qt.Key.Key_Return: "\r", Qt.Key.Key_Enter: "\r", Qt.Key.Key_Tab: "\t"}
-_COMMAND_MODIFIERS = (
-    Qt.KeyboardModifier.ControlModifier
-    | Qt.KeyboardModifier.AltModifier
-    | Qt.KeyboardModifier.MetaModifier
-)
+_CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+_COMMAND_MODIFIERS = _CTRL_ALT | Qt.KeyboardModifier.MetaModifier
+# Keys that only change what the next key types: they pass through and leave a burst alone.
+_MODIFIER_KEYS = frozenset({
+    Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
+    Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock, Qt.Key.Key_Mode_switch, Qt.Key.Key_Super_L,
+    Qt.Key.Key_Super_R, Qt.Key.Key_Hyper_L, Qt.Key.Key_Hyper_R,
+})
 
 
 def _monotonic_ms() -> float:
@@ -61,9 +69,13 @@ class WedgeReader(QObject):
 
     Signals:
         code_scanned(str): the text a wedge scanner typed (without its Enter).
+        test_scanned(object): after :meth:`start_test`, the next code's
+            :class:`~kiosk.scan.burst.BurstInfo` instead of ``code_scanned`` (again, with
+            ``doubled``, when the scanner types it a second time).
     """
 
     code_scanned = Signal(str)
+    test_scanned = Signal(object)
 
     def __init__(
         self,
@@ -82,6 +94,8 @@ class WedgeReader(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_pause)
         self.enabled = True
+        self._test = ""  # "" off, "waiting" for the test code, "shown" (watching for its copy)
+        self._doubled_seen = 0
 
     @classmethod
     def from_config(cls, scan: ScanSection, parent: QObject | None = None) -> WedgeReader:
@@ -90,6 +104,10 @@ class WedgeReader(QObject):
         reader = cls(scan.wedge_max_interkey_ms, scan.wedge_min_length, parent=parent)
         reader.enabled = scan.wedge_enabled
         return reader
+
+    def start_test(self) -> None:
+        """The next code is a test for the status panel: reported, never a scan."""
+        self._test = "waiting"
 
     def install(self, app: QCoreApplication) -> None:
         app.installEventFilter(self)
@@ -105,7 +123,7 @@ class WedgeReader(QObject):
         if not isinstance(obj, QWidget):
             return False  # the QWindow sees real keys first; act once, at the widget
         assert isinstance(event, QKeyEvent)
-        if self._is_propagation(obj, event):
+        if event.key() in _MODIFIER_KEYS or self._is_propagation(obj, event):
             return False
         char = self._char_of(event)
         if char is None:
@@ -134,18 +152,36 @@ class WedgeReader(QObject):
 
     @staticmethod
     def _char_of(event: QKeyEvent) -> str | None:
-        if event.modifiers() & _COMMAND_MODIFIERS:
-            return None
+        text = event.text()
+        printable = len(text) == 1 and text.isprintable()
+        mods = event.modifiers()
+        if mods & _COMMAND_MODIFIERS:
+            # Windows delivers AltGr as Ctrl+Alt with the character's text: a character.
+            # Anything else held with Ctrl, Alt or Meta is a shortcut.
+            windows_altgr = (mods & _COMMAND_MODIFIERS) == _CTRL_ALT and printable
+            if not windows_altgr:
+                return None
         key = Qt.Key(event.key())
         if key in _ENTER_KEYS:
             return _ENTER_KEYS[key]
-        text = event.text()
-        return text if len(text) == 1 and text.isprintable() else None
+        return text if printable else None
 
     def _on_pause(self) -> None:
         self._apply(self.detector.flush())
 
     def _apply(self, result: BurstResult) -> None:
+        self._replay(result)
+        copied, self._doubled_seen = self.detector.doubled != self._doubled_seen, self.detector.doubled
+        if result.code is not None and self._test == "waiting":
+            self._test = "shown"
+            self.test_scanned.emit(self.detector.last_burst)
+        elif result.code is not None:
+            self._test = ""
+            self.code_scanned.emit(result.code)
+        elif copied and self._test == "shown":
+            self.test_scanned.emit(self.detector.last_burst)
+
+    def _replay(self, result: BurstResult) -> None:
         if result.release:
             self._replaying = True
             try:
@@ -153,5 +189,3 @@ class WedgeReader(QObject):
                     held.replay()
             finally:
                 self._replaying = False
-        if result.code is not None:
-            self.code_scanned.emit(result.code)

@@ -22,6 +22,7 @@ from PySide6.QtGui import QImage
 
 from kiosk.core.policies import Debouncer
 
+from .camera_check import CameraMeter
 from .camera_source import CameraSource
 from .decoder import ScanPipeline
 from .frame_source import FrameSource, SourceError
@@ -63,6 +64,8 @@ class ScanWorker(QObject):
         code_decoded(str, list, float): a new scan — text, polygon [(x, y), ...] and the
             ``time.monotonic()`` at which its frame was captured (for latency figures).
         stats_changed(float, float): frames per second and mean decode ms, once a second.
+        check_changed(object): the :class:`~kiosk.scan.camera_check.CameraCheck` (focus,
+            brightness, read rate over the last frames), with ``stats_changed``.
         camera_state_changed(str): "ok", "connecting", "disconnected" or "error".
         camera_status_changed(str, str): the state and a sentence saying what it means.
 
@@ -74,6 +77,7 @@ class ScanWorker(QObject):
     frame_ready = Signal(QImage)
     code_decoded = Signal(str, list, float)
     stats_changed = Signal(float, float)
+    check_changed = Signal(object)
     camera_state_changed = Signal(str)
     camera_status_changed = Signal(str, str)
 
@@ -90,6 +94,7 @@ class ScanWorker(QObject):
         self._pipeline = pipeline
         self._preview_period = 1.0 / preview_fps if preview_fps > 0 else 0.0
         self._debouncer = debouncer or Debouncer()
+        self._meter = CameraMeter()
         self._stop = threading.Event()
         self._preview_free = threading.Event()
         self._preview_free.set()
@@ -111,6 +116,11 @@ class ScanWorker(QObject):
     def running(self) -> bool:
         return self._thread.isRunning()
 
+    @property
+    def state(self) -> tuple[str, str]:
+        """The last state reported and its sentence (``("", "")`` before the first)."""
+        return self._state, self.camera_detail
+
     def start(self) -> None:
         if self._thread.isRunning():
             return
@@ -119,12 +129,20 @@ class ScanWorker(QObject):
 
     def stop(self, timeout_s: float = 5.0) -> bool:
         """Stop the loop and join the thread; True when the thread has ended."""
-        self._stop.set()
-        self._thread.quit()
-        done = self._thread.wait(int(timeout_s * 1000))
+        self.request_stop()
+        done = self.wait(timeout_s)
         if not done:
             log.error("scan worker did not stop within %.1f s", timeout_s)
-        return bool(done)
+        return done
+
+    def request_stop(self) -> None:
+        """Ask the loop to end (returns at once: the GUI thread never waits for it)."""
+        self._stop.set()
+        self._thread.quit()
+
+    def wait(self, timeout_s: float) -> bool:
+        """Join the thread (from any thread); True when it has ended."""
+        return bool(self._thread.wait(max(0, int(timeout_s * 1000))))
 
     # -- in the worker thread -------------------------------------------------------
 
@@ -168,6 +186,7 @@ class ScanWorker(QObject):
             window_frames += 1
             window_ms += self._pipeline.last_ms
             self.frames_processed += 1
+            self._meter.feed(frame, self._pipeline.last_pass > 0, bool(found))
             polygons = {d.text: d.polygon for d in found}
             for text in self._debouncer.feed(d.text for d in found):
                 self.code_decoded.emit(text, [list(p) for p in polygons[text]], frame_ts)
@@ -179,6 +198,7 @@ class ScanWorker(QObject):
             if now - window_start >= _STATS_PERIOD_S:
                 fps = window_frames / (now - window_start)
                 self.stats_changed.emit(fps, window_ms / max(1, window_frames))
+                self.check_changed.emit(self._meter.check(fps))
                 window_start, window_frames, window_ms = now, 0, 0.0
 
     def _report(self, state: str, detail: str) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.core.problems import Problem, problem_of
 from kiosk.core.protocol import Roster
+from kiosk.scan.camera_check import CameraCheck
 from kiosk.store import RejectedPunch
 from kiosk.sync.engine import SyncState
 
@@ -83,6 +84,8 @@ class Status:
     camera_detail: str = ""  # camera: the source's own sentence: which camera, or why not
     camera_fps: float = 0.0  # camera
     decode_ms: float = 0.0  # camera
+    camera_check: CameraCheck | None = None  # camera: focus, brightness, read rate (1/s)
+    scanner_layout: str = ""  # the layout mix-up the last wedge badge needed (LayoutFix.code)
 
     @property
     def sync_error(self) -> Problem | None:
@@ -158,8 +161,17 @@ class StatusModel(QObject):
         self._set(terminal_name=roster.terminal_name or self._status.terminal_name,
                   site=roster.site or self._status.site)
 
+    def update_scanner_layout(self, code: str | None) -> None:
+        """A wedge badge was read only after undoing a layout mix-up (sticky until restart:
+        IT should fix the scanner or the terminal, not wait for the next scan)."""
+        if code:
+            self._set(scanner_layout=code)
+
     def update_camera_status(self, state: str, detail: str) -> None:
         self._set(camera_state=state, camera_detail=detail)
+
+    def update_camera_check(self, check: CameraCheck) -> None:
+        self._set(camera_check=check)
 
     def update_camera_stats(self, fps: float, decode_ms: float) -> None:
         self._set(camera_fps=round(fps, 1), decode_ms=round(decode_ms, 1))

@@ -1,8 +1,13 @@
-"""First run: the terminal is not enrolled yet, so ask for the server URL and the code."""
+"""First run: the terminal is not enrolled yet, so ask for the server URL and the code.
+
+Or scan them: the enrolment QR (``kiosk-server add-terminal … --qr``) shown to the camera or
+read by a wedge scanner fills both fields and enrols, so a terminal without a keyboard can be
+set up. The app feeds scanned texts to :meth:`EnrollScreen.read_scan`.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -10,6 +15,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QVBoxLayout,
     QWidget,
+)
+
+from kiosk.core.layouts import read_typed
+from kiosk.core.protocol.enrolment import (
+    EnrolmentCodeError,
+    EnrolmentCodeErrorReason,
+    parse_enrolment,
 )
 
 from . import theme
@@ -30,7 +42,8 @@ class EnrollScreen(QWidget):
         title.setObjectName("enrollTitle")
         hint = QLabel(self.tr(
             "Ask the administrator for a one-time enrolment code "
-            "(kiosk-server add-terminal), then enter it with the server address."))
+            "(kiosk-server add-terminal), then enter it with the server address, "
+            "or show its enrolment QR to the camera or the scanner."))
         hint.setWordWrap(True)
         self.url = QLineEdit(server_url)
         self.url.setPlaceholderText("https://attendance.example.com")
@@ -74,6 +87,23 @@ class EnrollScreen(QWidget):
         self._set_error(False)
         self.message.setText(self.tr("Enrolling…"))
         self.enroll_requested.emit(url, code)
+
+    @Slot(str)
+    def read_scan(self, text: str) -> None:
+        """A scanned text (camera or wedge): an enrolment QR fills the form and enrols."""
+        if not self.button.isEnabled():
+            return  # enrolling already; the camera still sees the same QR
+        try:
+            enrolment, _fix = read_typed(text, parse_enrolment, EnrolmentCodeError)
+        except EnrolmentCodeError as exc:
+            if exc.reason is EnrolmentCodeErrorReason.NOT_ENROLMENT:
+                self.show_error(self.tr("This code is not an enrolment code."))
+            else:
+                self.show_error(self.tr("The enrolment QR was not read completely: scan it again."))
+            return
+        self.url.setText(enrolment.server_url)
+        self.code.setText(enrolment.code)
+        self._submit()
 
     def show_error(self, text: str) -> None:
         self.button.setEnabled(True)

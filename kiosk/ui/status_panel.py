@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
@@ -54,11 +55,12 @@ def _bytes(n: int | None) -> str:
 
 
 class StatusPanel(QWidget):
-    """Signals (the actions): sync_requested, camera_test_requested,
+    """Signals (the actions): sync_requested, camera_test_requested, scanner_test_requested,
     diagnostics_requested, leave_kiosk_requested, closed."""
 
     sync_requested = Signal()
     camera_test_requested = Signal()
+    scanner_test_requested = Signal()
     diagnostics_requested = Signal()
     leave_kiosk_requested = Signal()
     closed = Signal()
@@ -79,7 +81,8 @@ class StatusPanel(QWidget):
             ("pending", self.tr("Waiting to send:")), ("oldest", self.tr("Oldest waiting:")),
             ("rejected", self.tr("Rejected by server:")), ("offset", self.tr("Clock offset:")),
             ("camera", self.tr("Camera:")), ("disk", self.tr("Disk free:")),
-            ("keyring", self.tr("Secret store:")), ("problem", self.tr("Problem:")),
+            ("keyring", self.tr("Secret store:")), ("scanner", self.tr("Scanner:")),
+            ("problem", self.tr("Problem:")),
         ]
         for i, (key, label) in enumerate(rows):
             value = QLabel()
@@ -104,12 +107,14 @@ class StatusPanel(QWidget):
         buttons = QGridLayout()
         self.sync_button = QPushButton(self.tr("Sync now"))
         self.camera_button = QPushButton(self.tr("Test camera"))
+        self.scanner_button = QPushButton(self.tr("Scan a test code"))
         self.diag_button = QPushButton(self.tr("Export diagnostics"))
         self.leave_button = QPushButton(self.tr("Leave kiosk mode"))
         self.close_button = QPushButton(self.tr("Back to kiosk"))
         for i, (button, signal) in enumerate([
             (self.sync_button, self.sync_requested),
             (self.camera_button, self.camera_test_requested),
+            (self.scanner_button, self.scanner_test_requested),
             (self.diag_button, self.diagnostics_requested),
             (self.leave_button, self.leave_kiosk_requested),
             (self.close_button, self.closed),
@@ -156,6 +161,50 @@ class StatusPanel(QWidget):
         }
         return words.get(str(state).lower(), self.tr("unknown"))
 
+    def _camera_check_line(self, check: Any) -> str:
+        """Focus, brightness and the read rate over the last frames (the camera check)."""
+        if check is None or not getattr(check, "frames", 0):
+            return ""
+        line = self.tr("focus %1, brightness %2").replace("%1", f"{check.focus:.0f}").replace(
+            "%2", f"{check.brightness:.0f}")
+        if check.read_rate is None:
+            line += ", " + self.tr("no code in the last %1 frames").replace("%1", str(check.frames))
+        else:
+            line += ", " + self.tr("read %1 of %2 frames with a code").replace(
+                "%1", f"{check.read_rate:.0%}").replace("%2", str(check.located))
+        return "\n" + line
+
+    def show_scanner_test(self, info: Any, what: str, layout: str) -> None:
+        """What a test scan showed: its text (or what it is), key timing, Enter, doubled
+        output, and the layout it seems typed in (``layout``: a LayoutFix code or "")."""
+        yes, no = self.tr("yes"), self.tr("no")
+        lines = [
+            self.tr("Arrived: %1 (%2 characters)").replace("%1", what).replace("%2", str(len(info.text))),
+            self.tr("Keys every %1 ms (slowest gap %2 ms); Enter at the end: %3; doubled output: %4")
+            .replace("%1", f"{info.median_gap_ms:g}").replace("%2", f"{info.max_gap_ms:g}")
+            .replace("%3", yes if info.enter else no).replace("%4", yes if info.doubled else no),
+            self.tr("Layout: %1").replace("%1", self._scanner_line(layout) if layout
+                                          else self.tr("matches this terminal's")),
+        ]
+        self.show_result("\n".join(lines))
+
+    def _scanner_line(self, layout: str) -> str:
+        """What IT should change when wedge badges arrive through a layout mix-up."""
+        if not layout:
+            return self.tr("no layout problem seen")
+        base, _, caps = layout.partition("+")
+        if base == "caps_lock":
+            return self.tr("Caps Lock is on: badges are still read, but switch it off.")
+        names = {"qwertz": self.tr("German (QWERTZ)"), "azerty_fr": self.tr("French (AZERTY)"),
+                 "azerty_be": self.tr("Belgian (AZERTY)")}
+        line = self.tr(
+            "The scanner types for a US keyboard but this terminal's layout is %1: badges are "
+            "still read; program the scanner for %1, or set this terminal's layout to US.",
+        ).replace("%1", names.get(base, base))
+        if caps:
+            line += " " + self.tr("Switch Caps Lock off as well.")
+        return line
+
     def _server_line(self, line: ServerLine) -> str:
         if line.reachable is None:
             state = self.tr("not tried yet")
@@ -193,10 +242,12 @@ class StatusPanel(QWidget):
                             .replace("%1", self._camera_word(st.camera_state))
                             .replace("%2", f"{st.camera_fps:.1f}")
                             .replace("%3", f"{st.decode_ms:.1f}")
+                            + self._camera_check_line(st.camera_check)
                             + (f"\n{_T.translate('Source', st.camera_detail)}"
                                if st.camera_detail else ""))
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(_T.translate("Source", st.keyring_backend) or "–")
+        f["scanner"].setText(self._scanner_line(st.scanner_layout))
         problems = [describe(p) for p in (st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:
             problems.append(self.tr("outbox was corrupt, moved to %1")

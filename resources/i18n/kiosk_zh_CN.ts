@@ -27,6 +27,18 @@
         <source>Camera restarted: watch the preview and the camera line above.</source>
         <translation>摄像头已重启：请查看预览画面和上方的摄像头状态。</translation>
     </message>
+    <message>
+        <source>The wedge scanner reader is off ([scan] wedge_enabled).</source>
+        <translation>扫码枪读取已关闭（[scan] wedge_enabled）。</translation>
+    </message>
+    <message>
+        <source>Scan a code with the scanner now (a badge, or any QR or barcode).</source>
+        <translation>请现在用扫码枪扫描一个码（工牌，或任意二维码、条码）。</translation>
+    </message>
+    <message>
+        <source>a badge (%1)</source>
+        <translation>工牌（%1）</translation>
+    </message>
 </context>
 <context>
     <name>Card</name>
@@ -238,8 +250,8 @@
         <translation>本终端尚未登记</translation>
     </message>
     <message>
-        <source>Ask the administrator for a one-time enrolment code (kiosk-server add-terminal), then enter it with the server address.</source>
-        <translation>请向管理员索取一次性登记码（kiosk-server add-terminal），然后连同服务器地址一起输入。</translation>
+        <source>Ask the administrator for a one-time enrolment code (kiosk-server add-terminal), then enter it with the server address, or show its enrolment QR to the camera or the scanner.</source>
+        <translation>请向管理员索取一次性登记码（kiosk-server add-terminal），然后与服务器地址一起输入；或将登记二维码对准摄像头或扫码枪。</translation>
     </message>
     <message>
         <source>enrolment code</source>
@@ -268,6 +280,14 @@
     <message>
         <source>Enrolling…</source>
         <translation>正在登记…</translation>
+    </message>
+    <message>
+        <source>This code is not an enrolment code.</source>
+        <translation>这不是登记码。</translation>
+    </message>
+    <message>
+        <source>The enrolment QR was not read completely: scan it again.</source>
+        <translation>登记二维码未完整读取：请重新扫描。</translation>
     </message>
 </context>
 <context>
@@ -577,6 +597,10 @@
         <translation>密钥存储：</translation>
     </message>
     <message>
+        <source>Scanner:</source>
+        <translation>扫码枪：</translation>
+    </message>
+    <message>
         <source>Problem:</source>
         <translation>问题：</translation>
     </message>
@@ -587,6 +611,10 @@
     <message>
         <source>Test camera</source>
         <translation>测试摄像头</translation>
+    </message>
+    <message>
+        <source>Scan a test code</source>
+        <translation>扫描测试码</translation>
     </message>
     <message>
         <source>Export diagnostics</source>
@@ -635,6 +663,70 @@
     <message>
         <source>unknown</source>
         <translation>未知</translation>
+    </message>
+    <message>
+        <source>focus %1, brightness %2</source>
+        <translation>清晰度 %1，亮度 %2</translation>
+    </message>
+    <message>
+        <source>no code in the last %1 frames</source>
+        <translation>最近 %1 帧中没有码</translation>
+    </message>
+    <message>
+        <source>read %1 of %2 frames with a code</source>
+        <translation>含码的 %2 帧中读取 %1</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Arrived: %1 (%2 characters)</source>
+        <translation>收到：%1（%2 个字符）</translation>
+    </message>
+    <message>
+        <source>Keys every %1 ms (slowest gap %2 ms); Enter at the end: %3; doubled output: %4</source>
+        <translation>按键间隔 %1 毫秒（最长 %2 毫秒）；结尾回车：%3；重复输出：%4</translation>
+    </message>
+    <message>
+        <source>Layout: %1</source>
+        <translation>键盘布局：%1</translation>
+    </message>
+    <message>
+        <source>matches this terminal&apos;s</source>
+        <translation>与本终端一致</translation>
+    </message>
+    <message>
+        <source>no layout problem seen</source>
+        <translation>未发现键盘布局问题</translation>
+    </message>
+    <message>
+        <source>Caps Lock is on: badges are still read, but switch it off.</source>
+        <translation>大写锁定已开启：工牌仍可读取，但请关闭大写锁定。</translation>
+    </message>
+    <message>
+        <source>German (QWERTZ)</source>
+        <translation>德语（QWERTZ）</translation>
+    </message>
+    <message>
+        <source>French (AZERTY)</source>
+        <translation>法语（AZERTY）</translation>
+    </message>
+    <message>
+        <source>Belgian (AZERTY)</source>
+        <translation>比利时（AZERTY）</translation>
+    </message>
+    <message>
+        <source>The scanner types for a US keyboard but this terminal&apos;s layout is %1: badges are still read; program the scanner for %1, or set this terminal&apos;s layout to US.</source>
+        <translation>扫码枪按美式键盘输入，但本终端的键盘布局是%1：工牌仍可读取；请将扫码枪设置为%1，或将本终端的布局改为美式。</translation>
+    </message>
+    <message>
+        <source>Switch Caps Lock off as well.</source>
+        <translation>同时请关闭大写锁定。</translation>
     </message>
     <message>
         <source>not tried yet</source>

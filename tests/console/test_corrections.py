@@ -69,7 +69,7 @@ def test_xlsx_download_is_the_cli_workbook(client_for, admins, term) -> None:
     assert r.status_code == 200 and "attendance_2026-11-02_2026-11-02.xlsx" in r.headers[
         "content-disposition"]
     book = load_workbook(io.BytesIO(r.content), read_only=True)
-    assert book.sheetnames == ["Summary 汇总", "Days 明细"]
+    assert book.sheetnames == ["Summary 汇总", "Days 明细", "Completeness 完整性"]
     days = list(book["Days 明细"].iter_rows(values_only=True))
     assert any("E1" in row for row in days)
     cli = admins.srv.admin.attendance_xlsx("2026-11-02", "2026-11-02", "HQ")

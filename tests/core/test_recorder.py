@@ -108,3 +108,17 @@ def test_no_roster_yet_records_unverified_badges_for_the_server(env):
     rec = _recorder(outbox, clock, None)
     assert rec.record(make_token(signer), "camera").kind is OutcomeKind.RECORDED
     assert rec.record("hello", "camera").reason is RefuseReason.NOT_A_BADGE
+
+
+def test_wedge_badge_typed_in_another_layout_is_recorded_and_names_it(env, caplog):
+    clock, signer, outbox, _ = env
+    rec = _recorder(outbox, clock, verifier_for(signer))
+    token = make_token(signer)  # KB2: y and z swap on a German terminal fed by a US scanner
+    typed = token.translate(str.maketrans("YZyz", "ZYzy"))
+    assert typed != token
+    camera = rec.record(typed, "camera")
+    assert camera.kind is OutcomeKind.REFUSED and camera.layout is None  # camera texts are as printed
+    wedge = rec.record(typed, "wedge")
+    assert wedge.kind is OutcomeKind.RECORDED and wedge.layout == "qwertz"
+    assert outbox.pending()[0].badge == token  # the genuine token, as signed
+    assert "qwertz" in caplog.text and typed not in caplog.text

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kiosk.core.protocol.badge import b32_decode, b32_encode
 from kiosk.core.scan_check import MESSAGES, ScanReason, classify_scan
 from kiosk.core.text import BINARY_MARKER
 from kiosk.scan.decoder import ScanPipeline
@@ -27,7 +28,7 @@ def test_wedge_line_end_is_tolerated(token, verifier):
 
 @pytest.mark.parametrize(
     "text",
-    ["https://example.com/", "", "KB2.k1.x", "hello\nworld", "X" * 3000, BINARY_MARKER + "ff00", "é" * 40],
+    ["https://example.com/", "", "KB3.k1.x", "hello\nworld", "X" * 3000, BINARY_MARKER + "ff00", "é" * 40],
 )
 def test_other_codes_are_not_a_badge(text, verifier):
     v = classify_scan(text, verifier, T0)
@@ -39,10 +40,22 @@ def test_non_text_is_not_a_badge(verifier):
     assert classify_scan(None, verifier, T0).reason is ScanReason.NOT_A_BADGE
 
 
+def tampered(token: str, old: str, new: str) -> str:
+    """A KB2 token with a field changed inside its packed bytes (the signature left as it was)."""
+
+
+    raw = b32_decode(token[4:])
+    assert old.encode() in raw
+    return "KB2." + b32_encode(raw.replace(old.encode(), new.encode()))
+
+
 def test_forged_and_damaged_badges(token, verifier):
     body, _, sig = token.rpartition(".")
-    tampered = token.replace("E0000001", "E0000002")
-    assert classify_scan(tampered, verifier, T0).message == "Badge damaged or forged"
+    for text in ("KB2.k1.x", "kb2.", "KB1.k1.x"):
+        assert classify_scan(text, verifier, T0).reason is ScanReason.DAMAGED
+    tampered_id = tampered(token, "E0000001", "E0000002")
+    assert classify_scan(tampered_id, verifier, T0).message == "Badge damaged or forged"
+    assert classify_scan(tampered_id, verifier, T0, typed=True).reason is ScanReason.DAMAGED
     other = make_token(make_signer("k1"))  # same key id, different (attacker's) key
     assert classify_scan(other, verifier, T0).reason is ScanReason.DAMAGED
     truncated = token[:-10]
@@ -71,7 +84,7 @@ def test_every_reason_has_a_message():
 
 
 def test_forged_badge_image_end_to_end(token, verifier):
-    forged = token.replace("E0000001", "E0000009")
+    forged = tampered(token, "E0000001", "E0000009")
     frame = render_frame(forged, perturb=PRESETS["tilt"])
     (found,) = ScanPipeline().decode(frame)
     assert classify_scan(found.text, verifier, T0).reason is ScanReason.DAMAGED
@@ -106,7 +119,7 @@ _fuzz = settings(max_examples=400, deadline=None, suppress_health_check=[HealthC
 def test_fuzz_text_to_verdict_never_raises(data, token, verifier):
     text = data.draw(st.one_of(st.text(), st.text(_badge_alphabet), _mutations(token), st.binary().map(lambda b: b.decode("latin-1"))))
     now = data.draw(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(timezone.utc)))
-    v = classify_scan(text, verifier, now)
+    v = classify_scan(text, verifier, now, typed=data.draw(st.booleans()))
     assert v.message == MESSAGES[v.reason]
     assert (v.badge is not None) == v.ok
     if v.ok:

@@ -21,8 +21,9 @@ def make_token(
     badge_id: str = "b00001",
     issued: datetime = T0 - timedelta(days=1),
     days: int = 365,
+    version: str = "KB2",
 ) -> str:
-    return signer.issue(badge_id, employee_id, issued, issued + timedelta(days=days))
+    return signer.issue(badge_id, employee_id, issued, issued + timedelta(days=days), version=version)
 
 
 def verifier_for(*signers: BadgeSigner, revoked: tuple[str, ...] = ()) -> BadgeVerifier:

@@ -47,4 +47,4 @@ def test_demo_notifies_systemd_and_logs_to_its_file(
     log_file = tmp_path / "2" / "kiosk" / "logs" / "kiosk.log"
     text = log_file.read_text(encoding="utf-8")
     assert "kiosk.recorder [" in text and "punch recorded" in text
-    assert "KB1." not in text.upper()  # badge ids only, never a token
+    assert "KB1." not in text.upper() and "KB2." not in text.upper()  # badge ids only, never a token

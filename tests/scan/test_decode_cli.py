@@ -100,3 +100,25 @@ def test_backend_from_config_and_bad_backend(tmp_path):
     assert proc.returncode == 0 and "ignoring the config" in proc.stderr
     proc = run_kiosk("--backend", "nope", str(tmp_path / "q.png"), home=tmp_path)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+@pytest.mark.parametrize("backend", ["zxingcpp", "pyzbar"])
+def test_exact_text_by_default_readable_behind_a_flag(tmp_path, backend):
+    content = "\x01\x10ab\x1dc\x7f|tab\there"  # GS1-style separators, controls a caller must match
+    save(tmp_path / "ctl.png", qr_image(content))
+    proc = run_kiosk("--backend", backend, str(tmp_path / "ctl.png"), home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert lines(proc)[0]["texts"] == [content]
+    assert "\\u0001\\u0010" in proc.stdout  # JSON escapes them: one line per image stays one line
+    proc = run_kiosk("--backend", backend, "--readable", str(tmp_path / "ctl.png"), home=tmp_path)
+    assert lines(proc)[0]["texts"] == ["<SOH><DLE>ab<GS>c<DEL>|tab\there"]
+
+
+def test_exact_and_readable_text_units():
+    from kiosk.core.text import exact_text, readable_text
+
+    assert exact_text(b"\x01\x10") == "\x01\x10"
+    assert exact_text("Grüße".encode()) == "Grüße"
+    assert exact_text(b"caf\xe9") == "café"  # not UTF-8: ISO-8859-1, the QR default
+    assert exact_text(b"\x93\xfa", decoded="日") == "日"  # the decoder's transcoding (ECI) wins
+    assert readable_text("\x00a\r\n\x1b") == "<NUL>a\r\n<ESC>"

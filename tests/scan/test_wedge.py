@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout,
 
 from kiosk.scan.burst import BurstDetector
 from kiosk.scan.wedge import WedgeReader
+from tests.helpers.hid import LAYOUTS, PLATFORMS, caps_lock_toggle, modifier_for, scanner_strokes
 
 # ------------------------------------------------------------------ Qt-free detector
 
@@ -96,12 +97,37 @@ def test_detector_rejects_bad_settings():
         BurstDetector(0, 8)
     with pytest.raises(ValueError):
         BurstDetector(30, 0)
+    with pytest.raises(ValueError):
+        BurstDetector(30, 8, double_ms=-1)
 
 
 def test_overlong_burst_is_emitted_not_held_forever():
     det = BurstDetector(30, 8, max_length=50)
-    codes, passed, _ = _feed(det, "x" * 120, 0, 1)
-    assert codes == ["x" * 50, "x" * 50] and passed == []
+    text = "".join(chr(33 + i % 90) for i in range(120))
+    codes, passed, _ = _feed(det, text, 0, 1)
+    assert codes == [text[:50], text[50:100]] and passed == [] and det.pending
+
+
+@pytest.mark.parametrize("between", ["\r", "\r\n", ""])
+def test_doubled_output_is_one_scan(between):
+    det = BurstDetector(30, 8)
+    codes, passed, ts = _feed(det, "KB1.k1.b00001" + between + "KB1.k1.b00001\r", 0, 4)
+    assert codes == ["KB1.k1.b00001"] and passed == [] and det.doubled == 1
+
+
+def test_doubled_output_ended_by_pauses_is_one_scan():
+    det = BurstDetector(30, 8)
+    codes, _, ts = _feed(det, "ABCDEFGHIJ", 0, 3)
+    assert det.flush().code == "ABCDEFGHIJ"
+    _feed(det, "ABCDEFGHIJ", ts + 200, 3)
+    assert det.flush().code is None and det.doubled == 1
+
+
+def test_the_same_badge_again_later_is_a_new_scan():
+    det = BurstDetector(30, 8, double_ms=1000)
+    codes, _, ts = _feed(det, "KB1.k1.b00001\r", 0, 4)
+    more, _, _ = _feed(det, "KB1.k1.b00001\r", ts + 1500, 4)  # a person scanning again: the cooldown decides
+    assert codes == more == ["KB1.k1.b00001"] and det.doubled == 0
 
 
 # ------------------------------------------------------------------ Qt reader
@@ -225,3 +251,72 @@ def test_reader_from_config(qtbot):
 
     r = WedgeReader.from_config(ScanSection(wedge_max_interkey_ms=12, wedge_min_length=20, wedge_enabled=False))
     assert r.detector.max_interkey_ms == 12 and r.detector.min_length == 20 and not r.enabled
+
+
+# ------------------------------------------------------------------ real scanners' keystrokes
+
+
+def type_strokes(widget: QWidget, strokes) -> None:
+    for stroke in strokes:
+        QApplication.sendEvent(widget, stroke.event())
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("suffix", ["\r", ""], ids=["enter", "no-enter"])
+def test_scanner_with_shift_and_layout_reads_the_token(qtbot, reader, form, token, layout, platform, suffix):
+    _, name, _, _ = form
+    assert any(c.isupper() for c in token)  # every press of those comes with Shift around it
+    with qtbot.waitSignal(reader.sink.scanned, timeout=2000) as blocker:
+        type_strokes(name, scanner_strokes(token + suffix, layout, platform))
+    assert blocker.args == [token]
+    assert name.text() == "" and not reader.detector.pending
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("layout", ["de", "fr"])
+def test_altgr_characters_stay_in_the_burst(qtbot, reader, form, layout, platform):
+    _, name, _, _ = form
+    text = "mailto:IT-desk@example.com?s=Door.7"
+    assert modifier_for(layout, "@") == "altgr"
+    with qtbot.waitSignal(reader.sink.scanned, timeout=2000) as blocker:
+        type_strokes(name, scanner_strokes(text + "\r", layout, platform))
+    assert blocker.args == [text] and name.text() == ""
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_caps_lock_inverts_letters_but_keeps_the_burst(qtbot, reader, form, token, platform):
+    _, name, _, _ = form
+    with qtbot.waitSignal(reader.sink.scanned, timeout=2000) as blocker:
+        type_strokes(name, caps_lock_toggle(9_000) + scanner_strokes(token + "\r", "us", platform, caps_lock=True))
+    assert blocker.args == [token.swapcase()] and name.text() == ""
+
+
+def test_scanner_sending_everything_twice_gives_one_scan(qtbot, reader, form, token):
+    _, name, _, _ = form
+    type_strokes(name, scanner_strokes(token + "\r" + token + "\r", "de", "x11"))
+    qtbot.wait(int(reader.detector.end_gap_ms) + 30)
+    assert reader.sink.codes == [token] and reader.detector.doubled == 1 and name.text() == ""
+
+
+def test_person_typing_capitals_with_shift_lands_in_the_field(qtbot, reader, form):
+    _, name, _, _ = form
+    ts = 10_000
+    for ch in "Alice O'Neil":
+        type_strokes(name, scanner_strokes(ch, "us", "x11", start_ms=ts))
+        ts += 140
+        qtbot.wait(3)
+    qtbot.waitUntil(lambda: name.text() == "Alice O'Neil", timeout=2000)
+    qtbot.wait(int(reader.detector.end_gap_ms) + 20)
+    assert reader.sink.codes == []
+
+
+@pytest.mark.parametrize("text", ["\x13", ""], ids=["x11", "windows"])
+def test_ctrl_alt_shortcut_is_not_a_character(qtbot, reader, form, text):
+    _, name, _, _ = form
+    mods = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    ev = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_S, mods, text)
+    ev.setTimestamp(70_000)
+    assert WedgeReader._char_of(ev) is None
+    QApplication.sendEvent(name, ev)
+    assert not reader.detector.pending

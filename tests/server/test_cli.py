@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from kiosk.core.protocol import BadgeVerifier, public_key_from_text
+from kiosk.core.protocol import BadgeVerifier, parse_badge, public_key_from_text
 from server_stub.admin import Admin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def test_cli_end_to_end(tmp_path):
         from datetime import datetime, timezone
 
         assert BadgeVerifier(keys).verify(token, datetime.now(timezone.utc)).employee_id == "E2"
-        badge_id = token.split(".")[2]
+        badge_id = parse_badge(token).badge_id
         run("revoke-badge", badge_id, *d, cwd=tmp_path)
         run("add-key", *d, cwd=tmp_path)
         assert [k["kid"] for k in admin.keys()] == ["k1", "k2"]
@@ -144,3 +144,32 @@ def test_cli_serve_enrol_and_revoke(tmp_path):
         proc.terminate()
         proc.wait(timeout=15)
     assert proc.returncode == 0 or proc.returncode == -15
+
+
+def test_add_terminal_writes_an_enrolment_qr(tmp_path):
+    import numpy as np
+
+    from kiosk.core.protocol.enrolment import parse_enrolment
+    from kiosk.scan.decoder import ScanPipeline
+
+    d = ["--data", str(tmp_path / "data")]
+    run("init", *d, cwd=tmp_path)
+    run("add-site", "HQ", "Head office", "--timezone", "UTC", *d, cwd=tmp_path)
+    done = run("add-terminal", "Door", "--site", "HQ", "--qr", "door.png",
+               "--url", "https://attendance.example.com", *d, cwd=tmp_path)
+    code = done.stdout.strip()
+    assert "Enrolment QR written to door.png" in done.stderr and code not in done.stderr
+    (found,) = ScanPipeline().decode(np.asarray(Image.open(tmp_path / "door.png").convert("L")))
+    enrolment = parse_enrolment(found.text)
+    assert (enrolment.server_url, enrolment.code) == ("https://attendance.example.com", code)
+    missing = run("add-terminal", "Back", "--site", "HQ", "--qr", "back.png", *d, cwd=tmp_path, ok=False)
+    assert missing.returncode == 1 and "--qr needs --url" in missing.stderr
+    bad = run("add-terminal", "Back", "--site", "HQ", "--qr", "back.png", "--url", "ftp://x", *d,
+              cwd=tmp_path, ok=False)
+    assert bad.returncode == 1 and "http:// or https://" in bad.stderr
+    assert not (tmp_path / "back.png").exists()
+    admin = Admin.open(tmp_path / "data")
+    try:
+        assert len(admin.terminals()) == 1  # the refused ones added no terminal
+    finally:
+        admin.close()

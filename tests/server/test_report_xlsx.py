@@ -31,7 +31,7 @@ def _week(world, term) -> None:
 
 def _check(book: bytes) -> None:
     wb = load_workbook(io.BytesIO(book))
-    assert wb.sheetnames == ["Summary 汇总", "Days 明细"]
+    assert wb.sheetnames == ["Summary 汇总", "Days 明细", "Completeness 完整性"]
     summary, days = wb["Summary 汇总"], wb["Days 明细"]
     assert summary.freeze_panes == "A2" and days.freeze_panes == "A2"
     assert days["A1"].value == "Date / 日期" and days["E1"].value == "Check-in / 签到"
@@ -68,5 +68,5 @@ def test_xlsx_from_the_api_and_the_cli(world, term, tmp_path, capsys):
                      "--to", "2026-11-03", "--site", "HQ", "--format", "xlsx",
                      "--out", str(out)]) == 0
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Summary 汇总", "Days 明细"]  # the CLI runs on the real clock
+    assert wb.sheetnames == ["Summary 汇总", "Days 明细", "Completeness 完整性"]  # the CLI runs on the real clock
     assert wb["Days 明细"]["B2"].value == "E1" and wb["Days 明细"]["A2"].is_date

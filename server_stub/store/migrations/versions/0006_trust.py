@@ -1,7 +1,7 @@
 """Trust (h11, #11): failed-attempt counters, punch key ids, room for sealed secrets.
 
-Revision ID: 0005_trust
-Revises: 0004_console
+Revision ID: 0006_trust
+Revises: 0005_nonces
 Create Date: 2026-12-01
 
 ``rate_limits`` holds failed attempts per client address (server_stub/limits.py), shared by
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_trust"
-down_revision = "0004_console"
+revision = "0006_trust"
+down_revision = "0005_nonces"
 branch_labels = None
 depends_on = None
 
