@@ -238,7 +238,8 @@ def create_app(
 
         if H_TERMINAL not in request.headers:
             return answer()
-        return await signed(request, lambda _call: answer(), cached=True)
+        resp: Response = await signed(request, lambda _call: answer(), cached=True)
+        return resp
 
     @app.get(f"{API_PREFIX}/health", tags=["terminal"],
              responses={503: {"description": "This replica cannot reach its database"}})

@@ -54,7 +54,7 @@ def _blocked(row: Any, limit: Limit, now: float, allowed: int | None = None) -> 
     allowed = limit.limit if allowed is None else allowed
     if row is None or now - row.window_start >= limit.window_s or row.count < allowed:
         return None
-    return max(1, math.ceil(row.window_start + limit.window_s - now))
+    return max(1, math.ceil(float(row.window_start) + limit.window_s - now))
 
 
 def record_failure(
