@@ -22,6 +22,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, select, update
 
+from kiosk.core.protocol import BadgeError, parse_badge
+
 from . import db
 
 KEY_FILE = "terminal-secrets.key"
@@ -97,6 +99,14 @@ def private_files(data_dir: Path) -> None:
             os.chmod(path, 0o600)
 
 
+def _kid_of(token: str) -> str | None:
+    """The key id of a stored bearer token (KB1 or KB2), or None for one that does not parse."""
+    try:
+        return parse_badge(token).kid[:16]
+    except BadgeError:
+        return None
+
+
 def convert(engine: Engine, box: SecretBox) -> tuple[int, int]:
     """Seal plain secrets, drop stored bearer tokens; returns (secrets, punches) converted."""
     t, p = db.terminals.c, db.punches.c
@@ -109,8 +119,7 @@ def convert(engine: Engine, box: SecretBox) -> tuple[int, int]:
                          .values(secret=box.seal(terminal_id, secret)))
         tokens = list(conn.execute(select(p.event_id, p.badge).where(p.badge != "")))
         for event_id, token in tokens:
-            parts = token.split(".")
-            kid = parts[1][:16] if len(parts) > 2 else None
+            kid = _kid_of(token)
             conn.execute(update(db.punches).where(p.event_id == event_id)
                          .values(badge="", kid=kid))
     if (plain or tokens) and engine.dialect.name == "sqlite":

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.core.protocol import parse_badge
 from server_stub import secretbox
 from server_stub.secretbox import SecretBox, SecretBoxError
 from tests.helpers.live_server import live_server
@@ -22,6 +23,12 @@ def _loose(data_dir: Path) -> list[str]:
     """Paths in the data folder that anyone but the owner can read (or enter)."""
     return [f"{p} {oct(p.stat().st_mode & 0o777)}" for p in [data_dir, *data_dir.rglob("*")]
             if p.stat().st_mode & 0o077]
+
+
+def _signature_part(token: str) -> bytes:
+    """The tail of a badge token that holds its signature (KB1: after the last dot; KB2:
+    base32 of the packed fields, whose last 86 characters are the signature's)."""
+    return (token.rsplit(".", 1)[1] if token.startswith("KB1") else token[-80:]).encode()
 
 
 def _db_bytes(data_dir: Path) -> bytes:
@@ -43,7 +50,7 @@ def test_data_folder_is_private_and_holds_no_secret_or_token(world, term):
         raw = _db_bytes(data)
         assert term.secret.encode() not in raw
         assert world.tokens["E1"].encode() not in raw
-        token_sig = world.tokens["E1"].rsplit(".", 1)[1].encode()
+        token_sig = _signature_part(world.tokens["E1"])
         assert token_sig not in raw  # not even the signature part
     with engine.connect() as conn:
         secret, = conn.exec_driver_sql(
@@ -51,7 +58,7 @@ def test_data_folder_is_private_and_holds_no_secret_or_token(world, term):
         badge, badge_id, kid = conn.exec_driver_sql(
             "SELECT badge, badge_id, kid FROM punches").one()
     assert secret.startswith(secretbox.PREFIX) and term.secret not in secret
-    assert (badge, badge_id, kid) == ("", world.badge_ids["E1"], world.tokens["E1"].split(".")[1])
+    assert (badge, badge_id, kid) == ("", world.badge_ids["E1"], parse_badge(world.tokens["E1"]).kid)
 
 
 def test_a_sealed_secret_opens_only_with_its_key_and_terminal(tmp_path):
@@ -96,6 +103,6 @@ def test_an_older_data_folder_is_converted_on_first_start(tmp_path, clock):
         with sqlite3.connect(data / "server.sqlite3") as conn:
             rows = conn.execute("SELECT badge, kid FROM punches").fetchall()
             secret, = conn.execute("SELECT secret FROM terminals").fetchone()
-        assert rows == [("", token.split(".")[1])] * 2
+        assert rows == [("", parse_badge(token).kid)] * 2
         assert secret.startswith(secretbox.PREFIX)
     term.close()
