@@ -78,11 +78,14 @@ class TimedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def server_config(app: Any, log_level: str, access_log: bool = False) -> uvicorn.Config:
+def server_config(
+    app: Any, log_level: str, access_log: bool = False, **options: Any
+) -> uvicorn.Config:
+    """``app``: an ASGI app, or an import string (``options``: factory=True, workers=N)."""
     return uvicorn.Config(
         app, log_level=log_level, access_log=access_log, date_header=False,
         server_header=False, lifespan="off", timeout_graceful_shutdown=3, backlog=2048,
-        http=TimedH11Protocol,
+        http=TimedH11Protocol, **options,
     )
 
 
