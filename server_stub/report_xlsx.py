@@ -92,6 +92,7 @@ def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date,
     srows: _Rows = _RawRows(summary) if fast else _Rows(summary)
     drows: _Rows = _RawRows(days) if fast else _Rows(days)
     srow = drow = 0
+    serials: dict[date, float] = {}
     for ed in employees:
         srow += 1
         totals: dict[str, Any] = {"employee_id": ed.employee_id, "name": ed.name, "site": ed.site,
@@ -101,7 +102,10 @@ def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date,
                          enumerate(SUMMARY_HEADINGS)])
         for d in ed.days:
             drow += 1
-            cells: list[Cell] = [(0, _serial(d.work_date), day_fmt), (1, ed.employee_id, None),
+            serial = serials.get(d.work_date)
+            if serial is None:
+                serial = serials[d.work_date] = _serial(d.work_date)
+            cells: list[Cell] = [(0, serial, day_fmt), (1, ed.employee_id, None),
                                  (2, ed.name, None), (3, d.status.value, None)]
             if d.check_in is not None:
                 cells.append((4, _local(d.check_in, ed.tz), time_fmt))
@@ -168,6 +172,7 @@ class _RawRows(_Rows):
         super().__init__(sheet)
         self.started = False
         self.texts: dict[str, str] = {}
+        self.styles: dict[int, str] = {}
 
     @staticmethod
     def supported(sheet: Any) -> bool:
@@ -200,13 +205,18 @@ class _RawRows(_Rows):
         n = r + 1
         out = [f'<row r="{n}">']
         for col, value, fmt in cells:
+            ref = f'<c r="{_COLS[col]}{n}"'
             if isinstance(value, str):
-                out.append(f'<c r="{_COLS[col]}{n}"{self._text(value)}')
-            elif fmt is None:
-                out.append(f'<c r="{_COLS[col]}{n}"><v>{value:.16G}</v></c>')
+                out.append(ref + self._text(value))
+                continue
+            num = str(value) if type(value) is int else f"{value:.16G}"
+            if fmt is None:
+                out.append(f"{ref}><v>{num}</v></c>")
             else:
-                out.append(f'<c r="{_COLS[col]}{n}" s="{fmt._get_xf_index()}">'
-                           f"<v>{value:.16G}</v></c>")
+                style = self.styles.get(id(fmt))
+                if style is None:
+                    style = self.styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+                out.append(f"{ref}{style}><v>{num}</v></c>")
         out.append("</row>")
         sheet.fh.write("".join(out))
 
