@@ -48,10 +48,15 @@ class _PathsLike(Protocol):
     def log_dir(self) -> Path: ...
 
 
-class _LogConfigLike(Protocol):
-    level: str
-    max_bytes: int
-    backups: int
+class _LogConfigLike(Protocol):  # read-only: ``[log]`` of kiosk.core.config
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def max_bytes(self) -> int: ...
+
+    @property
+    def backups(self) -> int: ...
 
 
 # --- redaction -----------------------------------------------------------------------------

@@ -158,3 +158,4 @@ def test_enrolment_errors_in_chinese(qtbot, tmp_path, chinese):
             assert screen.message.text().startswith("服务器拒绝了该登记码")
         finally:
             app.shutdown()
+            app.wait_stopped()
