@@ -238,3 +238,9 @@ def test_kiosk_has_no_function_local_imports_but_optional_ones():
            for path in sorted((REPO / "kiosk").rglob("*.py"))
            for line, name in function_local_imports(path.read_text(encoding="utf-8"))]
     assert not bad, bad
+
+
+def test_one_problems_module():
+    """Two ``problems.py`` (core and ui) were two names for one thing (issue #10)."""
+    problems = sorted(str(p.relative_to(REPO)) for p in (REPO / "kiosk").rglob("problems.py"))
+    assert problems == ["kiosk/core/problems.py"]
