@@ -27,7 +27,6 @@ from server_stub.runner import EmbeddedServer
 from server_stub.store import backup as backup_mod
 from server_stub.store import engine as store_engine
 from server_stub.store import migrate
-
 from tests.helpers import databases
 from tests.helpers.live_server import LiveServer, live_server
 
