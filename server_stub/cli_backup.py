@@ -42,7 +42,8 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 def cmd_restore(args: argparse.Namespace) -> None:
     from .cli import CliError, _data_dir
-    from .store.restore import BackupError, restore
+    from .store.backup import BackupError
+    from .store.restore import restore
 
     data = _data_dir(args)
     try:
