@@ -659,9 +659,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only entries from this day on (UTC)")
     p.add_argument("--limit", type=int_range(1, 100_000), default=50, help="newest N entries")
     p.add_argument("--json", action="store_true", help="a JSON list instead of lines")
-    from .cli_hr import register
+    from . import cli_backup, cli_hr
 
-    register(add, common)
+    cli_backup.register(add)
+    cli_hr.register(add, common)
     return parser
 
 
