@@ -24,7 +24,7 @@ import requests
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from kiosk import __version__, logging_setup, watchdog
+from kiosk import __version__, logging_setup
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.config import Config
 from kiosk.core.paths import Paths
@@ -39,11 +39,12 @@ from kiosk.flows.shutdown import Shutdown, Stage, threads_stage
 from kiosk.scan.frame_source import FrameSource
 from kiosk.scan.opencv import undo_opencv_qt_paths
 from kiosk.scan.wedge import WedgeReader
+from kiosk.services import watchdog
 from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
 from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.pin_check import PinCheck
-from kiosk.services.process import SignalWakeup, install_excepthook
+from kiosk.services.process import SignalWakeup, install_excepthook, install_qt_message_handler
 from kiosk.services.recorder_service import RecorderService
 from kiosk.services.status import Status, StatusModel
 from kiosk.services.sync_service import SyncService
@@ -403,7 +404,7 @@ def run_kiosk(
     """Run the kiosk until the window closes, SIGTERM, or ``exit_after_s``; returns
     (exit code, the KioskApp) so the demo can print its summary."""
     logging_setup.configure(config, paths)
-    uninstall_qt_handler = logging_setup.install_qt_message_handler()
+    uninstall_qt_handler = install_qt_message_handler()
     install_excepthook()
     if QApplication.instance() is None and (dropped := undo_opencv_qt_paths()):
         log.info("ignoring %s: they point into OpenCV's own Qt 5", ", ".join(dropped))

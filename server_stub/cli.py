@@ -669,9 +669,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username", help="the account")
     add("admins", cmd_admins, "list the console accounts and their roles")
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
-    from .cli_hr import register
+    from . import cli_backup, cli_hr
 
-    register(add, common)
+    cli_backup.register(add)
+    cli_hr.register(add, common)
     return parser
 
 

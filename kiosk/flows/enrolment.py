@@ -20,7 +20,7 @@ from kiosk.services.background import BackgroundCall
 from kiosk.sync.enroll import enroll
 from kiosk.sync.secrets import SecretStore
 from kiosk.ui.enroll_screen import EnrollScreen
-from kiosk.ui.problems import describe
+from kiosk.ui.i18n import describe_problem
 
 
 class EnrolmentFlow(QObject):
@@ -73,7 +73,7 @@ class EnrolmentFlow(QObject):
         if name != "enroll" or self._closed or self.screen is None:
             return
         if error is not None:  # the English sentence is in the log; the screen says its code
-            self.screen.show_error(describe(problem_of(error)))
+            self.screen.show_error(describe_problem(problem_of(error)))
             return
         assert isinstance(result, Config)
         self.screen.close()

@@ -21,8 +21,8 @@ from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.store import Outbox, OutboxError
 from kiosk.sync.client import SyncClient, SyncError
 from kiosk.sync.clock_offset import ClockOffset
+from kiosk.ui.i18n import describe_problem as describe
 from kiosk.ui.i18n import install_translator
-from kiosk.ui.problems import describe
 from tests.helpers.clock import FakeClock
 from tests.helpers.faulty_proxy import FaultyProxy
 from tests.helpers.live_server import live_server
