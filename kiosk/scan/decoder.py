@@ -6,7 +6,7 @@ Most frames hold no code and zxing-cpp finds no finder pattern in them, so they 
 there. Only when pass 1 *located* a code but could not read it (a checksum error: curved
 paper, glare, defocus, uneven light) does pass 2 run the stages of
 :mod:`kiosk.scan.stages` — another binarizer, contrast equalisation, sharpening,
-upscaling — cheapest first, stopping at the first read and within a CPU-time budget.
+upscaling — in order of cost, stopping at the first read and within a CPU-time budget.
 Which stages run was chosen by cross-validation on real photos, each kept only if it reads
 at least two frames the first pass misses (``python -m benchmarks.decoder_holdout``,
 docs/scan.md).
@@ -36,10 +36,10 @@ BACKENDS: tuple[str, ...] = ("zxingcpp", "pyzbar")
 Polygon = list[tuple[int, int]]
 
 # Pass 2 starts no stage once the frame has used this much of the decoding thread's CPU
-# time (CPU, not wall-clock, so other processes on the machine cannot change what is
-# read): at 30 fps a frame lasts 33 ms, and a frame pass 2 gives up on holds a code, so
-# the next frames show it again.
-PASS2_BUDGET_MS = 30.0
+# time (CPU rather than wall-clock time, so a busy machine changes less what is read):
+# one frame interval at 25 fps; a frame pass 2 gives up on still holds the code, so the
+# next frames show it again.
+PASS2_BUDGET_MS = 40.0
 
 
 class DecoderUnavailable(Exception):

@@ -144,7 +144,7 @@ def test_polygons_from_scaled_views_are_in_frame_pixels(token):
     frame = render_frame(token, perturb=Perturb(blur=2.2, scale=0.45), center=(300, 250), seed=2)
     pipe = ScanPipeline()
     (found,) = pipe.decode(frame)
-    assert pipe.last_step == "sharpened"
+    assert pipe.last_step in ("upscaled", "sharpened")  # both 2x views of the region
     cx = sum(x for x, _ in found.polygon) / 4
     cy = sum(y for _, y in found.polygon) / 4
     assert abs(cx - 300) < 15 and abs(cy - 250) < 15
