@@ -74,7 +74,7 @@ def build(srv: LiveServer, clock: FakeClock, n: int) -> tuple[Term, dict[str, st
     return terms["HQ"], tokens
 
 
-def today_ms(srv: LiveServer, clock: FakeClock, rounds: int) -> dict[str, float]:
+def today_ms(srv: LiveServer, clock: FakeClock, rounds: int, n: int) -> dict[str, float]:
     c = Browserless(srv.url)
     c.login("bench", PASSWORD)
     http = []
@@ -82,7 +82,7 @@ def today_ms(srv: LiveServer, clock: FakeClock, rounds: int) -> dict[str, float]
         t0 = time.perf_counter()
         r = c.get("/")
         http.append((time.perf_counter() - t0) * 1000)
-        assert r.status_code == 200 and r.text.count("<li") > 1000, r.status_code
+        assert r.status_code == 200 and r.text.count("<li") > n // 2, r.status_code
     c.close()
     bare, report = [], []
     for _ in range(rounds):
@@ -135,7 +135,7 @@ def main() -> int:
         term, tokens = build(srv, clock, args.employees)
         print(f"built {args.employees} employees, {2 * args.employees} punches in "
               f"{time.perf_counter() - t0:.1f} s")
-        ms = today_ms(srv, clock, args.rounds)
+        ms = today_ms(srv, clock, args.rounds, args.employees)
         print(f"Today, {args.employees} employees: GET /console/ median {ms['http_median']:.0f} ms,"
               f" p95 {ms['http_p95']:.0f} ms (goal < 300)")
         print(f"  the rules alone: median {ms['compute_median']:.0f} ms; the same people through"

@@ -144,6 +144,7 @@ def run(n_badges: int, size: tuple[int, int], fps: float) -> dict:
         acked = kiosk.counts["acknowledged"]
     finally:
         kiosk.shutdown()
+        kiosk.wait_stopped()
         server.stop()
         admin.close()
     if not total:

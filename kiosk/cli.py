@@ -1,7 +1,9 @@
 """The ``kiosk`` command: a thin dispatcher over ``kiosk/commands/<name>.py``.
 
-Each command module exposes ``register(subparsers)`` (cheap: no Qt, no cv2 at import) and
-``main(args) -> int``. Heavy imports happen inside ``main`` so ``kiosk --help`` is instant.
+The arguments of every command are in :mod:`kiosk.commands.arguments` (argparse only);
+``kiosk/commands/<name>.py`` holds ``main(args) -> int`` and imports what it needs at its
+top. This is the one place a command's module is imported, and only to run it, so
+``kiosk --help`` is instant (no Qt, no OpenCV, no server).
 Errors follow :mod:`kiosk.core.cli_style` (one line, exit 1 refused / 2 bad argument).
 ``--home`` works before or after the command (``kiosk --home D demo`` = ``kiosk demo --home D``).
 """
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .commands.arguments import REGISTER
 from .core.cli_style import EXIT_BAD_ARGUMENT, HelpFormatter, OneLineParser, guarded
 
 PROG = "kiosk"
@@ -29,13 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", metavar="DIR", help=HOME_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"kiosk.commands.{_module(name)}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"kiosk.commands.{name}":
-                raise
-            continue  # command not built yet in this checkout
-        module.register(sub)
+        REGISTER[name](sub)
         command = sub.choices[name]
         command.formatter_class = HelpFormatter
         # SUPPRESS: without it here, the top-level --home would be overwritten with None

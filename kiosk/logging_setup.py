@@ -1,12 +1,13 @@
-"""Logging for the kiosk: named loggers, a rotating file, Qt messages, and redaction.
+"""Logging for the kiosk: named loggers, a rotating file, and redaction.
 
 Everything goes through the root logger so third-party warnings (urllib3, uvicorn) land in
 the same file. Every handler installed here carries :class:`RedactingFilter`, so a badge
 token, a terminal secret or a request signature never reaches a log line, even when some
 code logs a whole header dict or an exception whose message quotes scanned text.
 
-Qt is imported only inside :func:`install_qt_message_handler`; the rest of this module is
-safe for ``kiosk/core``-level code and for the headless commands (``status``, ``sync``).
+This module imports no Qt: it is safe for ``kiosk/core``-level code and for the headless
+commands (``status``, ``sync``). Qt's own messages reach the ``kiosk.qt`` logger through
+:func:`kiosk.services.process.install_qt_message_handler`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,7 +30,6 @@ __all__ = [
     "QT_LOGGER",
     "RedactingFilter",
     "configure",
-    "install_qt_message_handler",
     "redact",
     "register_secret",
     "setup_logging",
@@ -48,10 +48,15 @@ class _PathsLike(Protocol):
     def log_dir(self) -> Path: ...
 
 
-class _LogConfigLike(Protocol):
-    level: str
-    max_bytes: int
-    backups: int
+class _LogConfigLike(Protocol):  # read-only: ``[log]`` of kiosk.core.config
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def max_bytes(self) -> int: ...
+
+    @property
+    def backups(self) -> int: ...
 
 
 # --- redaction -----------------------------------------------------------------------------
@@ -266,41 +271,6 @@ def configure(
     config: _ConfigLike, paths: _PathsLike
 ) -> logging.handlers.RotatingFileHandler | None:
     """What :func:`kiosk.app.run_kiosk` calls first: the rotating file and stderr, from
-    ``[log]``. (It installs :func:`install_qt_message_handler` right after.)"""
+    ``[log]``. (It installs :func:`kiosk.services.process.install_qt_message_handler`
+    right after.)"""
     return setup_logging(paths, config.log)
-
-
-# --- Qt ------------------------------------------------------------------------------------
-
-
-def install_qt_message_handler() -> Callable[[], None]:
-    """Route qDebug/qWarning/... into the ``kiosk.qt`` logger; returns an uninstaller.
-
-    Imports Qt here, not at module import. The returned function puts back whatever handler
-    was installed before (pytest-qt's, in tests).
-    """
-    from PySide6 import QtCore
-
-    levels = {
-        QtCore.QtMsgType.QtDebugMsg: logging.DEBUG,
-        QtCore.QtMsgType.QtInfoMsg: logging.INFO,
-        QtCore.QtMsgType.QtWarningMsg: logging.WARNING,
-        QtCore.QtMsgType.QtCriticalMsg: logging.ERROR,
-        QtCore.QtMsgType.QtFatalMsg: logging.CRITICAL,
-    }
-    qt_log = logging.getLogger(QT_LOGGER)
-
-    def handler(msg_type: Any, context: Any, message: str) -> None:
-        category = getattr(context, "category", None) or ""
-        prefix = f"{category}: " if category and category != "default" else ""
-        level = levels.get(msg_type, logging.WARNING)
-        if "propagateSizeHints" in message:  # the offscreen platform's noise, not ours
-            level = logging.DEBUG
-        qt_log.log(level, "%s%s", prefix, message)
-
-    previous = QtCore.qInstallMessageHandler(handler)
-
-    def uninstall() -> None:
-        QtCore.qInstallMessageHandler(previous)
-
-    return uninstall

@@ -6,10 +6,10 @@ window is up, WATCHDOG=1 every half watchdog period, STATUS=... for ``systemctl 
 STOPPING=1 on the way out. Without ``NOTIFY_SOCKET`` (a desk, Windows, tests) every call is
 a no-op that returns False.
 
-The pings are sent from a QTimer on the GUI thread (:func:`start_qt_watchdog`): a frozen
-event loop sends none, so systemd kills and restarts a hung kiosk. A background thread
-would keep pinging a dead window, which is exactly what a watchdog must not do. The core
-(:class:`SystemdNotifier`) imports no Qt.
+The pings are sent from a QTimer on the GUI thread
+(:func:`kiosk.services.watchdog.start_qt_watchdog`): a frozen event loop sends none, so
+systemd kills and restarts a hung kiosk. A background thread would keep pinging a dead
+window, which is exactly what a watchdog must not do. This module imports no Qt.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["AppWatchdog", "SystemdNotifier", "start", "start_qt_watchdog"]
+__all__ = ["SystemdNotifier"]
 
 _log = logging.getLogger(__name__)
 
@@ -114,73 +114,3 @@ class SystemdNotifier:
             if self._sock is not None:
                 self._sock.close()
                 self._sock = None
-
-
-def start_qt_watchdog(
-    notifier: SystemdNotifier,
-    parent: Any,
-    healthy: Callable[[], bool] | None = None,
-) -> Any:
-    """Ping systemd from a QTimer owned by ``parent`` (a QObject on the GUI thread).
-
-    ``healthy`` (optional) is asked before each ping; returning False (say, a worker thread
-    died) stops the pings so systemd restarts the kiosk. Returns the started QTimer, or None
-    when the unit has no watchdog. Qt is imported here only.
-    """
-    if not notifier.watchdog_enabled:
-        return None
-    from PySide6.QtCore import QTimer
-
-    def tick() -> None:
-        try:
-            ok = healthy() if healthy is not None else True
-        except Exception:
-            _log.exception("watchdog health check failed")
-            ok = False
-        if ok:
-            notifier.ping()
-        else:
-            _log.error("kiosk unhealthy: withholding the systemd watchdog ping")
-
-    timer = QTimer(parent)
-    timer.setObjectName("systemd-watchdog")
-    interval_ms = max(1, int((notifier.watchdog_interval_s or 0) * 1000))
-    timer.setInterval(interval_ms)
-    timer.timeout.connect(tick)
-    timer.start()
-    notifier.ping()  # the first ping at once: startup may have used part of the period
-    return timer
-
-
-class AppWatchdog:
-    """What :func:`start` returns to the app: holds the timer; ``stop()`` says STOPPING=1."""
-
-    def __init__(self, notifier: SystemdNotifier, timer: Any) -> None:
-        self.notifier = notifier
-        self.timer = timer
-
-    def stop(self) -> None:
-        if self.timer is not None:
-            self.timer.stop()
-        self.notifier.stopping("kiosk stopped")
-        self.notifier.close()
-
-
-def start(
-    healthy: Callable[[], bool] | None = None, environ: Mapping[str, str] | None = None
-) -> AppWatchdog | None:
-    """What ``kiosk.app.start_watchdog`` calls, on the GUI thread after the QApplication
-    exists: None without ``NOTIFY_SOCKET``; else READY=1 as soon as the event loop runs
-    (the window is up by then) and WATCHDOG=1 pings from a QTimer when the unit has
-    ``WatchdogSec=``."""
-    notifier = SystemdNotifier.from_env(environ)
-    if not notifier.enabled:
-        return None
-    from PySide6.QtCore import QCoreApplication, QTimer
-
-    app = QCoreApplication.instance()
-    timer = start_qt_watchdog(notifier, app, healthy)
-    QTimer.singleShot(0, lambda: notifier.ready("kiosk running"))
-    _log.info("systemd notify on %s; watchdog ping every %s s", notifier.address,
-              notifier.watchdog_interval_s)
-    return AppWatchdog(notifier, timer)

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "resources" / "i18n"
 LANGUAGES = ("zh_CN",)
 SOURCES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "kiosk" / "ui").glob("*.py")) + [
-    "kiosk/app.py", "kiosk/services/panel_actions.py", "kiosk/core/problem_text.py",
+    "kiosk/app.py", "kiosk/flows/panel_actions.py", "kiosk/flows/enrolment.py",
+    "kiosk/core/problem_text.py",
     # Qt-free modules whose fixed sentences are marked with kiosk.core.i18n.QT_TRANSLATE_NOOP
     "kiosk/scan/synthetic.py", "kiosk/services/memory_secrets.py",
 ]

@@ -147,6 +147,7 @@ def shoot(language: str, size: tuple[int, int]) -> list[Path]:
         screen.close()
     finally:
         kiosk.shutdown()
+        kiosk.wait_stopped()
         server.stop()
         admin.close()
     return shots

@@ -8,6 +8,8 @@ authentication is answered 401 before any of its content is looked at or stored.
 from __future__ import annotations
 
 import ipaddress
+import logging
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,8 +19,10 @@ from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.core.clock import Clock, SystemClock
@@ -32,7 +36,6 @@ from kiosk.core.protocol import (
     EnrollResponse,
     ErrorBody,
     Heartbeat,
-    NonceStore,
     PunchBatch,
     Roster,
     TimeResponse,
@@ -45,7 +48,8 @@ from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
 from .store import engine as store_engine
-from .store import migrate
+from .store import migrate, retry
+from .store.nonces import DbNonceStore
 
 _AUTH_MESSAGES = {
     "missing_headers": "The request is not signed.",
@@ -60,6 +64,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 MAX_KNOWN_TERMINALS = 100_000
+DATA_ENV = "KIOSK_SERVER_DATA"
+ADMIN_TOKEN_ALWAYS_ENV = "KIOSK_SERVER_ADMIN_TOKEN_ALWAYS"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ def create_app(
         engine.dispose()
         raise
     admin_token = datadir.read_admin_token(Path(data_dir))
-    nonces = NonceStore()
+    nonces = DbNonceStore(engine, clock)  # shared by every replica
     ingestor = Ingestor(engine, clock)
 
     app = FastAPI(
@@ -169,6 +176,20 @@ def create_app(
         """Server time (also in the Date header of every response)."""
         return TimeResponse(server_time=clock.now())
 
+    @app.get(f"{API_PREFIX}/health", tags=["terminal"],
+             responses={503: {"description": "This replica cannot reach its database"}})
+    def health() -> Response:
+        """For the load balancer: 200 when this replica can reach its database, else 503."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            log.warning("health check: database unreachable (%s)", type(exc).__name__)
+            body = {"status": "unavailable", "database": "unreachable"}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "schema": migrate.head(),
+                             "retries": retry.counts()})
+
     @app.get(f"{API_PREFIX}/roster", response_model=Roster,
              responses={**_ERRORS, 304: {"description": "Not modified"}}, tags=["terminal"])
     async def roster(request: Request) -> Any:
@@ -203,7 +224,8 @@ def create_app(
             # Serialised directly: the model is already validated, skip a second pass.
             return Response(result.model_dump_json(), media_type="application/json")
 
-        return await signed(request, handle, cached=True)
+        response: Response = await signed(request, handle, cached=True)
+        return response
 
     @app.post(f"{API_PREFIX}/corrections", response_model=CorrectionReceipt, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("CorrectionRequest"))
@@ -222,11 +244,12 @@ def create_app(
             except Refused as exc:
                 raise errors.ApiError(409 if exc.code in corrections.CONFLICTS else 422,
                                       exc.code, exc.message) from None
-            receipt = CorrectionReceipt(id=c.id, status=c.status, work_date=c.work_date,
-                                        server_time=now)
+            receipt = CorrectionReceipt.model_validate(  # status: the stored text, checked
+                {"id": c.id, "status": c.status, "work_date": c.work_date, "server_time": now})
             return Response(receipt.model_dump_json(), media_type="application/json")
 
-        return await signed(request, handle)
+        response: Response = await signed(request, handle)
+        return response
 
     @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("Heartbeat"))
@@ -240,7 +263,8 @@ def create_app(
             return Response(TimeResponse(server_time=now).model_dump_json(),
                             media_type="application/json")
 
-        return await signed(request, handle)
+        response: Response = await signed(request, handle)
+        return response
 
     @app.get(f"{API_PREFIX}/reports/attendance", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])
@@ -320,6 +344,18 @@ def create_app(
     app.openapi = openapi  # type: ignore[method-assign]
     _mount_console(app, engine, clock, Path(data_dir), console_idle_timeout_s)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """ASGI factory for uvicorn/gunicorn workers: the data folder from ``$KIOSK_SERVER_DATA``.
+
+        KIOSK_SERVER_DATA=/srv/kiosk uvicorn --factory server_stub.app:app_from_env --workers 4
+    """
+    data = os.environ.get(DATA_ENV)
+    if not data:
+        raise RuntimeError(f"set {DATA_ENV} to the server data folder")
+    return create_app(Path(data),
+                      admin_open_on_loopback=os.environ.get(ADMIN_TOKEN_ALWAYS_ENV) != "1")
 
 
 def _mount_console(app: FastAPI, engine: Any, clock: Clock, data_dir: Path,

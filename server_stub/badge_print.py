@@ -50,7 +50,9 @@ def qr_image(token: str, box: int = 8) -> Image.Image:
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box, border=4)
     qr.add_data(token)
     qr.make(fit=True)
-    return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    image: Image.Image = qr.make_image(fill_color="black",
+                                       back_color="white").get_image().convert("RGB")
+    return image
 
 
 def enrolment_png(text: str, caption: str) -> bytes:

@@ -88,14 +88,12 @@ def cmd_retire_key(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from .admin import Admin
     from .app import create_app
     from .runner import listening_socket, server_config
 
     data = _data_dir(args)
-    from .admin import Admin
-
-    Admin.open(data).close()  # a clear error for a missing or bad data folder
-    app = create_app(data, admin_open_on_loopback=not args.admin_token_always)
+    Admin.open(data).close()  # a clear error for a missing or bad data folder or schema
     try:
         sock = listening_socket(args.host, args.port)
     except OSError as exc:
@@ -103,14 +101,49 @@ def cmd_serve(args: argparse.Namespace) -> None:
                        "choose another --port or --host, or stop what uses it") from None
     host = f"[{args.host}]" if ":" in args.host else args.host
     base = f"http://{host}:{sock.getsockname()[1]}"
-    print(f"Serving {data} on {base} (API under /api/v1, docs at {base}/api/v1/docs). "
+    workers = f", {args.workers} worker processes" if args.workers > 1 else ""
+    print(f"Serving {data} on {base} (API under /api/v1, docs at {base}/api/v1/docs{workers}). "
           f"Kiosks enrol with: kiosk enroll --server {base} --code CODE. Ctrl+C stops.",
           flush=True)
+    if args.workers > 1:
+        try:
+            _serve_workers(data, args, sock)
+        finally:
+            sock.close()
+        return
+    app = create_app(data, admin_open_on_loopback=not args.admin_token_always)
     try:
         uvicorn.Server(server_config(app, args.log_level, args.access_log)).run(sockets=[sock])
     finally:
         sock.close()
         app.state.engine.dispose()
+
+
+def _serve_workers(data: Path, args: argparse.Namespace, sock: Any) -> None:
+    """N processes accept on one socket; uvicorn's supervisor restarts one that dies.
+
+    They share nothing but the database (nonces, terminals, punches), so N processes
+    behave as one server; each builds its app from the environment (app_from_env).
+    """
+    import inspect
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from .app import ADMIN_TOKEN_ALWAYS_ENV, DATA_ENV
+    from .runner import server_config
+
+    os.environ[DATA_ENV] = str(data.resolve())
+    os.environ[ADMIN_TOKEN_ALWAYS_ENV] = "1" if args.admin_token_always else "0"
+    options: dict[str, Any] = {"factory": True, "workers": args.workers}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        options["timeout_worker_healthcheck"] = 60  # a busy 2-core box starts workers slowly
+    config = server_config("server_stub.app:app_from_env", args.log_level, args.access_log,
+                           **options)
+    # uvicorn < 0.36 wants the target; later ones build it (a Server per process) themselves.
+    older = "target" in inspect.signature(Multiprocess).parameters
+    extra = {"target": uvicorn.Server(config).run} if older else {}
+    Multiprocess(config, sockets=[sock], **extra).run()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -434,8 +467,9 @@ def _employee_name(admin: Any, employee_id: str) -> str:
     from . import db
 
     with admin.engine.connect() as conn:
-        return conn.execute(select(db.employees.c.name).where(
+        name: str = conn.execute(select(db.employees.c.name).where(
             db.employees.c.employee_id == employee_id)).scalar_one()
+        return name
 
 
 # -- parser ----------------------------------------------------------------------------
@@ -474,6 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.add_argument("--admin-token-always", action="store_true",
                    help="require the admin token for reports/overview even from loopback")
+    p.add_argument("--workers", type=int_range(1, 64, "workers"), default=1, metavar="N",
+                   help="server processes on this port (they share only the database)")
     add("migrate", cmd_migrate, "upgrade the database schema to this version (run once after an "
         "upgrade, with the servers stopped or not: replicas refuse an older schema)")
     p = add("add-site", cmd_add_site, "add a site (a place with its own timezone)")
@@ -572,9 +608,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username", help="the account")
     add("admins", cmd_admins, "list the console accounts and their roles")
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
-    from .cli_hr import register
+    from . import cli_backup, cli_hr
 
-    register(add, common)
+    cli_backup.register(add)
+    cli_hr.register(add, common)
     return parser
 
 

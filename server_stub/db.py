@@ -185,6 +185,16 @@ corrections = Table(
 Index("ix_corrections_employee_day", corrections.c.employee_id, corrections.c.work_date)
 Index("ix_corrections_status", corrections.c.status)
 
+# Request nonces seen by any replica (server_stub/store/nonces.py); pruned after the window.
+nonces = Table(
+    "nonces",
+    metadata,
+    Column("terminal_id", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", Float, nullable=False),
+)
+Index("ix_nonces_seen_at", nonces.c.seen_at)
+
 # The audit trail (server_stub/audit.py): failed enrolments and signatures, logins, HR and
 # IT actions. ``detail`` is JSON and never holds a secret.
 audit_log = Table(

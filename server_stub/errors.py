@@ -136,12 +136,13 @@ class DateHeaderMiddleware:
         self.app = app
         self.clock = clock
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any],
+                       send: Callable[..., Any]) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def send_with_date(message: dict) -> None:
+        async def send_with_date(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
                 headers.append((b"date", format_datetime(self.clock.now(), usegmt=True).encode()))

@@ -56,7 +56,8 @@ class GroupCommitter(Generic[P, R]):
 
     def _take(self) -> list[_Job[P, R]]:
         with self._queue_lock:
-            group, total = [], 0
+            group: list[_Job[P, R]] = []
+            total = 0
             while self._queue and (not group or total + self._queue[0].size <= self.max_group_size):
                 job = self._queue.pop(0)
                 group.append(job)

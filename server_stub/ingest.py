@@ -39,6 +39,7 @@ from kiosk.core.protocol import (
 from . import db, rules
 from .group_commit import GroupCommitter
 from .reports import load_shifts, load_sites
+from .store import locks, retry
 
 MAX_FUTURE_S = 300
 MAX_AGE = timedelta(days=60)
@@ -125,6 +126,12 @@ class Ingestor:
     def _run_group(
         self, items: list[tuple[TerminalInfo, Sequence[Punch]]]
     ) -> list[list[Verdict] | None]:
+        """One transaction for the group, run again if the database aborted it (deadlock)."""
+        return retry.run(lambda: self._run_group_once(items), "punch upload")
+
+    def _run_group_once(
+        self, items: list[tuple[TerminalInfo, Sequence[Punch]]]
+    ) -> list[list[Verdict] | None]:
         now = self._clock.now()
         tc = db.terminals.c
         with db.write_txn(self._engine) as conn:
@@ -154,7 +161,7 @@ class Ingestor:
             for (_, punches), k in zip(items, slots):
                 out[k] = verdicts[start:start + len(punches)]
                 start += len(punches)
-            for tid in {term.terminal_id for term, _ in items}:
+            for tid in sorted({term.terminal_id for term, _ in items}):  # one lock order
                 conn.execute(update(db.terminals).where(tc.terminal_id == tid)
                              .values(last_sync_at=now.timestamp()))
         return out
@@ -168,11 +175,17 @@ class Ingestor:
         ids = {str(p.event_id) for p in punches}
         verdicts, rows = self._decide(conn, ctx, owners, punches, hashes, ids, now)
         if rows:
-            conn.execute(self._insert(db.punches).on_conflict_do_nothing(), rows)
-            if self._engine.dialect.name != "sqlite":
-                # SQLite: BEGIN IMMEDIATE made the duplicate check and the insert atomic
-                # across processes. Elsewhere another writer may have won: re-read.
-                verdicts = self._reconcile(conn, punches, hashes, verdicts, rows)
+            # Every writer inserts in event id order, so two transactions storing some of the
+            # same ids wait for each other in one direction only: no deadlock.
+            rows.sort(key=lambda r: r["event_id"])
+            stmt = self._insert(db.punches).on_conflict_do_nothing().returning(
+                db.punches.c.event_id)
+            stored = set(conn.execute(stmt, rows).scalars())
+            if len(stored) < len(rows):
+                # Another replica stored some ids first (SQLite's BEGIN IMMEDIATE rules this
+                # out): answer those with the winner's verdict, marked duplicate.
+                lost = [r for r in rows if r["event_id"] not in stored]
+                verdicts = self._reconcile(conn, punches, hashes, verdicts, lost)
         return verdicts
 
     def _verify(self, ctx: _Context, token: str, when: datetime) -> Badge:
@@ -297,6 +310,9 @@ class Ingestor:
                 accepted.append((i, punch, badge, shift, tz, wd, when))
         if not accepted:
             return
+        # Two transactions must not decide one employee's day at once (two doors, two
+        # replicas): PostgreSQL takes a lock per employee and day, released at commit.
+        locks.lock_employee_days(conn, {(a[2].employee_id, a[5]) for a in accepted})
         first_of_day: dict[tuple[str, str], float] = {
             (r[0], r[1]): r[2] for r in conn.execute(
                 select(p.employee_id, p.work_date, func.min(p.punch_time))
@@ -352,7 +368,8 @@ class Ingestor:
         self, conn: Any, punches: Sequence[Punch], hashes: list[str],
         verdicts: list[Verdict], rows: list[dict[str, Any]],
     ) -> list[Verdict]:
-        """If another process stored some of these ids first, answer with its verdicts."""
+        """``rows`` were not inserted: another process stored these ids first; answer with
+        its verdicts (``duplicate``) or, for different content, a conflict."""
         p = db.punches.c
         mine = {r["event_id"]: r for r in rows}
         stored = {r.event_id: r for r in conn.execute(
@@ -362,7 +379,7 @@ class Ingestor:
             eid = str(punch.event_id)
             row = mine.get(eid)
             s = stored.get(eid)
-            if row is None or s is None or s.verdict == row["verdict"]:
+            if row is None or s is None:
                 continue
             out[i] = (Verdict.model_validate_json(s.verdict).model_copy(update={"duplicate": True})
                       if s.content_hash == hashes[i] else

@@ -12,6 +12,7 @@ sits in memory twice.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -60,9 +61,15 @@ def _local(when: datetime, tz: ZoneInfo) -> float:
 
 
 def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date,
-             completeness: Iterable[str] = ()) -> bytes:
+             completeness: Iterable[str] = (), *, fast: bool | None = None) -> bytes:
     """The .xlsx file for these employees' days (one pass over ``employees``); the lines of
-    ``completeness`` (server_stub.completeness.summary_lines) go on a sheet of their own."""
+    ``completeness`` (server_stub.completeness.summary_lines) go on a sheet of their own.
+
+    ``fast`` (default: whenever this XlsxWriter supports it) writes the Summary and Days
+    rows as one XML string per row instead of one XlsxWriter call per cell (6-10x faster:
+    a month for 2,000 employees is ~400,000 cells); ``fast=False`` takes XlsxWriter's own
+    cell calls, and the tests check both give the same workbook.
+    """
     buf = io.BytesIO()
     # No text cell is ever a formula or a link (an employee named "=cmd|..." stays text).
     wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_formulas": False,
@@ -80,40 +87,44 @@ def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date,
         sheet.set_row(0, 32)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, 0, len(titles) - 1)
+    if fast is None:
+        fast = _RawRows.supported(summary)
+    srows: _Rows = _RawRows(summary) if fast else _Rows(summary)
+    drows: _Rows = _RawRows(days) if fast else _Rows(days)
     srow = drow = 0
-    num, text = days.write_number, days.write_string
+    serials: dict[date, float] = {}
     for ed in employees:
         srow += 1
         totals: dict[str, Any] = {"employee_id": ed.employee_id, "name": ed.name, "site": ed.site,
                                   "shift": ed.shift.name if ed.shift else "",
                                   **vars(rules.summarize(ed.days))}
-        for col, (key, _, _) in enumerate(SUMMARY_HEADINGS):
-            value = totals[key]
-            if isinstance(value, str):
-                summary.write_string(srow, col, value)
-            else:
-                summary.write_number(srow, col, value)
+        srows.row(srow, [(col, totals[key], None) for col, (key, _, _) in
+                         enumerate(SUMMARY_HEADINGS)])
         for d in ed.days:
             drow += 1
-            num(drow, 0, _serial(d.work_date), day_fmt)
-            text(drow, 1, ed.employee_id)
-            text(drow, 2, ed.name)
-            text(drow, 3, d.status.value)
+            serial = serials.get(d.work_date)
+            if serial is None:
+                serial = serials[d.work_date] = _serial(d.work_date)
+            cells: list[Cell] = [(0, serial, day_fmt), (1, ed.employee_id, None),
+                                 (2, ed.name, None), (3, d.status.value, None)]
             if d.check_in is not None:
-                num(drow, 4, _local(d.check_in, ed.tz), time_fmt)
+                cells.append((4, _local(d.check_in, ed.tz), time_fmt))
             if d.check_out is not None:
-                num(drow, 5, _local(d.check_out, ed.tz), time_fmt)
+                cells.append((5, _local(d.check_out, ed.tz), time_fmt))
             for col, value in enumerate((d.late_min, d.early_leave_min, d.worked_min,
                                          d.break_min, d.overtime_min), start=6):
                 if value:  # zero minutes stay blank: the late column shows only the late
-                    num(drow, col, value)
+                    cells.append((col, value, None))
             if d.day_off is not None:
-                text(drow, 11, d.day_off.label)
+                cells.append((11, d.day_off.label, None))
             if d.corrections:
-                text(drow, 12, correction_note(d, ed.tz) or "")
+                cells.append((12, correction_note(d, ed.tz) or "", None))
             notes = _notes(d)
             if notes:
-                text(drow, 13, notes)
+                cells.append((13, notes, None))
+            drows.row(drow, cells)
+    srows.close(srow)
+    drows.close(drow)
     marks = wb.add_worksheet("Completeness 完整性")
     marks.set_column(0, 0, 100)
     marks.write_string(0, 0, "Completeness 完整性", head)
@@ -121,6 +132,98 @@ def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date,
         marks.write_string(row, 0, line)
     wb.close()
     return buf.getvalue()
+
+
+Cell = tuple[int, Any, Any]  # (column, number or text, XlsxWriter Format or None)
+
+
+class _Rows:
+    """Rows through XlsxWriter's own cell calls (one call per cell)."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet = sheet
+
+    def row(self, r: int, cells: list[Cell]) -> None:
+        for col, value, fmt in cells:
+            if isinstance(value, str):
+                self.sheet.write_string(r, col, value, fmt)
+            else:
+                self.sheet.write_number(r, col, value, fmt)
+
+    def close(self, last_row: int) -> None:
+        pass
+
+
+_COLS = [xlsxwriter.utility.xl_col_to_name(c) for c in range(32)]
+_XML_SPECIAL = re.compile(r"[&<>]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
+class _RawRows(_Rows):
+    """Rows written straight into a constant-memory worksheet's row file as XML, the same
+    XML XlsxWriter writes for those cells (inline strings, numbers with their style).
+
+    XlsxWriter holds one pending row and writes it when a later row is touched; we flush
+    that (the header) first, write ours, and leave its bookkeeping (previous row, the
+    sheet's dimension) as if it had written them itself.
+    """
+
+    def __init__(self, sheet: Any) -> None:
+        super().__init__(sheet)
+        self.started = False
+        self.texts: dict[str, str] = {}
+        self.styles: dict[int, str] = {}
+
+    @staticmethod
+    def supported(sheet: Any) -> bool:
+        return bool(getattr(sheet, "constant_memory", False)) and all(
+            hasattr(sheet, name) for name in ("_write_single_row", "_check_dimensions",
+                                               "previous_row", "fh"))
+
+    def _text(self, value: str) -> str:
+        got = self.texts.get(value)
+        if got is None:
+            text = value
+            if _CONTROL.search(text):  # Excel's _xHHHH_ escapes, as XlsxWriter writes them
+                text = re.sub(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", text)
+                text = re.sub(r"[\x00-\x08\x0b-\x1f]",
+                              lambda m: f"_x{ord(m.group(0)):04X}_", text)
+                text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+            if _XML_SPECIAL.search(text):
+                text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+            got = f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+            if len(self.texts) < 100_000:
+                self.texts[value] = got
+        return got
+
+    def row(self, r: int, cells: list[Cell]) -> None:
+        sheet = self.sheet
+        if not self.started:
+            sheet._write_single_row(r)  # the pending header row goes out first
+            self.started = True
+        n = r + 1
+        out = [f'<row r="{n}">']
+        for col, value, fmt in cells:
+            ref = f'<c r="{_COLS[col]}{n}"'
+            if isinstance(value, str):
+                out.append(ref + self._text(value))
+                continue
+            num = str(value) if type(value) is int else f"{value:.16G}"
+            if fmt is None:
+                out.append(f"{ref}><v>{num}</v></c>")
+            else:
+                style = self.styles.get(id(fmt))
+                if style is None:
+                    style = self.styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+                out.append(f"{ref}{style}><v>{num}</v></c>")
+        out.append("</row>")
+        sheet.fh.write("".join(out))
+
+    def close(self, last_row: int) -> None:
+        if self.started:
+            self.sheet.previous_row = last_row
+            self.sheet._check_dimensions(last_row, 0)
 
 
 def _notes(d: rules.DayRecord) -> str:

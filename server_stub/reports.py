@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -171,8 +172,9 @@ def _punch_stream(
     if site:
         pq = pq.where(p.site == site)
     rows = conn.execution_options(yield_per=5000).execute(pq)
-    for emp_id, group in groupby(rows, key=lambda r: r[0]):
-        yield emp_id, [_utc(r[1]) for r in group]
+    utc, at = timezone.utc, datetime.fromtimestamp
+    for emp_id, group in groupby(rows, key=itemgetter(0)):
+        yield emp_id, [at(r[1], utc) for r in group]
 
 
 def attendance_rows(

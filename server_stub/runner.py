@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kiosk.core.clock import Clock
@@ -77,11 +78,14 @@ class TimedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def server_config(app: Any, log_level: str, access_log: bool = False) -> uvicorn.Config:
+def server_config(
+    app: Any, log_level: str, access_log: bool = False, **options: Any
+) -> uvicorn.Config:
+    """``app``: an ASGI app, or an import string (``options``: factory=True, workers=N)."""
     return uvicorn.Config(
         app, log_level=log_level, access_log=access_log, date_header=False,
         server_header=False, lifespan="off", timeout_graceful_shutdown=3, backlog=2048,
-        http=TimedH11Protocol,
+        http=TimedH11Protocol, **options,
     )
 
 
@@ -103,7 +107,7 @@ class EmbeddedServer:
         self._app_options = app_options  # passed to create_app (admin_open_on_loopback)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
-        self._app = None
+        self._app: FastAPI | None = None
 
     @property
     def url(self) -> str:

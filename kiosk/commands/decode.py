@@ -18,35 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-BACKENDS = ("zxingcpp", "pyzbar")
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "decode",
-        help="decode QR codes in image or video files (one JSON line per image/frame)",
-        description="Decode QR codes in image files, folders of images and video files with "
-        "the kiosk's pipeline. Prints one JSON object per line: "
-        '{"path": ..., "texts": [...], "ms": ...}; video frames add "frame".',
-    )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="image file, folder of images or video file")
-    p.add_argument(
-        "--backend", choices=BACKENDS, default=None,
-        help="decoder (default: [camera] decoder from the config, else zxingcpp)",
-    )
-    p.add_argument("--no-second-pass", action="store_true", help="raw first pass only (for measuring)")
-    p.add_argument(
-        "--readable", action="store_true",
-        help="show control characters as <SOH>, <GS>... instead of the exact text",
-    )
-    p.add_argument("--max-frames", type=int, default=0, metavar="N",
-                   help="stop each video after N frames (0: read every frame)")
+from kiosk.core.cli_style import EXIT_BAD_ARGUMENT, fail
+from kiosk.core.config import ConfigError, load_config
+from kiosk.core.paths import default_paths
+from kiosk.core.text import readable_text
+from kiosk.scan.decoder import DecoderUnavailable, ScanPipeline
+from kiosk.scan.frame_source import SourceError
+from kiosk.scan.opencv import VIDEO_NEEDS_OPENCV, load_cv2
+from kiosk.scan.sources import IMAGE_SUFFIXES, list_images, read_image
 
 
 def _configured_backend(args: argparse.Namespace) -> str:
-    from kiosk.core.config import ConfigError, load_config
-    from kiosk.core.paths import default_paths
-
     try:
         return load_config(default_paths(getattr(args, "home", None)).config_file).camera.decoder
     except ConfigError as exc:
@@ -57,9 +39,6 @@ def _configured_backend(args: argparse.Namespace) -> str:
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    from kiosk.core.cli_style import EXIT_BAD_ARGUMENT, fail
-    from kiosk.scan.decoder import DecoderUnavailable, ScanPipeline
-
     backend = args.backend or _configured_backend(args)
     try:
         pipeline = ScanPipeline(backend, second_pass=not args.no_second_pass)
@@ -75,8 +54,6 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _decode_path(path: Path, pipeline: Any, max_frames: int, readable: bool) -> Iterator[dict[str, Any]]:
-    from kiosk.scan.sources import IMAGE_SUFFIXES, list_images
-
     if path.is_dir():
         images = list_images(path)
         if not images:
@@ -92,14 +69,10 @@ def _decode_path(path: Path, pipeline: Any, max_frames: int, readable: bool) -> 
 
 
 def _texts(found: list[Any], readable: bool) -> list[str]:
-    from kiosk.core.text import readable_text
-
     return [readable_text(d.content) if readable else d.content for d in found]
 
 
 def _decode_image(path: Path, pipeline: Any, readable: bool) -> dict[str, Any]:
-    from kiosk.scan.sources import read_image
-
     frame = read_image(path)
     if frame is None:
         return {"path": str(path), "error": "Cannot read this file: it is empty, corrupt or not an image."}
@@ -108,9 +81,6 @@ def _decode_image(path: Path, pipeline: Any, readable: bool) -> dict[str, Any]:
 
 
 def _decode_video(path: Path, pipeline: Any, max_frames: int, readable: bool) -> Iterator[dict[str, Any]]:
-    from kiosk.scan.opencv import VIDEO_NEEDS_OPENCV, load_cv2
-    from kiosk.scan.sources import SourceError
-
     try:
         cv2 = load_cv2(VIDEO_NEEDS_OPENCV)  # optional: only video files need OpenCV
     except SourceError as exc:

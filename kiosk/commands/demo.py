@@ -9,29 +9,27 @@ turn: valid ones, a revoked one, an expired one and a QR code that is not a badg
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
-DEMO_PIN = "1234"
+from platformdirs import user_downloads_dir
 
+from kiosk.app import KioskOptions, run_kiosk
+from kiosk.core.cli_style import fail
+from kiosk.core.config import save_config
+from kiosk.core.paths import default_paths
+from kiosk.core.pin import hash_pin
+from kiosk.services.memory_secrets import MemorySecretStore
+from kiosk.sync.enroll import EnrollError, enroll
+from server_stub.admin import Admin
+from server_stub.demo_data import seed_demo
+from server_stub.runner import EmbeddedServer
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "demo", help="local server + kiosk with a simulated camera",
-        description="The whole flow without any setup: a real server on a free loopback "
-        "port with sample staff and badges, this kiosk enrolled to it, and a synthetic "
-        f"camera holding the badges up in turn. The status panel's PIN is {DEMO_PIN}. "
-        "Everything lives in a temporary folder, deleted on exit (see --keep, --home).")
-    p.add_argument("--exit-after", type=float, metavar="N",
-                   help="close after N seconds; exit 0 only if a punch was recorded and "
-                        "acknowledged by the server")
-    p.add_argument("--fullscreen", action="store_true", help="kiosk mode (default: a window)")
-    p.add_argument("--camera", default="synthetic", metavar="SOURCE",
-                   help="'synthetic', or 0 for a real webcam, /dev/videoN, a video file, a "
-                        "folder of images")
-    p.add_argument("--language", choices=("auto", "en", "zh_CN"), default=None,
-                   help="screen language (default: the system's)")
-    p.add_argument("--keep", action="store_true",
-                   help="keep the temporary folder (server data, outbox, logs) and print it")
+from ._display import OFFSCREEN_HINT, display_problem
+from .arguments import DEMO_PIN
 
 
 def demo_tokens(seed: object) -> list[str]:
@@ -45,40 +43,18 @@ def demo_tokens(seed: object) -> list[str]:
 def diagnostics_folder() -> Path:
     """Where the demo's "Export diagnostics" writes: its own folder is deleted on exit, so
     the user's Downloads folder (or home when there is none)."""
-    from platformdirs import user_downloads_dir
-
     downloads = Path(user_downloads_dir())
     return downloads if downloads.is_dir() else Path.home()
 
 
 def main(args: argparse.Namespace) -> int:
-    import os
-    import shutil
-    import sys
-    import tempfile
-
-    from kiosk.core.cli_style import fail
-
-    from ._display import OFFSCREEN_HINT, display_problem
-
     problem = display_problem()
     if problem and args.exit_after is None:
         return fail("kiosk", f"{problem}; run the demo on a desktop, or try it without a "
                              f"screen: {OFFSCREEN_HINT} kiosk demo --exit-after 20")
     if problem:  # the smoke test needs no screen: say so and draw offscreen
         print(f"kiosk: note: {problem}; drawing offscreen ({OFFSCREEN_HINT})", file=sys.stderr)
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-
-    from kiosk.app import KioskOptions, run_kiosk
-    from kiosk.core.config import save_config
-    from kiosk.core.paths import default_paths
-    from kiosk.core.pin import hash_pin
-    from kiosk.services.memory_secrets import MemorySecretStore
-    from kiosk.sync.enroll import EnrollError, enroll
-    from server_stub.admin import Admin
-    from server_stub.demo_data import seed_demo
-    from server_stub.runner import EmbeddedServer
-
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # read when the QApplication is made
     root = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     server_dir = root / "server"
     admin = Admin.open(server_dir) if (server_dir / "server.json").exists() else \

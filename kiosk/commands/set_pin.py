@@ -9,27 +9,21 @@ Without a terminal on stdin (a setup script) the PIN is read from the first two 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable
 
 from kiosk.core.cli_style import EXIT_BAD_ARGUMENT, fail
+from kiosk.core.config import ConfigError, load_config, save_config
+from kiosk.core.paths import default_paths
+from kiosk.core.pin import hash_pin
 
-MIN_DIGITS, MAX_DIGITS = 4, 12
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    subparsers.add_parser(
-        "set-pin", help="set the admin PIN that opens the status panel (asked twice)",
-        description=f"Set the admin PIN that opens the IT status panel: {MIN_DIGITS} to "
-        f"{MAX_DIGITS} digits, typed twice and not shown. Only its scrypt hash is saved, to "
-        "[ui] admin_pin_hash in the config file; a running kiosk uses it after a restart. "
-        "In a script, pipe the PIN twice on stdin.")
+from .arguments import PIN_MAX_DIGITS as MAX_DIGITS
+from .arguments import PIN_MIN_DIGITS as MIN_DIGITS
 
 
 def _reader() -> Callable[[str], str]:
     if sys.stdin is not None and sys.stdin.isatty():
-        import getpass
-
         return getpass.getpass
 
     def from_stdin(prompt: str) -> str:
@@ -53,10 +47,6 @@ def check(pin: str) -> str | None:
 
 
 def main(args: argparse.Namespace, read: Callable[[str], str] | None = None) -> int:
-    from kiosk.core.config import ConfigError, load_config, save_config
-    from kiosk.core.paths import default_paths
-    from kiosk.core.pin import hash_pin
-
     paths = default_paths(getattr(args, "home", None))
     try:
         config = load_config(paths.config_file)

@@ -11,33 +11,24 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.clock import SystemClock
+from kiosk.core.config import ConfigError, load_config
+from kiosk.core.paths import default_paths
+from kiosk.core.problem_text import describe
 from kiosk.core.problems import Problem, ProblemCode
+from kiosk.store import Outbox, OutboxError
+from kiosk.sync.secrets import SecretStoreError, open_secret_store
 
 OK, WARNING, CRITICAL = 0, 1, 2
 STALE_BACKLOG_S = 15 * 60
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "status", help="show outbox and sync state (exit 0/1/2)",
-        description="Show this terminal's enrolment, secret store, outbox and last sync, "
-        "without contacting the server. Exit code for monitoring: 0 healthy, 1 warning, "
-        "2 critical.")
-    p.add_argument("--json", action="store_true", help="one JSON object with stable keys")
-
-
 def collect(args: argparse.Namespace) -> dict[str, Any]:
     """The status as a dict with stable keys (the ``--json`` output)."""
-    from kiosk.core.clock import SystemClock
-    from kiosk.core.config import ConfigError, load_config
-    from kiosk.core.paths import default_paths
-    from kiosk.store import Outbox, OutboxError
-    from kiosk.sync.secrets import SecretStoreError, open_secret_store
-
     paths = default_paths(args.home)
     problems: list[str] = []
     warnings: list[str] = []
@@ -150,8 +141,6 @@ def _when(iso: str | None) -> str:
     log's), whatever offset it was stored with."""
     if not iso:
         return ""
-    from datetime import datetime
-
     when = datetime.fromisoformat(iso)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -161,8 +150,6 @@ def _when(iso: str | None) -> str:
 def problem_text(problem: Problem) -> tuple[str, str]:
     """``(problem code, the status panel's sentence)`` for a sync problem, by its code; the
     English text only when the code is unknown (it is in sync.log either way)."""
-    from kiosk.core.problem_text import describe
-
     if problem.code is ProblemCode.UNKNOWN and problem.raw:
         return problem.code.value, " ".join(problem.raw.split())
     return problem.code.value, describe(problem)

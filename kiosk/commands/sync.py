@@ -7,30 +7,36 @@ is how IT flushes a backlog by hand, and how the chaos test kills it at random m
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 
 from kiosk.core.cli_style import fail
+from kiosk.core.clock import SystemClock
+from kiosk.core.config import Config, ConfigError, load_config
+from kiosk.core.paths import Paths, default_paths
 from kiosk.core.problems import Problem
+from kiosk.logging_setup import setup_logging
+from kiosk.store import Outbox, OutboxError
+from kiosk.sync.engine import SyncEngine
+from kiosk.sync.secrets import SecretStoreError, open_secret_store
+
+from .status import problem_text
 
 
 def _fail(message: str) -> int:
     return fail("kiosk", message)
 
 
-def _setup_logging(paths: object, config: object, stderr: bool) -> None:
+def _setup_logging(paths: Paths, config: Config, stderr: bool) -> None:
     """The kiosk's redacting logging, into its own rotating ``sync.log`` (two processes
     must not rotate one file) and, for the loop, stderr unless KIOSK_LOG_TO_STDERR=0.
     ``--once`` says its outcome itself in one line; its log lines go to the file only."""
-    from kiosk.logging_setup import setup_logging
-
-    setup_logging(paths, config.log, filename="sync.log",  # type: ignore[attr-defined,arg-type]
-                  stderr=stderr)
+    setup_logging(paths, config.log, filename="sync.log", stderr=stderr)
 
 
 def failure_sentence(problem: Problem, pending: int) -> str:
     """What ``--once`` prints when the pass failed: the status panel's sentence for its
     code (never the HTTP library's text), what happened to the punches, and what to do."""
-    from .status import problem_text
-
     code, what = problem_text(problem)
     todo = {"not_enrolled": "run 'kiosk enroll --server URL --code CODE'",
             "no_secret": "enrol the terminal again", "revoked": "ask the server admin"}.get(
@@ -39,27 +45,7 @@ def failure_sentence(problem: Problem, pending: int) -> str:
     return f"{what}; {pending} punch(es) still pending, kept in the outbox; {todo}"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "sync", help="send pending punches to the server",
-        description="Send the outbox's pending punches to the server, the same way the "
-        "running kiosk does; loops until Ctrl+C or SIGTERM. IT uses it to flush a backlog "
-        "by hand.")
-    p.add_argument("--once", action="store_true",
-                   help="one pass, then exit: 0 when everything was sent, 1 when not")
-
-
 def main(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-
-    from kiosk.core.clock import SystemClock
-    from kiosk.core.config import ConfigError, load_config
-    from kiosk.core.paths import default_paths
-    from kiosk.store import Outbox, OutboxError
-    from kiosk.sync.engine import SyncEngine
-    from kiosk.sync.secrets import SecretStoreError, open_secret_store
-
     paths = default_paths(args.home)
     try:
         config = load_config(paths.config_file)

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
@@ -163,28 +164,12 @@ def load_config(path: Path) -> Config:
     return parse_config(data, str(path))
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    s = str(v).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{s}"'
-
-
 def dump_config(cfg: Config) -> str:
-    """TOML text of the keys that differ from the defaults (the file stays short)."""
-    out: list[str] = []
+    """TOML text of the keys that differ from the defaults (the file stays short), written
+    by ``tomli-w``: any text (a terminal name with a newline, a quote, a control
+    character) reads back as it was."""
     data = cfg.model_dump(mode="json", exclude_defaults=True)
-    for section, values in data.items():
-        if not values:
-            continue
-        out.append(f"[{section}]")
-        out.extend(f"{k} = {_toml_value(v)}" for k, v in values.items())
-        out.append("")
-    return "\n".join(out)
+    return tomli_w.dumps({section: values for section, values in data.items() if values})
 
 
 def save_config(cfg: Config, path: Path) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import sys
+import threading
 from dataclasses import dataclass
 
 from kiosk.core.clock import Clock
@@ -57,7 +58,10 @@ class PinAnswer:
 
 
 class PinLock:
-    """Counts wrong tries; after ``max_tries`` refuses every PIN for ``lock_s`` seconds."""
+    """Counts wrong tries; after ``max_tries`` refuses every PIN for ``lock_s`` seconds.
+
+    Thread-safe: the GUI asks :meth:`locked_for` while a worker runs :meth:`try_pin`.
+    """
 
     def __init__(self, pin_hash: str, clock: Clock, max_tries: int = MAX_TRIES,
                  lock_s: float = LOCK_SECONDS) -> None:
@@ -67,35 +71,39 @@ class PinLock:
         self._lock_s = lock_s
         self._wrong = 0
         self._locked_until: float | None = None
+        self._guard = threading.RLock()
 
     @property
     def configured(self) -> bool:
         return bool(self._hash)
 
     def locked_for(self) -> float:
-        if self._locked_until is None:
-            return 0.0
-        left = self._locked_until - self._clock.monotonic()
-        if left <= 0:
-            self._locked_until = None
-            self._wrong = 0
-            return 0.0
-        return left
+        with self._guard:
+            if self._locked_until is None:
+                return 0.0
+            left = self._locked_until - self._clock.monotonic()
+            if left <= 0:
+                self._locked_until = None
+                self._wrong = 0
+                return 0.0
+            return left
 
     def try_pin(self, pin: str) -> PinAnswer:
+        """Hashes with scrypt (~80 ms): call it off the GUI thread."""
         if not self._hash:
             return PinAnswer(PinResult.NO_PIN)
-        left = self.locked_for()
-        if left > 0:
-            return PinAnswer(PinResult.LOCKED, 0, left)
-        if check_pin(pin, self._hash):
-            self._wrong = 0
-            return PinAnswer(PinResult.OK, self._max)
-        self._wrong += 1
-        if self._wrong >= self._max:
-            self._locked_until = self._clock.monotonic() + self._lock_s
-            return PinAnswer(PinResult.LOCKED, 0, self._lock_s)
-        return PinAnswer(PinResult.WRONG, self._max - self._wrong)
+        with self._guard:
+            left = self.locked_for()
+            if left > 0:
+                return PinAnswer(PinResult.LOCKED, 0, left)
+            if check_pin(pin, self._hash):
+                self._wrong = 0
+                return PinAnswer(PinResult.OK, self._max)
+            self._wrong += 1
+            if self._wrong >= self._max:
+                self._locked_until = self._clock.monotonic() + self._lock_s
+                return PinAnswer(PinResult.LOCKED, 0, self._lock_s)
+            return PinAnswer(PinResult.WRONG, self._max - self._wrong)
 
 
 if __name__ == "__main__":  # python -m kiosk.core.pin 123456

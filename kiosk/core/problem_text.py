@@ -1,8 +1,8 @@
 """The one table from problem codes to the sentences people read, in any language.
 
 The window, the status panel, the enrolment screen and the CLI all call :func:`describe`;
-the UI passes Qt's ``QCoreApplication.translate`` (``kiosk.ui.problems``), the CLI passes
-nothing and prints English. Qt-free: ``QT_TRANSLATE_NOOP`` only marks each sentence for
+the UI passes Qt's ``QCoreApplication.translate`` (``kiosk.ui.i18n.describe_problem``),
+the CLI passes nothing and prints English. Qt-free: ``QT_TRANSLATE_NOOP`` only marks each sentence for
 ``pyside6-lupdate``; ``%1`` in a sentence is the problem's argument.
 
 A new code: add it to :class:`~kiosk.core.problems.ProblemCode`, raise it where it happens,

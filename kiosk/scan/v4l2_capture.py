@@ -24,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from .v4l2_device import FrameFormat, LinuxpyDevice, NotACamera, V4l2Device
 from .v4l2_frames import (
@@ -186,9 +188,6 @@ class V4l2Capture:
         rgb = frame_to_rgb_half(fmt.fourcc, raw, fmt.width, fmt.height, fmt.bytesperline)
         if rgb is None:
             return None
-        from PySide6.QtCore import Qt
-        from PySide6.QtGui import QImage
-
         h, w = rgb.shape[:2]
         image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888)
         fh, fw = frame.shape[:2]

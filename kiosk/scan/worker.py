@@ -116,6 +116,11 @@ class ScanWorker(QObject):
     def running(self) -> bool:
         return self._thread.isRunning()
 
+    @property
+    def state(self) -> tuple[str, str]:
+        """The last state reported and its sentence (``("", "")`` before the first)."""
+        return self._state, self.camera_detail
+
     def start(self) -> None:
         if self._thread.isRunning():
             return
@@ -124,12 +129,20 @@ class ScanWorker(QObject):
 
     def stop(self, timeout_s: float = 5.0) -> bool:
         """Stop the loop and join the thread; True when the thread has ended."""
-        self._stop.set()
-        self._thread.quit()
-        done = self._thread.wait(int(timeout_s * 1000))
+        self.request_stop()
+        done = self.wait(timeout_s)
         if not done:
             log.error("scan worker did not stop within %.1f s", timeout_s)
-        return bool(done)
+        return done
+
+    def request_stop(self) -> None:
+        """Ask the loop to end (returns at once: the GUI thread never waits for it)."""
+        self._stop.set()
+        self._thread.quit()
+
+    def wait(self, timeout_s: float) -> bool:
+        """Join the thread (from any thread); True when it has ended."""
+        return bool(self._thread.wait(max(0, int(timeout_s * 1000))))
 
     # -- in the worker thread -------------------------------------------------------
 

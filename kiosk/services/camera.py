@@ -3,13 +3,16 @@ hosts the scan worker (which owns its own QThread), re-emitting its signals.
 
 Restartable for the status panel's "Test camera". A camera that cannot be opened is a
 state on the screen ("Camera not available"), never a crash: wedge scanners keep working.
+Stopping never blocks the GUI thread: :meth:`CameraService.request_stop` returns at once,
+:meth:`CameraService.join` waits from the shutdown's thread (or a restart's helper).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -17,6 +20,7 @@ from PySide6.QtGui import QImage
 from kiosk.core.config import CameraSection
 from kiosk.scan.camera_source import prepare_camera_backend
 from kiosk.scan.decoder import ScanPipeline
+from kiosk.scan.frame_source import FrameSource
 from kiosk.scan.sources import open_source
 from kiosk.scan.worker import ScanWorker
 
@@ -37,9 +41,10 @@ class CameraService(QObject):
     check_changed = Signal(object)
     camera_state_changed = Signal(str)
     camera_status_changed = Signal(str, str)
+    _released = Signal()  # a restart's old worker has ended (emitted by the helper thread)
 
     def __init__(self, spec: str, camera: CameraSection, synthetic_tokens: Sequence[str] = (),
-                 *, preview_fps: float = 15.0, source_factory: Callable[[], Any] | None = None,
+                 *, preview_fps: float = 15.0, source_factory: Callable[[], FrameSource] | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._spec = spec
@@ -47,7 +52,13 @@ class CameraService(QObject):
         self._tokens = list(synthetic_tokens)
         self._preview_fps = preview_fps
         self._source_factory = source_factory
-        self.worker: Any = None
+        self.worker: ScanWorker | None = None
+        self._stopping: list[ScanWorker] = []  # asked to stop, not yet ended
+        self._ended: list[ScanWorker] = []  # ended: deleted on the GUI thread
+        self._waiter: threading.Thread | None = None
+        self._closed = False
+        self._guard = threading.Lock()
+        self._released.connect(self._start_again)
         self._logged: tuple[str, str] | None = None
         self.camera_status_changed.connect(self._log_status)
 
@@ -60,7 +71,7 @@ class CameraService(QObject):
         level = logging.WARNING if state in ("error", "disconnected") else logging.INFO
         log.log(level, "camera %r: %s - %s", self._spec, state, detail or "no detail")
 
-    def _source(self) -> Any:
+    def _source(self) -> FrameSource:
         if self._source_factory is not None:
             return self._source_factory()
         c = self._camera
@@ -68,7 +79,7 @@ class CameraService(QObject):
                            synthetic_tokens=self._tokens, backend=c.backend)
 
     def start(self) -> None:
-        if self.worker is not None:
+        if self.worker is not None or self._closed:
             return
         try:
             pipeline = ScanPipeline(self._camera.decoder)
@@ -89,16 +100,79 @@ class CameraService(QObject):
         self.worker = worker
         worker.start()
 
+    def announce(self) -> None:
+        """Say the running worker's last state again, for observers connected after it was
+        reported (the kiosk takes over the enrolment screen's camera)."""
+        worker = self.worker
+        if worker is None:
+            return
+        state, detail = worker.state
+        if state:
+            self.camera_state_changed.emit(state)
+            self.camera_status_changed.emit(state, detail)
+
     def stop(self) -> None:
+        """Stop and join (blocking: scripts and tests; the app uses close/join)."""
+        self.request_stop()
+        self.join(5.0)
+
+    def request_stop(self) -> None:
+        """Ask the worker to stop; returns at once (it is joined by :meth:`join`)."""
         worker, self.worker = self.worker, None
         if worker is not None:
-            worker.stop()  # joins its thread
-            worker.deleteLater()
+            worker.request_stop()
+            with self._guard:
+                self._stopping.append(worker)
+
+    def close(self) -> None:
+        """For good (the shutdown): stop, and no restart may start a new worker."""
+        self._closed = True
+        self.request_stop()
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait (from any thread) for the stopped workers; True when all have ended. A
+        worker that has not stays referenced and is named by :meth:`threads`."""
+        deadline = time.monotonic() + timeout_s
+        for worker in list(self._stopping):
+            if worker.wait(deadline - time.monotonic()):
+                with self._guard:  # a restart's helper and the shutdown may both join
+                    if worker in self._stopping:
+                        self._stopping.remove(worker)
+                        self._ended.append(worker)
+        waiter = self._waiter
+        if waiter is not None and waiter is not threading.current_thread():
+            waiter.join(max(0.0, deadline - time.monotonic()))
+        return not self.threads()
+
+    def threads(self) -> list[str]:
+        """What is still running: camera workers being stopped, a restart's helper."""
+        names = ["scan-worker" for _ in self._stopping]
+        waiter = self._waiter
+        if waiter is not None and waiter.is_alive() and waiter is not threading.current_thread():
+            names.append(waiter.name)
+        return names
 
     def show_badges(self, tokens: Sequence[str]) -> None:
         """What the synthetic camera holds up from its next (re)start (demo, screenshots)."""
         self._tokens = list(tokens)
 
     def restart(self) -> None:
-        self.stop()
+        """"Test camera": stop the worker, and start a fresh one once the old one has let
+        go of the device; the join runs on a helper thread, never on the GUI thread."""
+        if self._closed or (self._waiter is not None and self._waiter.is_alive()):
+            return
+        self.request_stop()
+
+        def wait_then_restart() -> None:
+            self.join(5.0)
+            self._released.emit()
+
+        self._waiter = threading.Thread(target=wait_then_restart, name="kiosk-camera-restart")
+        self._waiter.start()
+
+    def _start_again(self) -> None:
+        with self._guard:
+            ended, self._ended = self._ended, []
+        for worker in ended:
+            worker.deleteLater()
         self.start()

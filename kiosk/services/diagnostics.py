@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from PySide6 import __version__ as PYSIDE6_VERSION
+
 from kiosk import __version__
 from kiosk.core.config import Config, dump_config
 from kiosk.core.paths import Paths
@@ -40,14 +42,9 @@ def export_diagnostics(
     tmp = target.with_suffix(".zip.tmp")
     about = {
         "kiosk_version": __version__, "python": sys.version.split()[0],
-        "platform": platform.platform(), "created": now.isoformat(),
+        "pyside6": PYSIDE6_VERSION, "platform": platform.platform(),
+        "created": now.isoformat(),
     }
-    try:
-        from PySide6 import __version__ as qt_version
-
-        about["pyside6"] = qt_version
-    except ImportError:
-        pass
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("about.json", json.dumps(about, indent=2))
         zf.writestr("config.toml", dump_config(redacted_config(config)))

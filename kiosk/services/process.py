@@ -1,7 +1,7 @@
-"""Process-wide hooks: the excepthook, SIGTERM via the event loop.
+"""Process-wide hooks: the excepthook, SIGTERM via the event loop, and the one router of
+Qt's own messages (qWarning...) into Python logging.
 
-Only the real commands install these. (Qt's messages reach logging through
-:func:`kiosk.logging_setup.install_qt_message_handler`.)
+Only the real commands install these.
 """
 
 from __future__ import annotations
@@ -12,12 +12,45 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from PySide6 import QtCore
 from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
+from kiosk.logging_setup import QT_LOGGER
+
 log = logging.getLogger("kiosk.process")
+
+_QT_LEVELS = {
+    QtCore.QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtCore.QtMsgType.QtInfoMsg: logging.INFO,
+    QtCore.QtMsgType.QtWarningMsg: logging.WARNING,
+    QtCore.QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtCore.QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def install_qt_message_handler() -> Callable[[], None]:
+    """Route qDebug/qWarning/... into the ``kiosk.qt`` logger; returns an uninstaller that
+    puts back whatever handler was installed before (pytest-qt's, in tests)."""
+    qt_log = logging.getLogger(QT_LOGGER)
+
+    def handler(msg_type: QtCore.QtMsgType, context: QtCore.QMessageLogContext,
+                message: str) -> None:
+        category = context.category or ""
+        prefix = f"{category}: " if category and category != "default" else ""
+        level = _QT_LEVELS.get(msg_type, logging.WARNING)
+        if "propagateSizeHints" in message:  # the offscreen platform's noise, not ours
+            level = logging.DEBUG
+        qt_log.log(level, "%s%s", prefix, message)
+
+    previous = QtCore.qInstallMessageHandler(handler)
+
+    def uninstall() -> None:
+        QtCore.qInstallMessageHandler(previous)
+
+    return uninstall
 
 
 def install_excepthook(dump_hangs: bool = True) -> None:

@@ -74,6 +74,7 @@ class RecorderService(QObject):
         self._thread: threading.Thread | None = None
         self._stats_queued = threading.Event()
         self._ready = threading.Event()
+        self._stop_queued = False
         self._open_problem: Problem | None = None
 
     # -- GUI-thread API ------------------------------------------------------------------
@@ -94,13 +95,28 @@ class RecorderService(QObject):
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the queued scans (each is a promise to someone at the door), then join."""
-        if self._thread is None:
-            return
-        self._jobs.put(_STOP)
-        self._thread.join(timeout)
-        if self._thread.is_alive():
+        self.request_stop()
+        if not self.join(timeout):
             log.error("recorder thread did not stop within %.0f s", timeout)
-        self._thread = None
+
+    def request_stop(self) -> None:
+        """Queue the end after the scans already queued; returns at once."""
+        if self._thread is not None and not self._stop_queued:
+            self._stop_queued = True
+            self._jobs.put(_STOP)
+
+    def join(self, timeout: float) -> bool:
+        """Wait (any thread) for the worker; True when it has ended. A worker still
+        running is kept (named by :meth:`threads`), never forgotten."""
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(max(0.0, timeout))
+        return not thread.is_alive()
+
+    def threads(self) -> list[str]:
+        thread = self._thread
+        return [thread.name] if thread is not None and thread.is_alive() else []
 
     @property
     def healthy(self) -> bool:

@@ -105,14 +105,27 @@ class SyncService(QObject):
             log.exception("waking the sync engine failed")
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self._thread is None:
-            return
+        self.request_stop()
+        if not self.join(timeout):
+            log.error("sync thread did not stop within %.0f s", timeout)
+
+    def request_stop(self) -> None:
+        """End the drain loop after its current request (each has timeouts); at once."""
         self._stop.set()
         self.wake()
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            log.error("sync thread did not stop within %.0f s", timeout)
-        self._thread = None
+
+    def join(self, timeout: float) -> bool:
+        """Wait (any thread) for the sync thread; True when it has ended (it closes the
+        last outbox connection itself). One still running is kept, never forgotten."""
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(max(0.0, timeout))
+        return not thread.is_alive()
+
+    def threads(self) -> list[str]:
+        thread = self._thread
+        return [thread.name] if thread is not None and thread.is_alive() else []
 
     # -- the sync thread ---------------------------------------------------------------------
     def _run(self) -> None:

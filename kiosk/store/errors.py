@@ -54,6 +54,10 @@ def translate(exc: sqlite3.Error, consequence: str) -> OutboxError:
                        code=ProblemCode.OUTBOX_CORRUPT if is_corruption(exc) else None)
 
 
+class IntegrityCheckFailed(sqlite3.DatabaseError):
+    """``PRAGMA quick_check`` did not answer "ok": the file is damaged (moved aside)."""
+
+
 def is_corruption(exc: sqlite3.Error) -> bool:
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     return code in (SQLITE_CORRUPT, SQLITE_NOTADB)

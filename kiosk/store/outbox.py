@@ -32,6 +32,7 @@ from kiosk.core.protocol import Punch, Source, Verdict, VerdictStatus
 
 from .errors import (  # the error classes are re-exported (see __all__)
     SQLITE_READONLY,
+    IntegrityCheckFailed,
     OutboxError,
     OutboxFullError,
     OutboxReadOnlyError,
@@ -181,7 +182,7 @@ class Outbox:
     def _prepare(self, conn: sqlite3.Connection) -> None:
         row = conn.execute("PRAGMA quick_check").fetchone()
         if row is None or row[0] != "ok":
-            raise sqlite3.DatabaseError(f"quick_check: {row[0] if row else 'no answer'}")
+            raise IntegrityCheckFailed(f"quick_check: {row[0] if row else 'no answer'}")
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         except sqlite3.OperationalError as exc:
@@ -255,7 +256,7 @@ class Outbox:
             raise
         except sqlite3.Error as exc:
             conn.close()
-            if not (is_corruption(exc) or "quick_check" in str(exc)):
+            if not (is_corruption(exc) or isinstance(exc, IntegrityCheckFailed)):
                 raise
             if not self._recover:
                 raise OutboxError(f"The punch buffer {self.path} is corrupt ({exc}); start "

@@ -1,10 +1,20 @@
-"""Language choice: ``[ui] language`` or the system locale; English is the source text."""
+"""Language choice: ``[ui] language`` or the system locale; English is the source text.
+
+Also :func:`describe_problem`: a :class:`~kiosk.core.problems.Problem` in one short
+sentence in the UI's language, what IT reads on the status panel and a technician on the
+enrolment screen (never a library's text: that goes to the log and the diagnostics zip).
+The sentences live in :mod:`kiosk.core.problem_text`, shared with the CLI; this only hands
+them Qt's translator.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+from kiosk.core import problem_text
+from kiosk.core.problems import Problem
 
 from .resources import resource
 
@@ -35,3 +45,8 @@ def install_translator(app: QCoreApplication, language: str) -> QTranslator | No
     app.setProperty("kiosk_translator", translator)  # keep a reference on the app too
     log.info("language: %s", language)
     return translator
+
+
+def describe_problem(problem: Problem | None) -> str:
+    """One translated sentence; "" for no problem."""
+    return problem_text.describe(problem, QCoreApplication.translate)

@@ -17,8 +17,8 @@ from PySide6.QtGui import QCloseEvent, QIcon, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.core.clock import Clock
-from kiosk.core.pin import PinLock
 from kiosk.core.recorder import Outcome, OutcomeKind
+from kiosk.services.pin_check import PinCheck
 from kiosk.services.status import StatusModel
 
 from . import messages
@@ -54,7 +54,7 @@ class KioskWindow(QMainWindow):
         *,
         clock: Clock,
         status: StatusModel,
-        pin_lock: PinLock,
+        pin_check: PinCheck,
         log_lines: Any,
         card_seconds: float = 4.0,
         sounds: SoundPlayer | None = None,
@@ -88,7 +88,7 @@ class KioskWindow(QMainWindow):
         column.addLayout(body, 1)
         kiosk_page.setStyleSheet("#kioskPage { background: #0d1014; }")
 
-        self.pin_pad = PinPad(pin_lock)
+        self.pin_pad = PinPad(pin_check)
         self.pin_pad.unlocked.connect(self._open_status)
         self.pin_pad.cancelled.connect(self.show_kiosk)
         self.status_panel = StatusPanel(status, log_lines)

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.core.pin import PinLock, PinResult
+from kiosk.core.pin import PinAnswer, PinResult
+from kiosk.services.pin_check import PinCheck
 
 PAD_WIDTH = 360
 
@@ -28,9 +29,12 @@ class PinPad(QWidget):
     unlocked = Signal()
     cancelled = Signal()
 
-    def __init__(self, lock: PinLock, parent: QWidget | None = None) -> None:
+    def __init__(self, check: PinCheck, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._lock = lock
+        self._check = check
+        self._waiting = False
+        check.answered.connect(self._answered)
+        check.failed.connect(self._failed)
         self.setObjectName("pinPad")
         title = QLabel(self.tr("IT status panel – enter the admin PIN"))
         title.setObjectName("pinTitle")
@@ -85,8 +89,8 @@ class PinPad(QWidget):
 
     def reset(self) -> None:
         self.entry.clear()
-        left = self._lock.locked_for()
-        if not self._lock.configured:
+        left = self._check.locked_for()
+        if not self._check.configured:
             self.message.setText(self.tr(
                 "No admin PIN is set on this terminal. Set one with: kiosk set-pin"))
         elif left > 0:
@@ -111,9 +115,22 @@ class PinPad(QWidget):
         minutes = max(1, math.ceil(seconds / 60))
         self.message.setText(self.tr("Too many wrong PINs – locked for %n min.", "", minutes))
 
+    @property
+    def busy(self) -> bool:
+        """A PIN is being checked (off the GUI thread) and its answer not shown yet."""
+        return self._waiting
+
     def submit(self) -> None:
-        answer = self._lock.try_pin(self.entry.text())
+        if self._waiting or not self._check.check(self.entry.text()):
+            return  # the previous PIN is still being checked
+        self._waiting = True
         self.entry.clear()
+
+    def _failed(self) -> None:
+        self._waiting = False
+
+    def _answered(self, answer: PinAnswer) -> None:
+        self._waiting = False
         if answer.result is PinResult.OK:
             self.message.setText("")
             self.unlocked.emit()

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 from kiosk.services.status import ServerLine, Status, StatusModel
 
 from . import theme
+from .i18n import describe_problem
 from .messages import reject_reason
-from .problems import describe
 
 _T = QCoreApplication  # lupdate reads the literal _T.translate("StatusPanel", ...) calls
 
@@ -211,7 +211,7 @@ class StatusPanel(QWidget):
         elif line.reachable:
             state = self.tr("reachable, in use") if line.active else self.tr("reachable")
         else:
-            state = describe(line.problem) or self.tr("unreachable")
+            state = describe_problem(line.problem) or self.tr("unreachable")
         return f"{line.url} – {state}"
 
     def show_status(self, st: Status) -> None:
@@ -248,7 +248,7 @@ class StatusPanel(QWidget):
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(_T.translate("Source", st.keyring_backend) or "–")
         f["scanner"].setText(self._scanner_line(st.scanner_layout))
-        problems = [describe(p) for p in (st.outbox_error, st.sync_error) if p]
+        problems = [describe_problem(p) for p in (st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:
             problems.append(self.tr("outbox was corrupt, moved to %1")
                             .replace("%1", st.outbox_recovered_from))

@@ -28,10 +28,7 @@ from .punch import PunchKind, min_presence
 from .shifts import (
     DAY,
     ShiftRule,
-    early_leave_minutes,
-    late_minutes,
     whole_minutes,
-    work_date,
 )
 
 
@@ -98,24 +95,37 @@ def summarize_days(
     Days before ``absent_from`` (the hiring day) and days the shift does not work get a
     record only when there are punches; an employee without a shift is never expected,
     absent or late.
+
+    This runs once per employee and day of every report, so it is written for speed
+    (tests/server/rules_reference.py keeps the plain version it must agree with).
     """
     off = off or {}
+    # work_date() inlined: the work day is the local wall time shifted by the boundary
+    # (aware datetime minus timedelta is wall-clock arithmetic, as on the naive time).
+    boundary = shift.day_boundary if shift is not None else timedelta()
     by_day: dict[date, list[datetime]] = {}
     for p in punches:
-        d = work_date(p, tz, shift)
+        d = (p.astimezone(tz) - boundary).date()
         if date_from <= d <= date_to:
-            by_day.setdefault(d, []).append(p)
+            got = by_day.get(d)
+            if got is None:
+                by_day[d] = [p]
+            else:
+                got.append(p)
     made: dict[date, list[MakeUp]] = {}
     for m in makeups:
         if date_from <= m.work_date <= date_to:
             made.setdefault(m.work_date, []).append(m)
+    presence = min_presence(shift)
     out: list[DayRecord] = []
     day = date_from
     while day <= date_to:
         times, extra = by_day.get(day), made.get(day)
         if times or extra:
-            out.append(_day_with_punches(day, sorted(times or ()), extra or [], tz, shift, now,
-                                         off.get(day)))
+            if times:
+                times.sort()
+            out.append(_day_with_punches(day, times or [], extra or [], tz, shift, now,
+                                         off.get(day), presence))
         elif shift is not None and shift.works_on(day) and (absent_from is None or day >= absent_from):
             out.append(_day_without(day, tz, shift, now, off.get(day)))
         day += DAY
@@ -132,35 +142,65 @@ def _day_without(day: date, tz: ZoneInfo, shift: ShiftRule, now: datetime,
     return DayRecord(day, DayStatus.NOT_IN if now < end else DayStatus.ABSENT)
 
 
-def _day_with_punches(
-    day: date, times: Sequence[datetime], makeups: Sequence[MakeUp], tz: ZoneInfo,
-    shift: ShiftRule | None, now: datetime, off: DayOff | None,
-) -> DayRecord:
+def _counted(times: Sequence[datetime], makeups: Sequence[MakeUp],
+             presence: timedelta) -> tuple[list[datetime], int]:
+    """The punches that count (repeats within the minimum presence of the check-in
+    dropped; make-up punches always count) and the number of repeats."""
+    if not makeups:  # the usual day: times are sorted, the first is the check-in
+        limit = times[0] + presence
+        counted = [times[0]]
+        counted += [t for t in times[1:] if t >= limit]
+        return counted, len(times) - len(counted)
     events: list[tuple[datetime, MakeUp | None]] = sorted(
         [(t, None) for t in times] + [(m.at, m) for m in makeups], key=lambda e: e[0])
-    counted: list[datetime] = []
+    counted = []
     repeats = 0
-    presence = min_presence(shift)
     for t, m in events:
         if counted and m is None and t - counted[0] < presence:
             repeats += 1
             continue
         counted.append(t)
+    return counted, repeats
+
+
+def _day_with_punches(
+    day: date, times: Sequence[datetime], makeups: Sequence[MakeUp], tz: ZoneInfo,
+    shift: ShiftRule | None, now: datetime, off: DayOff | None, presence: timedelta,
+) -> DayRecord:
+    counted, repeats = _counted(times, makeups, presence)
     first = counted[0]
     scheduled = shift is not None and shift.works_on(day) and off is None
-    late = late_minutes(first, day, tz, shift) if shift and scheduled else 0
-    base = DayRecord(day, DayStatus.PRESENT, first, None, late, punches=len(times),
-                     repeats=repeats, day_off=off, corrections=tuple(makeups))
+    if shift is not None and scheduled:
+        start, end = shift.window(day, tz)
+        late = whole_minutes(first - start)
+        if late <= shift.grace_min:
+            late = 0
+    else:
+        start = end = first
+        late = 0
     if len(counted) == 1:
+        base = DayRecord(day, DayStatus.PRESENT, first, None, late, punches=len(times),
+                         repeats=repeats, day_off=off, corrections=tuple(makeups))
         return _single(base, tz, shift, now)
     last = counted[-1]
-    middle = counted[1:-1]
-    breaks = sum((middle[k + 1] - middle[k] for k in range(0, len(middle) - 1, 2)), timedelta())
+    if len(counted) == 2:
+        breaks, unpaired = _NO_TIME, 0
+    else:
+        middle = counted[1:-1]
+        breaks = sum((middle[k + 1] - middle[k] for k in range(0, len(middle) - 1, 2)), _NO_TIME)
+        unpaired = len(middle) % 2
     worked = last - first - breaks
-    early = early_leave_minutes(last, day, tz, shift) if shift and scheduled else 0
-    return _replace(base, check_out=last, early_leave_min=early, worked=worked, breaks=breaks,
-                    unpaired=len(middle) % 2, planned=_planned(day, tz, shift, scheduled),
-                    shift=shift)
+    early = max(0, whole_minutes(end - last)) if scheduled else 0
+    overtime = 0
+    if shift is not None and worked > _NO_TIME:
+        beyond = whole_minutes(worked - (end - start))  # planned: 0 when not scheduled
+        overtime = beyond if beyond >= max(shift.overtime_after_min, 1) else 0
+    return DayRecord(day, DayStatus.PRESENT, first, last, late, early, len(times),
+                     whole_minutes(worked), whole_minutes(breaks), overtime, repeats, unpaired,
+                     off, tuple(makeups))
+
+
+_NO_TIME = timedelta()
 
 
 def _single(base: DayRecord, tz: ZoneInfo, shift: ShiftRule | None, now: datetime) -> DayRecord:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 DAY = timedelta(days=1)
@@ -97,17 +97,19 @@ class ShiftRule:
 
     def window(self, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
         """The shift's start and end on ``day`` as UTC instants (DST-correct)."""
-        return _window(self, day, tz)
+        return _window(self.start, self.end, day, tz)
 
     def works_on(self, day: date) -> bool:
         return day.weekday() in self.weekdays
 
 
-@lru_cache(maxsize=4096)
-def _window(shift: ShiftRule, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Cached: a month's report asks for the same few shifts' windows thousands of times."""
-    start = datetime.combine(day, shift.start, tzinfo=tz)
-    end = datetime.combine(day + DAY if shift.overnight else day, shift.end, tzinfo=tz)
+@lru_cache(maxsize=8192)
+def _window(start_at: time, end_at: time, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Cached: a month's report asks for the same few shifts' windows thousands of times.
+    Keyed by the times, not the ShiftRule: each report loads its own (equal) ShiftRules,
+    and comparing those field by field on every hit cost more than the window itself."""
+    start = datetime.combine(day, start_at, tzinfo=tz)
+    end = datetime.combine(day + DAY if end_at <= start_at else day, end_at, tzinfo=tz)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 

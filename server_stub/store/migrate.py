@@ -65,6 +65,17 @@ def head() -> str:
     return heads[0]
 
 
+def known_revisions() -> set[str]:
+    return {s.revision for s in _scripts().walk_revisions()}
+
+
+def upgrade_to(conn: Connection, revision: str) -> None:
+    """Run the revisions up to ``revision`` on ``conn`` (inside the caller's transaction)."""
+    cfg = config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
+
+
 def current(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
@@ -99,7 +110,7 @@ def check(engine: Engine) -> None:
         raise SchemaError(SchemaProblem.EMPTY,
                           "the database is empty; run 'kiosk-server init' (new site) or "
                           "'kiosk-server restore' (from a backup)")
-    if st.current in {s.revision for s in _scripts().walk_revisions()}:
+    if st.current in known_revisions():
         raise SchemaError(SchemaProblem.OLD,
                           f"the database schema is at revision {st.current}, this server needs "
                           f"{st.head}; run 'kiosk-server migrate --data DIR' first")
@@ -108,7 +119,8 @@ def check(engine: Engine) -> None:
                       f"server (newest known: {st.head}); run the newer server version")
 
 
-def _lock(conn: Connection) -> None:
+def lock(conn: Connection) -> None:
+    """One migration (or restore) at a time per PostgreSQL database."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
 
@@ -116,7 +128,7 @@ def _lock(conn: Connection) -> None:
 def create(engine: Engine) -> None:
     """Make the schema in an empty database, or accept one already at the head."""
     with db.write_txn(engine) as conn:
-        _lock(conn)
+        lock(conn)
         fresh = not inspect(conn).get_table_names()
         if fresh:
             db.metadata.create_all(conn)
@@ -129,7 +141,7 @@ def upgrade(engine: Engine) -> SchemaState:
     """Bring the database to the head revision; returns the state it was in before
     (``current`` None: it was empty)."""
     with db.write_txn(engine) as conn:
-        _lock(conn)
+        lock(conn)
         before = current(conn)
         # An empty database is built revision by revision from the baseline.
         if before is None and inspect(conn).get_table_names():

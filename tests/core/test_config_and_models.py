@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from kiosk.core.config import Config, ConfigError, load_config, save_config
@@ -52,6 +54,32 @@ def test_save_and_reload_round_trip(tmp_path):
     assert again.server.urls == ["http://127.0.0.1:8000"]
     assert path.stat().st_mode & 0o777 == 0o600
     assert not list(path.parent.glob(".*tmp"))
+
+
+# The server accepts any terminal name of 1 to 200 characters: the hand-made TOML writer
+# wrote a newline raw into a basic string, and the kiosk could not read its own file.
+NASTY_NAMES = ["Door\nHQ", "tab\there", 'quote " and \\ backslash', "bell \x07 del \x7f",
+               "line\u2028separator", "前门 (HQ)", "trailing newline\n", "'''", '"""']
+
+
+@pytest.mark.parametrize("name", NASTY_NAMES)
+def test_any_terminal_name_the_server_accepts_round_trips(tmp_path, name):
+    cfg = Config()
+    cfg.terminal.name = name
+    cfg.terminal.site = name
+    path = tmp_path / "kiosk.toml"
+    save_config(cfg, path)
+    assert load_config(path).terminal.name == name
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(min_size=1, max_size=200))
+def test_every_terminal_name_round_trips(tmp_path_factory, name):
+    cfg = Config()
+    cfg.terminal.name = name
+    path = tmp_path_factory.mktemp("cfg") / "kiosk.toml"
+    save_config(cfg, path)
+    assert load_config(path).terminal.name == name
 
 
 def _punch(**kw):

@@ -73,3 +73,22 @@ def database_url(backend: str) -> Iterator[str | None]:
         return
     with postgres_database() as url:
         yield url
+
+
+@contextmanager
+def unreachable_while(url: str) -> Iterator[None]:
+    """The database refuses connections (and its open ones are cut) inside the block."""
+    name = make_url(url).database
+    admin = create_engine(make_url(_admin_url() or ""), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n"), {"n": name})
+        try:
+            yield
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    finally:
+        admin.dispose()

@@ -83,6 +83,7 @@ def running_kiosk(qtbot: Any, config: Config, paths: Paths, store: Any, clock: F
         yield app
     finally:
         app.shutdown()
+        app.wait_stopped()
 
 
 def card_text(app: KioskApp) -> str:

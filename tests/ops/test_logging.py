@@ -18,12 +18,12 @@ from kiosk.core.protocol import new_secret, sign_request
 from kiosk.core.protocol.signing import H_SIGNATURE
 from kiosk.logging_setup import (
     QT_LOGGER,
-    install_qt_message_handler,
     redact,
     register_secret,
     setup_logging,
     teardown_logging,
 )
+from kiosk.services.process import install_qt_message_handler
 from tests.helpers.badges import make_signer, make_token
 
 REPO = Path(__file__).resolve().parents[2]

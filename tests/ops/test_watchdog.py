@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.watchdog import SystemdNotifier, start_qt_watchdog
+from kiosk.services.watchdog import start_qt_watchdog
+from kiosk.watchdog import SystemdNotifier
 from tests.ops.conftest import FakeSystemd
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,8 +142,8 @@ def test_a_dead_worker_thread_stops_the_pings(qtbot, tmp_path, systemd: FakeSyst
                                                monkeypatch, worker) -> None:
     """The real kiosk hands its health check to the watchdog: once the recorder's or the
     sync's thread is gone, no WATCHDOG=1 goes out (systemd restarts the kiosk)."""
-    from kiosk import watchdog
     from kiosk.core.recorder import Recorder
+    from kiosk.services import watchdog
     from tests.helpers.clock import FakeClock
     from tests.helpers.ui import MONDAY_0850, kiosk_on_site
 

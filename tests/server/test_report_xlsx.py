@@ -70,3 +70,30 @@ def test_xlsx_from_the_api_and_the_cli(world, term, tmp_path, capsys):
     wb = load_workbook(out)
     assert wb.sheetnames == ["Summary 汇总", "Days 明细", "Completeness 完整性"]  # the CLI runs on the real clock
     assert wb["Days 明细"]["B2"].value == "E1" and wb["Days 明细"]["A2"].is_date
+
+
+def test_fast_rows_write_the_same_workbook_as_xlsxwriters_cell_calls(world, term):
+    """The Summary and Days rows go out as one XML string per row (fast=True); the cells
+    openpyxl reads back are the ones XlsxWriter's own write_string/write_number give,
+    escapes included (markup, a control character, a literal _x0041_)."""
+    from server_stub import db, reports
+
+    _week(world, term)
+    a = world.srv.admin
+    a.add_employee("E6", "<b>&amp; \x07 _x0041_", "HQ", "day")
+    now = world.clock.now()
+    books = []
+    for fast in (True, False):
+        with db.read_txn(a.engine) as conn:
+            days = reports.employee_days(conn, T0.date(), T0.date() + timedelta(days=2), None,
+                                         None, now)
+            books.append(report_xlsx.workbook(days, T0.date(), T0.date(), ["line"], fast=fast))
+    fast_book, slow_book = (load_workbook(io.BytesIO(b)) for b in books)
+    for name in slow_book.sheetnames:
+        want = [[(c.value, c.number_format, c.data_type) for c in r] for r in slow_book[name].rows]
+        got = [[(c.value, c.number_format, c.data_type) for c in r] for r in fast_book[name].rows]
+        assert got == want and len(want) > 1, name
+        assert fast_book[name].freeze_panes == slow_book[name].freeze_panes
+        assert fast_book[name].dimensions == slow_book[name].dimensions
+    names = [c.value for c in fast_book["Summary 汇总"]["B"]]
+    assert "<b>&amp; _x0007_ _x005F_x0041_" in names  # as Excel escapes, as openpyxl reads

@@ -124,3 +124,37 @@ def test_live_verdicts_agree_with_the_report_once_all_punches_are_in(data, shift
         if d.check_in is not None:
             assert first[d.work_date] == d.check_in
             assert kinds[d.check_in] is rules.PunchKind.CHECK_IN
+
+
+makeup_offsets = st.lists(st.tuples(st.integers(0, SPAN_DAYS * 86400),
+                                    st.sampled_from(list(rules.PunchKind))), max_size=4)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(data=punch_sets(), shift=st.one_of(st.none(), shifts), tz=st.sampled_from(ZONES),
+       off_days=offs, made=makeup_offsets, now_s=st.integers(0, (SPAN_DAYS + 3) * 86400),
+       hired=st.integers(0, SPAN_DAYS),
+       edges=st.lists(st.tuples(st.integers(2, SPAN_DAYS - 3), st.booleans(),
+                                st.integers(-70, 70)), max_size=12))
+def test_the_fast_rules_agree_with_the_plain_reference(data, shift, tz, off_days, made, now_s,
+                                                       hired, edges):
+    """summarize_days is written for speed; tests/server/rules_reference.py is the plain
+    version it replaced. Both give the same records for any punches, make-up punches,
+    days off, hiring day and moment (so expected / not in / open days occur too)."""
+    from tests.server import rules_reference
+
+    start, punches = data
+    d_from = start.date() + timedelta(days=1)
+    d_to = d_from + timedelta(days=SPAN_DAYS - 3)
+    now = start + timedelta(seconds=now_s)
+    if shift is not None:  # whole minutes around shift start and end: the grace's edges
+        for day, at_end, minutes in edges:
+            w = shift.window(start.date() + timedelta(days=day), tz)[at_end]
+            punches = [*punches, w + timedelta(minutes=minutes)]
+    off = {d_from + timedelta(days=k): v for k, v in off_days.items()}
+    makeups = [rules.MakeUp(start + timedelta(seconds=s), rules.work_date(
+        start + timedelta(seconds=s), tz, shift), kind, "admin:hr", start, k)
+        for k, (s, kind) in enumerate(made)]
+    args = (tz, shift, d_from, d_to, now, d_from + timedelta(days=hired))
+    assert rules.summarize_days(list(punches), *args, makeups=makeups, off=off) == \
+        rules_reference.summarize_days(list(punches), *args, makeups=makeups, off=off)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from kiosk.core.pin import PinLock, hash_pin
 from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.memory_secrets import MemorySecretStore
+from kiosk.services.pin_check import PinCheck
 from kiosk.services.status import Status, StatusModel
 from kiosk.ui.main_window import KioskWindow
 from tests.helpers.clock import FakeClock
@@ -28,7 +29,7 @@ def _window(qtbot, pin_hash, clock):
     logger.warning("line one")
     logger.warning("line two")
     logger.removeHandler(buffer)
-    win = KioskWindow(clock=clock, status=status, pin_lock=PinLock(pin_hash, clock),
+    win = KioskWindow(clock=clock, status=status, pin_check=PinCheck(PinLock(pin_hash, clock)),
                       log_lines=buffer.lines, kiosk_mode=False)
     qtbot.addWidget(win)
     with qtbot.waitActive(win):
@@ -38,8 +39,10 @@ def _window(qtbot, pin_hash, clock):
 
 
 def _type_pin(qtbot, win, pin):
+    """Type and submit; the check runs off the GUI thread: wait for its answer."""
     qtbot.keyClicks(win.pin_pad.entry, pin)
     qtbot.keyClick(win.pin_pad.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not win.pin_pad.busy, timeout=5000)
 
 
 def test_pin_pad_lockout_in_the_window(qtbot):
@@ -136,11 +139,13 @@ def test_clean_shutdown_leaves_no_thread(qtbot, tmp_path):
         config, paths = enrolled_config(srv.url, site.code, tmp_path / "kiosk", store)
         with running_kiosk(qtbot, config, paths, store, clock) as app:
             app.submit(site.tokens["alice"], "wedge", 0.0)
-            app.window.close()  # the close path runs the staged shutdown
-            assert app._shut
-            assert app.recorder._thread is None and app.sync._thread is None
+            done = []
+            app.finished.connect(lambda: done.append(True))
+            app.window.close()  # the close path runs the staged shutdown, off the GUI thread
+            qtbot.waitUntil(lambda: done == [True], timeout=30000)
+            assert app.recorder.threads() == [] and app.sync.threads() == []
             left = [t.name for t in set(threading.enumerate()) - before
-                    if t.name.startswith("kiosk-")]
+                    if t.name.startswith(("kiosk-", "scan-worker"))]
             assert not left
         # the queued scan was finished before the recorder stopped: it is on disk
         from kiosk.store import Outbox

@@ -12,11 +12,13 @@ from kiosk.ui.messages import CardMessage, Tone
 def test_the_card_and_the_preview_keep_their_height(qtbot) -> None:
     from kiosk.core.clock import SystemClock
     from kiosk.core.pin import PinLock
+    from kiosk.services.pin_check import PinCheck
     from kiosk.services.status import Status, StatusModel
     from kiosk.ui.main_window import KioskWindow
 
     clock = SystemClock()
-    win = KioskWindow(clock=clock, status=StatusModel(Status()), pin_lock=PinLock("", clock),
+    win = KioskWindow(clock=clock, status=StatusModel(Status()),
+                      pin_check=PinCheck(PinLock("", clock)),
                       log_lines=lambda n: [], kiosk_mode=False)
     qtbot.addWidget(win)
     win.resize(1024, 720)
@@ -58,11 +60,13 @@ def test_without_a_camera_the_idle_card_points_to_the_scanner(qtbot) -> None:
 def test_window_camera_states_switch_the_idle_text(qtbot) -> None:
     from kiosk.core.clock import SystemClock
     from kiosk.core.pin import PinLock
+    from kiosk.services.pin_check import PinCheck
     from kiosk.services.status import Status, StatusModel
     from kiosk.ui.main_window import KioskWindow
 
     clock = SystemClock()
-    win = KioskWindow(clock=clock, status=StatusModel(Status()), pin_lock=PinLock("", clock),
+    win = KioskWindow(clock=clock, status=StatusModel(Status()),
+                      pin_check=PinCheck(PinLock("", clock)),
                       log_lines=lambda n: [], kiosk_mode=False)
     qtbot.addWidget(win)
     for state, camera in (("error", False), ("running", True), ("disconnected", False),

@@ -60,6 +60,7 @@ def test_not_enrolled_shows_the_enrolment_screen_then_the_kiosk(qtbot, tmp_path)
             qtbot.waitUntil(lambda: "Checked in – on time" in card_text(app), timeout=10000)
         finally:
             app.shutdown()
+            app.wait_stopped()
 
 
 @pytest.mark.slow

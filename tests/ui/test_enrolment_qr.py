@@ -41,12 +41,18 @@ def test_the_camera_reads_the_enrolment_qr_and_the_terminal_enrols(qtbot, tmp_pa
         try:
             app.start()  # (the screen is not given to qtbot: the app deletes it once enrolled)
             assert app.camera is not None  # reading for the enrolment screen
+            worker = app.camera.worker
             qtbot.waitUntil(lambda: app.window is not None, timeout=20000)
             qtbot.addWidget(app.window)
             assert app.config.enrolled and store.get(app.config.terminal.id)
             assert app.config.server.urls[0].rstrip("/") == srv.url.rstrip("/")
+            # the kiosk took the running camera over (no second open, no join on the GUI
+            # thread), and the status panel knows its state though it was reported earlier
+            assert app.camera.worker is worker and worker.running
+            qtbot.waitUntil(lambda: app.status.status.camera_state == "ok", timeout=5000)
         finally:
             app.shutdown()
+            app.wait_stopped()
 
 
 def test_a_wedge_scanner_on_a_german_terminal_enrols_it(qtbot, tmp_path):
@@ -65,6 +71,7 @@ def test_a_wedge_scanner_on_a_german_terminal_enrols_it(qtbot, tmp_path):
             assert app.config.enrolled and store.get(app.config.terminal.id)
         finally:
             app.shutdown()
+            app.wait_stopped()
 
 
 def test_a_scanned_badge_on_the_enrolment_screen_says_what_it_is(qtbot, tmp_path, token):
@@ -80,6 +87,7 @@ def test_a_scanned_badge_on_the_enrolment_screen_says_what_it_is(qtbot, tmp_path
         assert screen.code.text() == ""  # nothing filled in from a damaged read
     finally:
         app.shutdown()
+        app.wait_stopped()
 
 
 def test_the_status_panel_names_the_scanners_layout(qtbot):

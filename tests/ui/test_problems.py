@@ -21,8 +21,8 @@ from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.store import Outbox, OutboxError
 from kiosk.sync.client import SyncClient, SyncError
 from kiosk.sync.clock_offset import ClockOffset
+from kiosk.ui.i18n import describe_problem as describe
 from kiosk.ui.i18n import install_translator
-from kiosk.ui.problems import describe
 from tests.helpers.clock import FakeClock
 from tests.helpers.faulty_proxy import FaultyProxy
 from tests.helpers.live_server import live_server
@@ -158,3 +158,4 @@ def test_enrolment_errors_in_chinese(qtbot, tmp_path, chinese):
             assert screen.message.text().startswith("服务器拒绝了该登记码")
         finally:
             app.shutdown()
+            app.wait_stopped()

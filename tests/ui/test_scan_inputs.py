@@ -48,8 +48,10 @@ def test_synthetic_camera_badge_updates_the_card(qtbot, kiosk_env):
         assert app.status.status.camera_state == "ok"
         # the status panel's "Test camera": a fresh worker, frames flow again
         old_worker, shown = app.camera.worker, app.window.preview.frames_shown
-        app.window.status_panel.camera_button.click()
-        assert app.camera.worker is not old_worker and app.camera.worker.running
+        app.window.status_panel.camera_button.click()  # returns at once: joined off the GUI
+        qtbot.waitUntil(lambda: app.camera.worker not in (None, old_worker)
+                        and app.camera.worker.running, timeout=10000)
+        assert not old_worker.running
         qtbot.waitUntil(lambda: app.window.preview.frames_shown > shown + 3, timeout=10000)
         assert "Camera restarted" in app.window.status_panel.action_result.text()
     punches = srv.admin.export_punches()
