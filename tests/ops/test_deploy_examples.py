@@ -25,7 +25,6 @@ from cryptography.x509.oid import NameOID
 from benchmarks.replicas import Replica, enrol, free_port
 from kiosk.core.protocol import API_PREFIX
 from server_stub.admin import Admin
-
 from tests.helpers import databases
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"

@@ -20,7 +20,6 @@ from benchmarks.replicas import (
     verify,
 )
 from server_stub.admin import Admin
-
 from tests.helpers import databases
 
 pytestmark = pytest.mark.slow
