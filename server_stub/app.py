@@ -88,6 +88,8 @@ def create_app(
     *,
     admin_open_on_loopback: bool = True,
     console_idle_timeout_s: float | None = None,
+    push_heartbeat_s: float = 15.0,
+    push_poll_s: float | None = None,
 ) -> FastAPI:
     """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
     clock = clock or SystemClock()
@@ -265,6 +267,26 @@ def create_app(
 
         response: Response = await signed(request, handle)
         return response
+
+    from .push import routes as push_routes
+
+    from .push.hub import Hub
+
+    push_routes.install(app, engine, clock, signed, heartbeat_s=push_heartbeat_s,
+                        hub=Hub(engine, poll_s=push_poll_s))
+
+    @app.get(f"{API_PREFIX}/terminals/{{terminal_id}}/diagnostics", tags=["admin"],
+             responses={**_ERRORS, 404: {"model": ErrorBody}},
+             dependencies=[Depends(admin_only)])
+    def terminal_diagnostics(terminal_id: str) -> Response:
+        """The newest diagnostics bundle the terminal uploaded (admin)."""
+        from .push import diagnostics
+
+        found = diagnostics.latest(engine, terminal_id)
+        if found is None:
+            raise errors.ApiError(404, "not_found", "This terminal has sent no diagnostics.")
+        return Response(found.data, media_type="application/zip", headers={
+            "Content-Disposition": f'attachment; filename="{found.filename}"'})
 
     @app.get(f"{API_PREFIX}/reports/attendance", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])
