@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,7 +43,7 @@ from kiosk.core.protocol import (
     verify_request,
 )
 
-from . import completeness, datadir, db, errors, reports, service
+from . import completeness, datadir, db, errors, export, reports, service
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
@@ -333,6 +333,15 @@ def create_app(
         """Up to when the server holds every punch: per terminal, site and company (admin)."""
         with db.read_txn(engine) as conn:
             return completeness.completeness(conn, clock.now())
+
+    @app.get(f"{API_PREFIX}/export", responses=_ERRORS, tags=["admin"],
+             dependencies=[Depends(admin_only)])
+    def export_punches(format: Literal["jsonl", "csv"] = "jsonl") -> StreamingResponse:
+        """Every stored punch, streamed from a server-side cursor as JSON lines or CSV (admin);
+        the same file as ``kiosk-server export``."""
+        return StreamingResponse(export.chunks(engine, format), media_type=export.MEDIA_TYPES[format],
+                                 headers={"Content-Disposition":
+                                          f'attachment; filename="punches.{format}"'})
 
     @app.get(f"{API_PREFIX}/terminals", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])
