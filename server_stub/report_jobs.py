@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from multiprocessing.connection import Connection
@@ -79,7 +80,7 @@ def workbook(engine: Engine, now: datetime, date_from: date, date_to: date, site
                     date_from, date_to)
 
 
-JOBS = {"attendance": attendance, "workbook": workbook}
+JOBS: dict[str, Callable[..., Any]] = {"attendance": attendance, "workbook": workbook}
 
 # ------------------------------------------------------------------------------ the pool
 # Plain processes and pipes, no executor: ProcessPoolExecutor keeps a manager thread alive
