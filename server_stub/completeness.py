@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select, tuple_
 
 from . import db
 
@@ -30,6 +30,19 @@ PENDING = "pending"
 GAP = "gap"
 IN_TRANSIT = "in_transit"  # reported a higher last_seq than stored, with nothing pending
 SEQUENCE_RESTARTED = "sequence_restarted"  # a replaced outbox began again at 1
+
+
+@dataclass(frozen=True)
+class SeqSummary:
+    """What the watermark needs from a terminal's stored sequence numbers, without them all:
+    computed in SQL by :func:`load_facts` (or by :func:`summarize_seqs` from the full map)."""
+
+    contiguous: int  # the highest c with 1..c all stored
+    top: int  # the highest stored seq (0: none)
+    above: int  # stored seqs above ``contiguous``
+    at_contiguous: float | None  # the time of seq ``contiguous`` (None when it is 0)
+    at_top: float | None
+    before_restart: float | None  # the latest seq time before ``restarted_at``, if any
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ class TerminalFacts:
     # (a restarted sequence) is in ``restarted_at``
     seq_times: dict[int, float] = field(default_factory=dict)
     restarted_at: float | None = None  # first punch of the newest run, when a seq repeats
+    seqs: SeqSummary | None = None  # given instead of seq_times by the SQL loader
 
 
 @dataclass(frozen=True)
@@ -88,19 +102,30 @@ def contiguous_prefix(seqs: list[int]) -> int:
     return c
 
 
+def summarize_seqs(seq_times: dict[int, float], restarted_at: float | None) -> SeqSummary:
+    """The :class:`SeqSummary` of a full ``{seq: time}`` map (pure)."""
+    seqs = sorted(seq_times)
+    c = contiguous_prefix(seqs)
+    top = seqs[-1] if seqs else 0
+    older = ([t for t in seq_times.values() if t < restarted_at]
+             if restarted_at is not None else [])
+    return SeqSummary(c, top, sum(1 for s in seqs if s > c), seq_times.get(c) if c else None,
+                      seq_times.get(top) if top else None, max(older) if older else None)
+
+
 def terminal_mark(facts: TerminalFacts, now: float,
                   max_age_s: float = HEARTBEAT_MAX_AGE_S) -> TerminalMark:
     """The watermark of one terminal and the reasons it is held back (pure)."""
     f = facts
     reasons: list[str] = []
-    seqs = sorted(f.seq_times)
-    c = contiguous_prefix(seqs)
-    top = seqs[-1] if seqs else 0
-    missing = (top - c - sum(1 for s in seqs if s > c)) + max(0, f.reported_last_seq - top)
+    q = f.seqs or summarize_seqs(f.seq_times, f.restarted_at)
+    c, top = q.contiguous, q.top
+    missing = (top - c - q.above) + max(0, f.reported_last_seq - top)
 
     def before(seq: int) -> float:
         """Every punch up to ``seq`` is here: complete up to its time (or enrolment)."""
-        return f.seq_times[seq] if seq > 0 else f.enrolled_at
+        at = q.at_contiguous if seq == c else q.at_top
+        return at if seq > 0 and at is not None else f.enrolled_at
 
     if f.last_heartbeat_at is None:
         mark = f.enrolled_at  # nothing recorded before enrolment; nothing known after it
@@ -127,8 +152,7 @@ def terminal_mark(facts: TerminalFacts, now: float,
         outstanding = before(top) if outstanding is None else min(outstanding, before(top))
     if f.restarted_at is not None:
         reasons.append(SEQUENCE_RESTARTED)
-        older = [t for t in f.seq_times.values() if t < f.restarted_at]
-        held = max(older) if older else f.enrolled_at
+        held = q.before_restart if q.before_restart is not None else f.enrolled_at
         mark = min(mark, held)
         outstanding = held if outstanding is None else min(outstanding, held)
     return TerminalMark(f.terminal_id, f.name, f.site, mark, f.last_heartbeat_at,
@@ -200,29 +224,81 @@ def scope_sentence(s: ScopeMark, tz: tzinfo, now: float) -> str:
 
 
 def load_facts(conn: Connection, site: str | None = None) -> list[TerminalFacts]:
-    """Every enrolled, unrevoked terminal (of ``site``) with its heartbeat and stored seqs."""
-    t, p = db.terminals.c, db.punches.c
+    """Every enrolled, unrevoked terminal (of ``site``) with its heartbeat and a summary of
+    its stored sequence numbers, aggregated in the database (:func:`seq_summaries`)."""
+    t = db.terminals.c
     q = select(db.terminals).where(t.enrolled_at.is_not(None), t.revoked_at.is_(None))
     if site:
         q = q.where(t.site == site)
+    rows = list(conn.execute(q.order_by(t.site, t.name, t.terminal_id)))
+    summaries = seq_summaries(conn, [r.terminal_id for r in rows])
     out = []
-    for row in conn.execute(q.order_by(t.site, t.name, t.terminal_id)):
+    for row in rows:
         hb = json.loads(row.heartbeat) if row.heartbeat else {}
-        seq_rows = conn.execute(
-            select(p.seq, func.count(), func.min(p.punch_time), func.max(p.punch_time))
-            .where(p.terminal_id == row.terminal_id).group_by(p.seq)
-        ).all()
-        repeated = [r for r in seq_rows if r[1] > 1]
-        # the newest run's first punch: the latest time of the lowest repeated seq
-        restarted_at = float(min(repeated, key=lambda r: r[0])[3]) if repeated else None
+        q_, restarted_at = summaries.get(row.terminal_id, (_NO_SEQS, None))
         out.append(TerminalFacts(
             terminal_id=row.terminal_id, name=row.name, site=row.site,
             enrolled_at=row.enrolled_at, last_heartbeat_at=row.last_heartbeat_at,
             reported_last_seq=int(hb.get("last_seq") or 0), pending=int(hb.get("pending") or 0),
-            oldest_pending_age_s=hb.get("oldest_pending_age_s"),
-            seq_times={int(r[0]): float(r[2]) for r in seq_rows},
-            restarted_at=restarted_at,
+            oldest_pending_age_s=hb.get("oldest_pending_age_s"), restarted_at=restarted_at,
+            seqs=q_,
         ))
+    return out
+
+
+_NO_SEQS = SeqSummary(0, 0, 0, None, None, None)
+
+
+def seq_summaries(conn: Connection, terminal_ids: list[str] | None = None
+                  ) -> dict[str, tuple[SeqSummary, float | None]]:
+    """Per terminal: its :class:`SeqSummary` and ``restarted_at``, from GROUP BY queries and
+    a window function (the stored seqs never come into Python, whatever their number)."""
+    p = db.punches.c
+    per_seq = select(p.terminal_id.label("tid"), p.seq.label("seq"),
+                     func.count().label("n"), func.min(p.punch_time).label("t0"),
+                     func.max(p.punch_time).label("t1")).group_by(p.terminal_id, p.seq)
+    if terminal_ids is not None:
+        if not terminal_ids:
+            return {}
+        per_seq = per_seq.where(p.terminal_id.in_(terminal_ids))
+    s = per_seq.subquery("s")
+    ranked = select(s.c.tid, s.c.seq, s.c.n, s.c.t0, s.c.t1, func.row_number().over(
+        partition_by=s.c.tid, order_by=s.c.seq).label("rn")).subquery("r")
+    r = ranked.c
+    # c: one below the first rank whose seq is not its rank; every seq when there is none
+    agg = select(r.tid, func.count(), func.max(r.seq),
+                 func.min(case((r.seq != r.rn, r.rn))),
+                 func.min(case((r.n > 1, r.seq)))).group_by(r.tid)
+    out: dict[str, tuple[SeqSummary, float | None]] = {}
+    heads = {row[0]: row[1:] for row in conn.execute(agg)}
+    if not heads:
+        return out
+    # the times of seq c, of the top seq and of the lowest repeated seq, in one query
+    wanted: dict[str, set[int]] = {}
+    for tid, (count, top, gap_rank, repeated) in heads.items():
+        c = int(gap_rank) - 1 if gap_rank is not None else int(count)
+        wanted[tid] = {x for x in (c, int(top), repeated) if x}
+    pairs = [(tid, seq) for tid, seqs in wanted.items() for seq in seqs]
+    times: dict[tuple[str, int], tuple[float, float]] = {}
+    for k in range(0, len(pairs), 300):
+        chunk = pairs[k:k + 300]
+        for tid, seq, t0, t1 in conn.execute(
+                select(s.c.tid, s.c.seq, s.c.t0, s.c.t1).where(
+                    tuple_(s.c.tid, s.c.seq).in_(chunk))):
+            times[(tid, int(seq))] = (float(t0), float(t1))
+    for tid, (count, top, gap_rank, repeated) in heads.items():
+        top = int(top)
+        c = int(gap_rank) - 1 if gap_rank is not None else int(count)
+        restarted_at = times[(tid, int(repeated))][1] if repeated is not None else None
+        before = None
+        if restarted_at is not None:
+            # the latest *first* time of a seq before the restart (as summarize_seqs)
+            before = conn.execute(select(func.max(s.c.t0)).where(
+                s.c.tid == tid, s.c.t0 < restarted_at)).scalar()
+        out[tid] = (SeqSummary(c, top, int(count) - c,
+                               times[(tid, c)][0] if c else None,
+                               times[(tid, top)][0] if top else None,
+                               None if before is None else float(before)), restarted_at)
     return out
 
 

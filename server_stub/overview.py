@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from . import db
 from .completeness import completeness
@@ -35,14 +35,31 @@ def seq_gaps(seqs: list[int]) -> list[list[int]]:
     return gaps
 
 
+def seq_stats(conn: Connection) -> dict[str, tuple[int, int, list[list[int]]]]:
+    """Per terminal: stored distinct seqs, the highest, and the gaps [first, last] (at most
+    MAX_GAPS_LISTED), computed in SQL with LAG over the distinct seqs: no seq list in Python."""
+    p = db.punches.c
+    d = select(p.terminal_id.label("tid"), p.seq.label("seq")).distinct().subquery("d")
+    counts = {tid: (int(n), int(top)) for tid, n, top in conn.execute(
+        select(d.c.tid, func.count(), func.max(d.c.seq)).group_by(d.c.tid))}
+    lagged = select(d.c.tid, d.c.seq, func.coalesce(func.lag(d.c.seq).over(
+        partition_by=d.c.tid, order_by=d.c.seq), 0).label("prev")).subquery("l")
+    gaps: dict[str, list[list[int]]] = {}
+    for tid, seq, prev in conn.execute(
+            select(lagged.c.tid, lagged.c.seq, lagged.c.prev)
+            .where(lagged.c.seq - lagged.c.prev > 1).order_by(lagged.c.tid, lagged.c.seq)):
+        listed = gaps.setdefault(tid, [])
+        if len(listed) < MAX_GAPS_LISTED:
+            listed.append([int(prev) + 1, int(seq) - 1])
+    return {tid: (n, top, gaps.get(tid, [])) for tid, (n, top) in counts.items()}
+
+
 def terminal_overview(conn: Connection, now: datetime) -> list[dict[str, Any]]:
-    t, p = db.terminals.c, db.punches.c
+    t = db.terminals.c
     out = []
+    stats = seq_stats(conn)
     for row in conn.execute(select(db.terminals).order_by(t.site, t.name, t.terminal_id)):
-        seqs = list(conn.execute(
-            select(p.seq).where(p.terminal_id == row.terminal_id).distinct().order_by(p.seq)
-        ).scalars())
-        gaps = seq_gaps(seqs)
+        received, top, gaps = stats.get(row.terminal_id, (0, 0, []))
         hb = json.loads(row.heartbeat) if row.heartbeat else {}
         if row.revoked_at is not None:
             state = "revoked"
@@ -69,11 +86,11 @@ def terminal_overview(conn: Connection, now: datetime) -> list[dict[str, Any]]:
             "camera_state": hb.get("camera_state"),
             "clock_offset_s": hb.get("clock_offset_s"),
             "last_sync_at": _iso(row.last_sync_at),
-            "punches_received": len(seqs),
-            "max_seq": seqs[-1] if seqs else 0,
+            "punches_received": received,
+            "max_seq": top,
             "terminal_last_seq": hb.get("last_seq"),
-            "seq_gaps": gaps[:MAX_GAPS_LISTED],
-            "missing_count": sum(b - a + 1 for a, b in gaps),
+            "seq_gaps": gaps,
+            "missing_count": top - received,  # seqs are >= 1: every absent one in 1..top
         })
     _add_watermarks(conn, now, out)
     return out

@@ -244,3 +244,87 @@ def test_one_problems_module():
     """Two ``problems.py`` (core and ui) were two names for one thing (issue #10)."""
     problems = sorted(str(p.relative_to(REPO)) for p in (REPO / "kiosk").rglob("problems.py"))
     assert problems == ["kiosk/core/problems.py"]
+
+
+# ------------------------------------------------------------- no import circle (issue #10)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: str = "kiosk") -> dict[str, set[str]]:
+    """Each module of ``root`` -> the modules of ``root`` it imports when it is imported
+    (module level, ``if TYPE_CHECKING:`` blocks left out)."""
+    files = {_module_name(p): p for p in (REPO / root).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges: set[str] = set()
+
+        def visit(node: ast.AST, package: str = package, edges: set[str] = edges) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                    continue
+                if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                    continue
+                if isinstance(child, ast.Import):
+                    edges.update(a.name for a in child.names)
+                elif isinstance(child, ast.ImportFrom):
+                    base = child.module or ""
+                    if child.level:
+                        up = package.split(".")[: len(package.split(".")) - child.level + 1]
+                        base = ".".join(up + ([base] if base else []))
+                    edges.add(base)
+                    edges.update(f"{base}.{a.name}" for a in child.names)
+                visit(child)
+
+        visit(ast.parse(path.read_text(encoding="utf-8")))
+        graph[name] = {e for e in edges if e in files and e != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    return cycles
+
+
+def test_the_cycle_finder_finds_a_circle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert import_cycles(graph) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_kiosk_has_no_import_circle():
+    graph = import_graph("kiosk")
+    assert "kiosk.scan.camera_source" in graph["kiosk.scan.sources"]  # relative imports seen
+    assert "kiosk.core.config" in graph["kiosk.app"]
+    assert not import_cycles(graph)

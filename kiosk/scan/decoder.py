@@ -1,12 +1,15 @@
 """QR decoding: raw backends (zxing-cpp, pyzbar) and the kiosk's two-pass pipeline.
 
-Pass 1 is one zxing-cpp call on the gray frame (QR only), the cheapest read there is. Most
-frames hold no code and zxing-cpp finds no finder pattern in them, so they stop there. Only
-when pass 1 *located* a code but could not read it (a checksum error: curved paper, glare,
-uneven light) does pass 2 try other views of the same frame — another binarizer, the
-located region upscaled and sharpened, or contrast-equalised, zbar — in order of cost,
-stopping at the first read. Measured on the shared real photos this reads more than any
-single decoder without moving the median time (see docs/scan.md).
+Pass 1 is one zxing-cpp call on the gray frame (QR only, its default options: rotations,
+inverted codes and a downscaled pyramid of large frames), the cheapest read there is.
+Most frames hold no code and zxing-cpp finds no finder pattern in them, so they stop
+there. Only when pass 1 *located* a code but could not read it (a checksum error: curved
+paper, glare, defocus, uneven light) does pass 2 run the stages of
+:mod:`kiosk.scan.stages` — another binarizer, contrast equalisation, sharpening,
+upscaling — in order of cost, stopping at the first read and within a CPU-time budget.
+Which stages run was chosen by cross-validation on real photos, each kept only if it reads
+at least two frames the first pass misses (``python -m benchmarks.decoder_holdout``,
+docs/scan.md).
 
 The kiosk's runtime needs no OpenCV (numpy and Pillow do the image work, see
 :mod:`kiosk.scan.imageops`); :class:`OpenCvDecoder` imports it only for comparisons.
@@ -23,13 +26,20 @@ import zxingcpp
 
 from kiosk.core.text import exact_text, is_binary_text, text_from_bytes
 
-from .imageops import bgr_to_gray, clahe, sharpened_2x, upscale
+from .imageops import bgr_to_gray
 from .opencv import DECODER_NEEDS_OPENCV, load_cv2
+from .stages import DEFAULT_STAGES, STAGES, Region, region_around
 
 Backend = Literal["zxingcpp", "pyzbar"]
 BACKENDS: tuple[str, ...] = ("zxingcpp", "pyzbar")
 
 Polygon = list[tuple[int, int]]
+
+# Pass 2 starts no stage once the frame has used this much of the decoding thread's CPU
+# time (CPU rather than wall-clock time, so a busy machine changes less what is read):
+# one frame interval at 25 fps; a frame pass 2 gives up on still holds the code, so the
+# next frames show it again.
+PASS2_BUDGET_MS = 40.0
 
 
 class DecoderUnavailable(Exception):
@@ -154,10 +164,10 @@ class PyzbarDecoder:
         self._pyzbar = _load_pyzbar()
         self._symbols = [self._pyzbar.ZBarSymbol.QRCODE]
 
-    def decode_gray(self, gray: np.ndarray, offset: tuple[int, int] = (0, 0)) -> list[Decoded]:
+    def decode_gray(self, gray: np.ndarray, offset: tuple[int, int] = (0, 0), scale: float = 1.0) -> list[Decoded]:
         out = []
         for r in self._pyzbar.decode(gray, symbols=self._symbols):
-            poly = [(int(p.x) + offset[0], int(p.y) + offset[1]) for p in r.polygon]
+            poly = [(int(round(p.x / scale)) + offset[0], int(round(p.y / scale)) + offset[1]) for p in r.polygon]
             raw = bytes(r.data)
             out.append(Decoded(text_from_bytes(raw), poly, exact_text(raw)))
         return out
@@ -200,20 +210,37 @@ def make_raw_decoder(name: str) -> RawDecoder:
 class ScanPipeline:
     """The kiosk's decoder: ``decode(frame) -> list[Decoded]``; never raises on a bad frame.
 
-    ``backend="zxingcpp"`` (default) runs the two-pass pipeline described above;
-    ``backend="pyzbar"`` runs zbar alone. ``last_ms`` is the time the last call took.
+    ``backend="zxingcpp"`` (default) runs the two-pass pipeline described above, its second
+    pass the named ``stages`` of :data:`kiosk.scan.stages.CATALOGUE` in the order given
+    (default :data:`~kiosk.scan.stages.DEFAULT_STAGES`), within ``budget_ms`` (no stage
+    starts once the frame has taken that long; None: no limit); ``backend="pyzbar"`` runs
+    zbar alone. ``last_ms`` is the time the last call took.
     """
 
-    def __init__(self, backend: str = "zxingcpp", *, second_pass: bool = True) -> None:
+    def __init__(
+        self,
+        backend: str = "zxingcpp",
+        *,
+        second_pass: bool = True,
+        stages: tuple[str, ...] | None = None,
+        budget_ms: float | None = PASS2_BUDGET_MS,
+    ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown decoder {backend!r}; choose one of {', '.join(BACKENDS)}")
+        names = DEFAULT_STAGES if stages is None else stages
+        unknown = [n for n in names if n not in STAGES]
+        if unknown:
+            raise ValueError(f"unknown decoder stage {unknown[0]!r}; choose from {', '.join(STAGES)}")
         self.backend = backend
         self.second_pass = second_pass
+        self.stages = tuple(names)
+        self.budget_ms = budget_ms
         self.last_ms = 0.0
         self.last_pass = 0  # 0: nothing located, 1: pass 1 answered, 2: pass 2 tried
-        self.last_step = ""  # the pass-2 step that read the last frame ("" if none did)
+        self.last_step = ""  # the pass-2 stage that read the last frame ("" if none did)
+        self.last_over_budget = False  # pass 2 stopped early on the last frame
         self._zx = ZxingDecoder()
-        self._zx_global = ZxingDecoder(zxingcpp.Binarizer.GlobalHistogram)
+        self._zx_by_binarizer = {"local": self._zx, "global": ZxingDecoder(zxingcpp.Binarizer.GlobalHistogram)}
         self._zbar: PyzbarDecoder | None = None
         if backend == "pyzbar":
             self._zbar = PyzbarDecoder()
@@ -222,20 +249,22 @@ class ScanPipeline:
 
     def decode(self, frame: np.ndarray) -> list[Decoded]:
         start = time.perf_counter()
+        cpu_start = time.thread_time()
         self.last_step = ""
+        self.last_over_budget = False
         try:
             gray = to_gray(frame)
             if self._zbar is not None and self.backend == "pyzbar":
                 found = self._zbar.decode_gray(gray)
                 self.last_pass = 1 if found else 0
             else:
-                found = self._decode_zx(gray)
+                found = self._decode_zx(gray, cpu_start)
         except (ValueError, TypeError, RuntimeError):
             found = []
         self.last_ms = (time.perf_counter() - start) * 1000.0
         return _unique(found)
 
-    def _decode_zx(self, gray: np.ndarray) -> list[Decoded]:
+    def _decode_zx(self, gray: np.ndarray, start: float) -> list[Decoded]:
         results = self._zx.read(gray, return_errors=True)
         found = ZxingDecoder.convert(results)
         located = [r for r in results if not r.valid]
@@ -243,45 +272,37 @@ class ScanPipeline:
             self.last_pass = 1 if found else 0
             return found
         self.last_pass = 2
-        return self._second_pass(gray, located)
+        corners = [p for r in located for p in _zx_polygon(r.position)]
+        return self._second_pass(gray, region_around(gray, corners), start)
 
-    def _second_pass(self, gray: np.ndarray, located: list[Any]) -> list[Decoded]:
-        # 1. another binarizer over the whole frame (cheap: the same call, ~0.2 ms)
-        found = self._zx_global.decode_gray(gray)
-        if found:
-            return self._rescued("global", found)
-        # 2. the located region upscaled 2x and sharpened (defocus, motion blur); the wide
-        #    margin matters: the binarizer needs the light surround to set its thresholds
-        wide, (x0, y0) = _crop_around(gray, located, margin=0.6)
-        found = ZxingDecoder.convert(self._zx.read(sharpened_2x(wide)), offset=(x0, y0), scale=2.0)
-        if found:
-            return self._rescued("sharpened", found)
-        # 3. the located region upscaled 1.5x with local contrast equalised (uneven light,
-        #    creased cloth)
-        crop, (cx0, cy0) = _crop_around(gray, located, margin=0.25)
-        found = ZxingDecoder.convert(
-            self._zx_global.read(clahe(upscale(crop, 1.5))), offset=(cx0, cy0), scale=1.5
-        )
-        if found:
-            return self._rescued("equalised", found)
-        # 4. zbar on the region, when the library is there (an optional extra reader)
-        zbar = self._fallback_zbar()
-        if zbar is not None:
-            found = zbar.decode_gray(crop, offset=(cx0, cy0))
+    def _second_pass(self, gray: np.ndarray, region: Region, start: float) -> list[Decoded]:
+        for name in self.stages:
+            if self.budget_ms is not None and (time.thread_time() - start) * 1000.0 > self.budget_ms:
+                self.last_over_budget = True
+                return []
+            found = self.run_stage(name, gray, region)
             if found:
-                return self._rescued("zbar", found)
-        # 5. the wide region upscaled 2x and equalised: finer modules for the sampling
-        #    grid of a code on a wavy surface (the costliest view, so last)
-        found = ZxingDecoder.convert(
-            self._zx_global.read(clahe(upscale(wide, 2.0))), offset=(x0, y0), scale=2.0
-        )
-        if found:
-            return self._rescued("equalised_2x", found)
+                self.last_step = name
+                return found
         return []
 
-    def _rescued(self, step: str, found: list[Decoded]) -> list[Decoded]:
-        self.last_step = step
-        return found
+    def run_stage(self, name: str, gray: np.ndarray, region: Region) -> list[Decoded]:
+        """What one stage reads in ``gray`` around ``region`` (also for benchmarks)."""
+        stage = STAGES[name]
+        if stage.zbar:
+            zbar = self._fallback_zbar()
+            if zbar is None:
+                return []
+        for view, binarizer in stage.views(gray, region):
+            if stage.zbar:
+                assert zbar is not None
+                found = zbar.decode_gray(view.image, offset=view.offset, scale=view.scale)
+            else:
+                results = self._zx_by_binarizer[binarizer].read(view.image)
+                found = ZxingDecoder.convert(results, offset=view.offset, scale=view.scale)
+            if found:
+                return found
+        return []
 
     def _fallback_zbar(self) -> PyzbarDecoder | None:
         if not self._zbar_tried:
@@ -291,19 +312,6 @@ class ScanPipeline:
             except DecoderUnavailable:
                 self._zbar = None
         return self._zbar
-
-
-def _crop_around(gray: np.ndarray, results: list[Any], margin: float) -> tuple[np.ndarray, tuple[int, int]]:
-    pts = np.array([p for r in results for p in _zx_polygon(r.position)], dtype=np.int64)
-    x0, y0 = pts.min(axis=0)
-    x1, y1 = pts.max(axis=0)
-    m = int(max(x1 - x0, y1 - y0) * margin)
-    h, w = gray.shape[:2]
-    x0, y0 = max(0, int(x0) - m), max(0, int(y0) - m)
-    x1, y1 = min(w, int(x1) + m), min(h, int(y1) + m)
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return gray, (0, 0)
-    return np.ascontiguousarray(gray[y0:y1, x0:x1]), (x0, y0)
 
 
 def _unique(found: list[Decoded]) -> list[Decoded]:

@@ -11,7 +11,8 @@ counted punches (check-in, break-out, break-return, ...), *left* when it is even
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -54,52 +55,97 @@ class SiteToday:
 
 
 def today(conn: Connection, now: datetime) -> list[SiteToday]:
-    """Every site with its active staff sorted into in / late / not in yet / left / leave."""
+    """Every site with its active staff sorted into in / late / not in yet / left / leave.
+
+    One pass: the active staff and one ordered punch stream (around now) merged by id, the
+    site's holidays, leave and approved make-up punches looked up in dicts, and the rules
+    run for each person's current work day only (and the next one when that shift is over
+    without a punch), never for a range of days.
+    """
     sites = {r.code: SiteToday(r.code, r.name, r.timezone,
                                now.astimezone(ZoneInfo(r.timezone)).date())
              for r in conn.execute(select(db.sites).order_by(db.sites.c.code))}
-    active = set(conn.execute(select(db.employees.c.employee_id)
-                              .where(db.employees.c.active.is_(True))).scalars())
+    zones = {code: ZoneInfo(s.timezone) for code, s in sites.items()}
+    shifts = reports.load_shifts(conn)
+    e = db.employees.c
+    staff = sorted(conn.execute(select(e.employee_id, e.name, e.site, e.shift, e.created_at)
+                                .where(e.active.is_(True))), key=lambda r: r[0])
     utc_day = now.date()  # every site's current work day is within a day of this
-    for ed in reports.employee_days(conn, utc_day - timedelta(days=1),
-                                    utc_day + timedelta(days=2), None, None, now):
-        if ed.employee_id in active:
-            _sort_one(sites[ed.site], ed, now)
+    lo, hi = utc_day - timedelta(days=1), utc_day + timedelta(days=2)
+    holidays = reports.load_holidays(conn, lo, hi)
+    leaves = reports.load_leaves(conn, lo, hi)
+    makeups = reports.load_makeups(conn, lo, hi)
+    # (site, shift) -> the current work day, and whether that shift is already over
+    days: dict[tuple[str, str | None], tuple[date, bool]] = {}
+    stream = reports._punch_stream(conn, lo, hi, None, None)
+    pending = next(stream, None)
+    for emp_id, name, site_code, shift_name, created_at in staff:
+        while pending is not None and pending[0] < emp_id:
+            pending = next(stream, None)
+        times: list[datetime] = []
+        if pending is not None and pending[0] == emp_id:
+            times = pending[1]
+            pending = next(stream, None)
+        tz = zones[site_code]
+        shift = shifts.get(shift_name) if shift_name else None
+        key = (site_code, shift.name if shift else None)
+        got = days.get(key)
+        if got is None:
+            day = rules.work_date(now, tz, shift)
+            got = days[key] = (day, shift is not None and shift.window(day, tz)[1] <= now)
+        day, over = got
+        hired = datetime.fromtimestamp(created_at, tz).date()
+        record = _record(times, tz, shift, day, now, hired, holidays.get(site_code, {}),
+                         leaves.get(emp_id, ()), makeups.get(emp_id, ()))
+        if over and (record is None or record.status is rules.DayStatus.ABSENT):
+            # That shift is over and nobody came: show the next one ("starts 22:00").
+            record = _record(times, tz, shift, day + timedelta(days=1), now, hired,
+                             holidays.get(site_code, {}), leaves.get(emp_id, ()),
+                             makeups.get(emp_id, ()))
+        _sort_one(sites[site_code], emp_id, name, tz, shift, record)
     for site in sites.values():
         for people in (site.present, site.late, site.not_in, site.left, site.on_leave):
             people.sort(key=lambda p: (p.name, p.employee_id))
     return list(sites.values())
 
 
-def _sort_one(site: SiteToday, ed: reports.EmployeeDays, now: datetime) -> None:
-    shift = ed.shift
-    day = rules.work_date(now, ed.tz, shift)
-    record = next((d for d in ed.days if d.work_date == day), None)
-    if (shift is not None and shift.window(day, ed.tz)[1] <= now
-            and (record is None or record.status is rules.DayStatus.ABSENT)):
-        # That shift is over and nobody came: show the next one ("starts 22:00").
-        record = next((d for d in ed.days if d.work_date == day + timedelta(days=1)), None)
-    who = Person(ed.employee_id, ed.name, shift.name if shift else None,
-                 shift.start.strftime("%H:%M") if shift else None)
+def _record(times: list[datetime], tz: ZoneInfo, shift: rules.ShiftRule | None, day: date,
+            now: datetime, hired: date, holidays: dict[date, str],
+            leaves: Iterable[rules.Leave], makeups: Iterable[rules.MakeUp]
+            ) -> rules.DayRecord | None:
+    """The rules' record of one work day, or None (no punch and not a day they work)."""
+    off = rules.days_off(holidays, leaves, day, day) if (holidays or leaves) else None
+    got = rules.summarize_days(times, tz, shift, day, day, now, absent_from=hired,
+                               makeups=makeups, off=off)
+    return got[0] if got else None
+
+
+def _sort_one(site: SiteToday, emp_id: str, name: str, tz: ZoneInfo,
+              shift: rules.ShiftRule | None, record: rules.DayRecord | None) -> None:
+    shift_name = shift.name if shift else None
+    start = shift.start.strftime("%H:%M") if shift else None
     if record is None:  # no punch, and not a day they are expected
         if shift is None:
-            site.not_in.append(who)
+            site.not_in.append(Person(emp_id, name, shift_name, start))
         else:
             site.off += 1
         return
-    if record.status in _NOT_IN:
-        site.not_in.append(replace(who, started=record.status is not rules.DayStatus.EXPECTED))
+    status = record.status
+    if status in _NOT_IN:
+        site.not_in.append(Person(emp_id, name, shift_name, start,
+                                  started=status is not rules.DayStatus.EXPECTED))
         return
-    if record.status is rules.DayStatus.LEAVE:
-        site.on_leave.append(replace(who, note=record.day_off.label if record.day_off else ""))
+    if status is rules.DayStatus.LEAVE:
+        site.on_leave.append(Person(emp_id, name, shift_name, start,
+                                    note=record.day_off.label if record.day_off else ""))
         return
-    if record.status is rules.DayStatus.HOLIDAY:
+    if status is rules.DayStatus.HOLIDAY:
         site.off += 1
         return
     counted = record.punches - record.repeats + len(record.corrections)
-    person = replace(who, started=True, late_min=record.late_min,
-                   check_in=record.check_in.astimezone(ed.tz) if record.check_in else None,
-                   check_out=record.check_out.astimezone(ed.tz) if record.check_out else None)
+    person = Person(emp_id, name, shift_name, start, started=True, late_min=record.late_min,
+                    check_in=record.check_in.astimezone(tz) if record.check_in else None,
+                    check_out=record.check_out.astimezone(tz) if record.check_out else None)
     (site.present if counted % 2 else site.left).append(person)
     if record.late_min:
         site.late.append(person)

@@ -186,7 +186,7 @@ def test_upscale_and_sharpen_double_the_size():
 
 def test_second_pass_reads_dim_soft_frames_pass_1_cannot(kb1_token):
     """Dim, noisy, soft frames: pass 1 locates the code in most but reads few; pass 2's
-    numpy/Pillow views read several more, and never a wrong text. (A printed KB1 badge's
+    numpy/Pillow views read most of the others (the 2x upscaled region), and never a wrong text. (A printed KB1 badge's
     finer modules: KB2's coarser ones are read by pass 1 in most of these frames.)"""
     token = kb1_token
     pipe = ScanPipeline()
@@ -201,7 +201,7 @@ def test_second_pass_reads_dim_soft_frames_pass_1_cannot(kb1_token):
         if texts and pipe.last_pass == 2:
             rescued.append(pipe.last_step)
     assert pass1 <= 6
-    assert len(rescued) >= 3 and "sharpened" in rescued, rescued
+    assert len(rescued) >= 6 and "zbar" not in rescued, rescued  # the old pass 2 read 3+
 
 
 # ---------------------------------------------------------------- synthetic camera

@@ -310,3 +310,54 @@ def test_provisional_is_about_the_end_of_the_site_day():
     assert provisional(date(2026, 11, 2), berlin, end_of_monday - 1)
     assert not provisional(date(2026, 11, 2), berlin, end_of_monday)
     assert provisional(date(2026, 11, 2), berlin, None)
+
+
+LAYOUTS = {  # terminal -> [(seq, punch time)]; a seq twice is a restarted outbox
+    "A": [],  # nothing stored
+    "B": [(1, 10.0), (2, 20.0), (3, 30.0)],  # contiguous
+    "C": [(1, 10.0), (2, 20.0), (5, 50.0), (7, 70.0)],  # gaps 3-4 and 6
+    "D": [(2, 20.0), (3, 30.0)],  # seq 1 missing: nothing contiguous
+    "E": [(1, 10.0), (2, 20.0), (3, 30.0), (1, 100.0), (2, 110.0)],  # restarted at 100
+    "F": [(1, 10.0), (4, 40.0), (2, 90.0), (1, 95.0), (3, 96.0)],  # restart with gaps
+}
+
+
+def test_sequence_summaries_in_sql_match_the_full_map(world):
+    """load_facts aggregates each terminal's seqs in the database (GROUP BY, a window
+    function); the summary is the one summarize_seqs gives from every stored seq. The same
+    for the terminal overview's counts and gaps."""
+    import uuid
+
+    from server_stub import db
+    from server_stub.completeness import seq_summaries, summarize_seqs
+    from server_stub.overview import seq_gaps, seq_stats
+
+    rows = [{"event_id": str(uuid.uuid4()), "terminal_id": tid, "seq": seq, "badge_id": "b",
+             "employee_id": "E1", "site": "HQ", "wall_time": t, "clock_offset_s": 0.0,
+             "punch_time": t, "received_at": t, "source": "camera", "app_version": "t",
+             "content_hash": "", "status": "accepted", "reason": None, "work_date": None,
+             "verdict": "{}", "badge": "b"} for tid, punches in LAYOUTS.items()
+            for seq, t in punches]
+    with db.write_txn(world.srv.admin.engine) as conn:
+        conn.execute(db.punches.insert(), rows)
+    with db.read_txn(world.srv.admin.engine) as conn:
+        got = seq_summaries(conn, list(LAYOUTS))
+        stats = seq_stats(conn)
+    for tid, punches in LAYOUTS.items():
+        seqs = sorted({seq for seq, _ in punches})
+        if seqs:  # the terminal overview's gaps, by LAG in SQL, as the pure seq_gaps gives
+            assert stats[tid] == (len(seqs), seqs[-1], seq_gaps(seqs)), tid
+        first: dict[int, float] = {}
+        last: dict[int, float] = {}
+        count: dict[int, int] = {}
+        for seq, t in punches:
+            first[seq] = min(first.get(seq, t), t)
+            last[seq] = max(last.get(seq, t), t)
+            count[seq] = count.get(seq, 0) + 1
+        repeated = [s for s, n in count.items() if n > 1]
+        restarted_at = last[min(repeated)] if repeated else None
+        want = summarize_seqs(first, restarted_at)
+        if not punches:
+            assert tid not in got
+            continue
+        assert got[tid] == (want, restarted_at), tid
