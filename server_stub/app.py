@@ -184,6 +184,8 @@ def create_app(
                 resp = handler(SignedCall(terminal, body))
             except errors.ApiError as exc:
                 resp = errors.response_for(exc)
+            if not isinstance(resp, Response):
+                return resp  # a streaming route signs each event itself (push/routes.py)
             return _receipted(resp, secret, hdr.nonce)
 
         return await run_in_threadpool(run)
