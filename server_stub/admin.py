@@ -136,6 +136,16 @@ class Admin:
     def _now(self) -> float:
         return ts(self.clock.now())
 
+    actor = "cli"  # who the pushed events and commands name (the console sets its user)
+
+    def _emit(self, conn: Any, kind: str, data: dict[str, Any], *, site: str | None = None,
+              terminal_id: str | None = None) -> int:
+        """Tell the terminals, in this change's own transaction (server_stub/push)."""
+        from .push import events
+
+        return events.emit(conn, kind, data, at=self._now(), site=site,
+                           terminal_id=terminal_id, actor=self.actor)
+
     # -- badge keys -----------------------------------------------------------------------
     def add_key(self) -> str:
         """Create a new badge signing key; it signs new badges, older keys still verify."""
@@ -149,6 +159,7 @@ class Admin:
                     created_at=self._now(),
                 )
             )
+            self._emit(conn, "key_added", {"kid": kid})
         return kid
 
     def retire_key(self, kid: str) -> None:
@@ -169,6 +180,7 @@ class Admin:
                 update(db.badge_keys).where(db.badge_keys.c.kid == kid)
                 .values(retired_at=self._now())
             )
+            self._emit(conn, "key_retired", {"kid": kid})
 
     def keys(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -242,7 +254,7 @@ class Admin:
 
     def _put_employee(
         self, conn: Any, employee_id: str, name: str, site: str, shift: str | None,
-        update_existing: bool,
+        update_existing: bool, *, emit: bool = True,
     ) -> None:
         if not _CODE_RE.fullmatch(employee_id):
             raise AdminError(f"employee id {employee_id!r} must be 1-32 of A-Z a-z 0-9 _ -")
@@ -263,11 +275,18 @@ class Admin:
         if exists and not update_existing:
             raise AdminError(f"employee {employee_id!r} exists already")
         if exists:
+            old_site = conn.execute(select(db.employees.c.site).where(
+                db.employees.c.employee_id == employee_id)).scalar_one()
             conn.execute(update(db.employees)
                          .where(db.employees.c.employee_id == employee_id).values(**values))
+            if emit:  # both sites' terminals, when the employee moved
+                self._emit(conn, "employee_changed", {"employee_id": employee_id},
+                           site=None if old_site != site else site)
         else:
             conn.execute(insert(db.employees).values(
                 employee_id=employee_id, active=True, created_at=self._now(), **values))
+            if emit:
+                self._emit(conn, "employee_added", {"employee_id": employee_id}, site=site)
 
     def import_employees_csv(self, path: Path) -> int:
         """Add or update employees from a CSV with columns employee_id,name,site[,shift].
@@ -297,11 +316,13 @@ class Admin:
                 for lineno, row in rows:
                     try:
                         self._put_employee(conn, row["employee_id"] or "", row["name"] or "",
-                                           row["site"] or "", row["shift"], True)
+                                           row["site"] or "", row["shift"], True, emit=False)
                     except AdminError as exc:
                         problems.append((lineno, str(exc)))
                 if problems:
                     raise _RolledBack
+                if rows:  # one event for the whole file, not one per row
+                    self._emit(conn, "employees_imported", {"rows": len(rows)})
         except _RolledBack:
             pass
         return problems
@@ -318,11 +339,15 @@ class Admin:
 
     def set_employee_active(self, employee_id: str, active: bool) -> None:
         with self._write() as conn:
-            n = conn.execute(update(db.employees)
-                             .where(db.employees.c.employee_id == employee_id)
-                             .values(active=active)).rowcount
-        if n != 1:
-            raise AdminError(f"unknown employee {employee_id!r}")
+            site = conn.execute(select(db.employees.c.site).where(
+                db.employees.c.employee_id == employee_id)).scalar()
+            if site is None:
+                raise AdminError(f"unknown employee {employee_id!r}")
+            conn.execute(update(db.employees)
+                         .where(db.employees.c.employee_id == employee_id)
+                         .values(active=active))
+            self._emit(conn, "employee_activated" if active else "employee_deactivated",
+                       {"employee_id": employee_id}, site=site)
 
     def set_cooldown(self, seconds: int) -> None:
         if not 0 <= seconds <= 3600:
@@ -330,6 +355,7 @@ class Admin:
         with self._write() as conn:
             conn.execute(db.settings.delete().where(db.settings.c.key == "cooldown_s"))
             conn.execute(insert(db.settings).values(key="cooldown_s", value=str(seconds)))
+            self._emit(conn, "settings_changed", {"cooldown_s": seconds})
 
     # -- badges ---------------------------------------------------------------------------
     def issue_badge(
@@ -360,6 +386,7 @@ class Admin:
             if row.revoked_at is None:
                 conn.execute(update(db.badges).where(db.badges.c.badge_id == badge_id)
                              .values(revoked_at=self._now()))
+                self._emit(conn, "badge_revoked", {"badge_id": badge_id})
 
     # -- terminals ------------------------------------------------------------------------
     def add_terminal(self, name: str, site: str, valid_days: int = 7) -> str:
@@ -397,13 +424,46 @@ class Admin:
         with db.read_txn(self.engine) as conn:
             return terminal_overview(conn, self.clock.now())
 
+    # -- commands to terminals (server_stub/push) -------------------------------------------
+    def send_command(self, terminal_id: str, command: str, message: str | None = None) -> int:
+        """Queue an IT command for one terminal (pushed at once when it is connected);
+        audited in the same transaction. Returns the command's id."""
+        from . import audit
+        from .push import events
+
+        with self._write() as conn:
+            try:
+                command_id = events.send_command(conn, terminal_id, command, at=self._now(),
+                                                 actor=self.actor, message=message)
+            except events.CommandError as exc:
+                raise AdminError(str(exc)) from None
+            if self.actor == "cli":  # the console's AuditedAdmin records its own entry
+                audit.record(conn, at=self._now(), actor="cli", action="terminal_command",
+                             target=terminal_id, detail={"command": command, "id": command_id})
+        return command_id
+
+    def commands(self, terminal_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        from .push import events
+
+        return events.commands(self.engine, terminal_id, limit)
+
+    def diagnostics(self, terminal_id: str) -> tuple[str, bytes]:
+        """(file name, zip) of the newest bundle the terminal uploaded."""
+        from .push import diagnostics
+
+        found = diagnostics.latest(self.engine, terminal_id)
+        if found is None:
+            raise AdminError(f"terminal {terminal_id!r} has sent no diagnostics yet (send it "
+                             f"'kiosk-server command {terminal_id} diagnostics' first)")
+        return found.filename, found.data
+
     # -- data out -------------------------------------------------------------------------
     def export_punches(self) -> list[dict[str, Any]]:
-        """Every stored punch (accepted and rejected) with its verdict, oldest first."""
-        p = db.punches.c
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(db.punches).order_by(p.received_at, p.terminal_id, p.seq))
-            return [_punch_dict(r._mapping) for r in rows]
+        """Every stored punch (accepted and rejected) with its verdict, oldest first
+        (a list: for tests and small data; ``export.chunks`` streams)."""
+        from .export import iter_punches
+
+        return list(iter_punches(self.engine))
 
     def attendance(
         self,
@@ -517,22 +577,3 @@ def _known(conn: Any, column: Any, value: str, what: str, command: str | None) -
     raise AdminError(f"unknown {what} {value!r}{hint}")
 
 
-def _punch_dict(row: Any) -> dict[str, Any]:
-    return {
-        "event_id": row["event_id"],
-        "terminal_id": row["terminal_id"],
-        "seq": row["seq"],
-        "badge_id": row["badge_id"],
-        "employee_id": row["employee_id"],
-        "site": row["site"],
-        "wall_time": from_ts(row["wall_time"]).isoformat(),
-        "clock_offset_s": row["clock_offset_s"],
-        "punch_time": from_ts(row["punch_time"]).isoformat(),
-        "received_at": from_ts(row["received_at"]).isoformat(),
-        "source": row["source"],
-        "app_version": row["app_version"],
-        "status": row["status"],
-        "reason": row["reason"],
-        "work_date": row["work_date"],
-        "verdict": json.loads(row["verdict"]),
-    }

@@ -280,6 +280,47 @@ def cmd_revoke_terminal(args: argparse.Namespace) -> None:
     print(f"Revoked terminal {args.terminal_id}; its uploads are refused from now on.")
 
 
+def cmd_command(args: argparse.Namespace) -> None:
+    text = " ".join(args.text) if args.text else None
+    if args.command_name == "message" and not text:
+        raise CliError("the message command needs the text to show, e.g. "
+                       "'kiosk-server command T1 message Fire drill at 11:00'")
+    command_id = _admin(args).send_command(args.terminal_id, args.command_name, text)
+    print(f"Command {command_id} ({args.command_name}) queued for {args.terminal_id}; it is "
+          "pushed at once if the terminal is connected ('kiosk-server commands' shows its "
+          "acknowledgement).")
+
+
+def cmd_commands(args: argparse.Namespace) -> None:
+    rows = _admin(args).commands(args.terminal_id, args.limit)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        print("No commands sent yet.", file=sys.stderr)
+        return
+    _print_table(("ID", "TERMINAL", "COMMAND", "SENT", "BY", "STATE", "ANSWER"), [
+        (str(r["id"]), r["terminal_id"], r["command"], _when_ts(r["at"]), r["actor"] or "-",
+         r["state"], (r["ack_status"] or "") + (f": {r['ack_detail']}" if r["ack_detail"] else ""))
+        for r in rows])
+
+
+def _when_ts(value: float | None) -> str:
+    from datetime import datetime, timezone
+
+    if value is None:
+        return "-"
+    return _when(datetime.fromtimestamp(value, tz=timezone.utc).isoformat())
+
+
+def cmd_diagnostics(args: argparse.Namespace) -> None:
+    name, data = _admin(args).diagnostics(args.terminal_id)
+    out = args.out or name
+    _out(out, data)
+    if out != "-":
+        print(f"Wrote {out} ({len(data)} bytes).", file=sys.stderr)
+
+
 def cmd_terminals(args: argparse.Namespace) -> None:
     rows = _admin(args).terminals()
     if args.json:
@@ -317,10 +358,16 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    rows = _admin(args).export_punches()
-    _out(args.out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    if args.out not in (None, "-"):
-        print(f"Exported {len(rows)} punch(es) to {args.out}.", file=sys.stderr)
+    from . import export
+
+    engine = _admin(args).engine
+    if args.out in (None, "-"):  # streamed from a server-side cursor, chunk by chunk
+        for chunk in export.chunks(engine, args.format):
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        return
+    n = export.write_file(engine, Path(args.out), args.format)
+    print(f"Exported {n} punch(es) to {args.out}.", file=sys.stderr)
 
 
 def cmd_report(args: argparse.Namespace) -> None:
@@ -578,11 +625,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("terminal_id", help="terminal id (see 'terminals')")
     p = add("terminals", cmd_terminals, "terminal overview: heartbeat, version, pending, gaps")
     p.add_argument("--json", action="store_true", help="every field as JSON")
+    p = add("command", cmd_command,
+            "ask a terminal to sync now, reload its roster, send diagnostics or show a message",
+            "ask a terminal to sync now (sync), reload its roster (reload), upload its "
+            "diagnostics bundle (diagnostics; then 'kiosk-server diagnostics TERMINAL'), or "
+            "show a message on its idle screen (message TEXT); pushed at once when connected, "
+            "audited, acknowledged by the terminal")
+    p.add_argument("terminal_id", help="terminal id (see 'terminals')")
+    p.add_argument("command_name", metavar="COMMAND",
+                   choices=["sync", "reload", "diagnostics", "message"],
+                   help="sync, reload, diagnostics or message")
+    p.add_argument("text", nargs="*", help="message: the text to show (1-200 characters)")
+    p = add("commands", cmd_commands, "commands sent to terminals and their acknowledgements")
+    p.add_argument("terminal_id", nargs="?", help="only this terminal")
+    p.add_argument("--limit", type=int_range(1, 1000, "commands"), default=50)
+    p.add_argument("--json", action="store_true", help="every field as JSON")
+    p = add("diagnostics", cmd_diagnostics,
+            "download the newest diagnostics bundle a terminal uploaded")
+    p.add_argument("terminal_id", help="terminal id (see 'terminals')")
+    p.add_argument("--out", type=output_file, metavar="FILE",
+                   help="zip file ('-': stdout; default: diagnostics_TERMINAL_TIME.zip)")
     p = add("completeness", cmd_completeness,
             "up to when every punch is here: company, sites, terminals (and why not)")
     p.add_argument("--json", action="store_true", help="every field as JSON")
-    p = add("export", cmd_export, "export all punches as JSON lines")
+    p = add("export", cmd_export, "export all punches as JSON lines (or CSV), streamed")
     p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
+                   help="jsonl (one JSON object a line, the default) or csv")
     p = add("report", cmd_report, "attendance per work day and employee")
     p.add_argument("--from", dest="date_from", required=True, type=iso_date,
                    metavar="YYYY-MM-DD", help="first work day")

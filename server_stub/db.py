@@ -10,7 +10,7 @@ and no per-connection event dispatch (measured: a third of the cost of a termina
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -235,6 +236,40 @@ console_sessions = Table(
 )
 Index("ix_console_sessions_user", console_sessions.c.username)
 
+# What the server pushes to its terminals (server_stub/push): roster and settings changes
+# and IT commands. ``id`` only grows and commits in order (push.events.emit takes a lock),
+# so a terminal resumes with "everything after N". ``terminal_id``/``site`` NULL: for every
+# terminal / every site. Commands carry the terminal's acknowledgement.
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("terminal_id", String(64)),
+    Column("site", String(32)),
+    Column("data", Text, nullable=False),  # JSON; never a secret or a badge token
+    Column("actor", String(200)),
+    Column("acked_at", Float),
+    Column("ack_status", String(16)),  # done | failed
+    Column("ack_detail", String(500)),
+)
+Index("ix_events_terminal", events.c.terminal_id, events.c.id)
+
+# Diagnostics bundles terminals uploaded on IT's command (they hold no secret).
+diagnostics = Table(
+    "diagnostics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(64), nullable=False),
+    Column("command_id", BigInteger),
+    Column("uploaded_at", Float, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+Index("ix_diagnostics_terminal", diagnostics.c.terminal_id, diagnostics.c.id)
+
 Index("ix_punches_terminal_seq", punches.c.terminal_id, punches.c.seq)
 Index("ix_punches_employee_day", punches.c.employee_id, punches.c.work_date)
 Index("ix_punches_time", punches.c.punch_time)
@@ -278,6 +313,12 @@ def make_engine(
     return engine
 
 
+# Called after a write transaction that emitted push events commits (server_stub/push/hub:
+# this process's streams learn at once; other processes by NOTIFY or their poll).
+EVENTS_KICK = "push_kick"
+events_committed: list[Callable[[], None]] = []
+
+
 @contextmanager
 def write_txn(engine: Engine) -> Iterator[Connection]:
     """A write transaction; on SQLite ``BEGIN IMMEDIATE`` takes the write lock up front."""
@@ -287,9 +328,13 @@ def write_txn(engine: Engine) -> Iterator[Connection]:
         try:
             yield conn
         except BaseException:
+            conn.info.pop(EVENTS_KICK, None)
             conn.rollback()
             raise
         conn.commit()
+        if conn.info.pop(EVENTS_KICK, None):  # push.events.emit ran in it: wake our hub
+            for wake in events_committed:
+                wake()
 
 
 @contextmanager

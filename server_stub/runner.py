@@ -140,6 +140,8 @@ class EmbeddedServer:
             time.sleep(0.01)
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self._app is not None:  # open event streams end now, not after the grace time
+            self._app.state.push_hub.end_streams()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -148,6 +150,7 @@ class EmbeddedServer:
                 self._server.force_exit = True
                 self._thread.join(timeout)
         if self._app is not None:
+            self._app.state.push_hub.close()
             self._app.state.engine.dispose()
         self._server = self._thread = self._app = None
 

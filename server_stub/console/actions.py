@@ -24,6 +24,7 @@ class AuditedAdmin(Admin):
     def __init__(self, ctx: Ctx, action: str, target: str | None,
                  detail: Mapping[str, Any] | None = None) -> None:
         super().__init__(ctx.console.data_dir, ctx.console.engine, ctx.console.clock)
+        self.actor = ctx.actor  # pushed events and commands name the console user
         self._entry: dict[str, Any] = {"actor": ctx.actor, "action": action, "target": target,
                        "client": ctx.client, "detail": detail}
         self._recorded = False
