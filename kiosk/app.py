@@ -17,11 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
 from kiosk import __version__, logging_setup
@@ -110,7 +109,7 @@ class KioskApp(QObject):
         self.clock = clock or SystemClock()
         self.log_buffer = log_buffer or LogBuffer()
         self.keyring_label = keyring_label
-        self.translator: Any = None  # kept referenced: Qt does not own it
+        self.translator: QTranslator | None = None  # kept referenced: Qt does not own it
         self.window: KioskWindow | None = None
         self.recorder: RecorderService | None = None
         self.sync: SyncService | None = None

@@ -459,11 +459,11 @@ class Admin:
 
     # -- data out -------------------------------------------------------------------------
     def export_punches(self) -> list[dict[str, Any]]:
-        """Every stored punch (accepted and rejected) with its verdict, oldest first."""
-        p = db.punches.c
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(db.punches).order_by(p.received_at, p.terminal_id, p.seq))
-            return [_punch_dict(r._mapping) for r in rows]
+        """Every stored punch (accepted and rejected) with its verdict, oldest first
+        (a list: for tests and small data; ``export.chunks`` streams)."""
+        from .export import iter_punches
+
+        return list(iter_punches(self.engine))
 
     def attendance(
         self,
@@ -577,22 +577,3 @@ def _known(conn: Any, column: Any, value: str, what: str, command: str | None) -
     raise AdminError(f"unknown {what} {value!r}{hint}")
 
 
-def _punch_dict(row: Any) -> dict[str, Any]:
-    return {
-        "event_id": row["event_id"],
-        "terminal_id": row["terminal_id"],
-        "seq": row["seq"],
-        "badge_id": row["badge_id"],
-        "employee_id": row["employee_id"],
-        "site": row["site"],
-        "wall_time": from_ts(row["wall_time"]).isoformat(),
-        "clock_offset_s": row["clock_offset_s"],
-        "punch_time": from_ts(row["punch_time"]).isoformat(),
-        "received_at": from_ts(row["received_at"]).isoformat(),
-        "source": row["source"],
-        "app_version": row["app_version"],
-        "status": row["status"],
-        "reason": row["reason"],
-        "work_date": row["work_date"],
-        "verdict": json.loads(row["verdict"]),
-    }

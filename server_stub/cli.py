@@ -358,10 +358,16 @@ def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    rows = _admin(args).export_punches()
-    _out(args.out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    if args.out not in (None, "-"):
-        print(f"Exported {len(rows)} punch(es) to {args.out}.", file=sys.stderr)
+    from . import export
+
+    engine = _admin(args).engine
+    if args.out in (None, "-"):  # streamed from a server-side cursor, chunk by chunk
+        for chunk in export.chunks(engine, args.format):
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        return
+    n = export.write_file(engine, Path(args.out), args.format)
+    print(f"Exported {n} punch(es) to {args.out}.", file=sys.stderr)
 
 
 def cmd_report(args: argparse.Namespace) -> None:
@@ -642,8 +648,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("completeness", cmd_completeness,
             "up to when every punch is here: company, sites, terminals (and why not)")
     p.add_argument("--json", action="store_true", help="every field as JSON")
-    p = add("export", cmd_export, "export all punches as JSON lines")
+    p = add("export", cmd_export, "export all punches as JSON lines (or CSV), streamed")
     p.add_argument("--out", type=output_file, metavar="FILE", help="file (default: stdout)")
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
+                   help="jsonl (one JSON object a line, the default) or csv")
     p = add("report", cmd_report, "attendance per work day and employee")
     p.add_argument("--from", dest="date_from", required=True, type=iso_date,
                    metavar="YYYY-MM-DD", help="first work day")
