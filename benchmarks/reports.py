@@ -42,7 +42,7 @@ class _Clock:
         return time.monotonic()
 
 
-def build(folder: Path, employees: int, seed: int = 1) -> object:
+def build(folder: Path, employees: int, seed: int = 1, days: int | None = None) -> object:
     """A data folder with ``employees`` staff and their November punches; returns the Admin."""
     from server_stub import db
     from server_stub.admin import Admin
@@ -60,16 +60,18 @@ def build(folder: Path, employees: int, seed: int = 1) -> object:
     seq = 0
     for s in staff:
         night = s["shift"] == "night"
-        day = MONTH[0]
+        first = MONTH[0] if days is None else MONTH[1] - timedelta(days=days - 1)
+        day = first
         while day <= MONTH[1]:
-            if day.weekday() < 5 and rnd.random() > 0.03:  # 3 % absent
+            # the export's folder: every day in and out, exactly 2 punches (240k for 2,000 x 60)
+            if days is not None or (day.weekday() < 5 and rnd.random() > 0.03):  # 3 % absent
                 start = datetime.combine(day, datetime.min.time(), tzinfo=TZ) + timedelta(
                     hours=22 if night else 9)
                 times = [start + timedelta(minutes=rnd.randint(-15, 12))]
-                if not night and rnd.random() < 0.33:
+                if not night and days is None and rnd.random() < 0.33:
                     lunch = start + timedelta(hours=3, minutes=rnd.randint(0, 60))
                     times += [lunch, lunch + timedelta(minutes=rnd.randint(20, 60))]
-                if rnd.random() > 0.05:
+                if days is not None or rnd.random() > 0.05:
                     times.append(start + timedelta(hours=8, minutes=rnd.randint(-40, 90)))
                 for t in times:
                     seq += 1
@@ -136,16 +138,111 @@ def month_openpyxl(admin: object) -> bytes:
     return buf.getvalue()
 
 
+def p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def upload_during_report(tmp: Path, uploads: int) -> dict[str, float]:
+    """Paced uploads (one punch every 100 ms through the signed API) on a live server over
+    the built folder: p95 idle, then while month XLSX reports run over HTTP back to back,
+    with the reports in the worker process (ours) and in the request thread (before)."""
+    import os
+    import threading
+
+    import requests
+
+    from kiosk.core.protocol import API_PREFIX
+    from server_stub import report_jobs
+    from tests.helpers.clock import FakeClock
+    from tests.helpers.live_server import live_server
+    from tests.server.terminal_client import enroll
+
+    clock = FakeClock(NOW)
+    out: dict[str, float] = {}
+    with live_server(tmp, clock=clock) as srv:
+        term = enroll(srv.url, srv.admin.add_terminal("Bench door", "HQ"), clock)
+        token = srv.admin.issue_badge("E00001", 30).token
+        params = {"date_from": MONTH[0].isoformat(), "date_to": MONTH[1].isoformat(),
+                  "format": "xlsx"}
+
+        def paced(n: int) -> list[float]:
+            lat = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                assert term.verdicts([term.punch(token, clock.now())])[0]["status"] == "accepted"
+                lat.append((time.perf_counter() - t0) * 1000)
+                time.sleep(max(0.0, 0.1 - lat[-1] / 1000))
+            return lat
+
+        paced(5)  # warm up
+        out["upload_p95_ms_idle"] = round(p95(paced(uploads)), 1)
+        for label, workers in (("upload_p95_ms_during_report", "1"),
+                               ("upload_p95_ms_during_report_in_thread", "0")):
+            os.environ[report_jobs.WORKERS_ENV] = workers
+            requests.get(srv.url + API_PREFIX + "/reports/attendance", params=params,
+                         timeout=600)  # the worker is up, its engine open
+            stop = threading.Event()
+            reports_done = []
+
+            def reporting() -> None:
+                while not stop.is_set():
+                    t0 = time.perf_counter()
+                    r = requests.get(srv.url + API_PREFIX + "/reports/attendance",
+                                     params=params, timeout=600)
+                    assert r.status_code == 200, r.text
+                    reports_done.append(time.perf_counter() - t0)
+
+            th = threading.Thread(target=reporting, name="bench-reports")
+            th.start()
+            time.sleep(0.5)
+            lat = paced(uploads)
+            stop.set()
+            th.join()
+            out[label] = round(p95(lat), 1)
+            out[label.replace("upload_p95_ms", "reports") + "_n"] = len(reports_done)
+        os.environ.pop(report_jobs.WORKERS_ENV, None)
+        report_jobs.shutdown()
+        term.close()
+    return out
+
+
+def export_peak_mb(folder: Path) -> tuple[float, float, int, float]:
+    """``kiosk-server export`` of the folder in a child process: its peak RSS (MB), its RSS
+    once the modules are imported (MB), the punches written, seconds."""
+    import resource
+    import subprocess
+
+    out = folder.parent / "export.jsonl"
+    code = ("import resource,sys; from server_stub.cli import main; "
+            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+            f"rc = main(['export', '--data', {str(folder)!r}, '--out', {str(out)!r}]); "
+            "print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=1800)
+    secs = time.perf_counter() - t0
+    del resource
+    lines = sum(1 for _ in out.open())
+    out.unlink()
+    base, peak = (int(x) / 1024 for x in done.stdout.split()[-2:])
+    return peak, base, lines, secs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--employees", type=int, nargs="+", default=[200, 2000])
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--uploads", type=int, default=40,
+                    help="paced uploads per phase of the upload-during-report figure (0: skip)")
+    ap.add_argument("--export-days", type=int, default=60,
+                    help="days of punches for the export figure at the largest size (0: skip)")
     args = ap.parse_args(argv)
     result: dict[str, float | int] = {}
     for n in args.employees:
         with tempfile.TemporaryDirectory(prefix="h14-bench-") as tmp:
             t0 = time.perf_counter()
-            admin = build(Path(tmp) / "data", n)
+            admin = build(Path(tmp) / "server-data", n)  # the folder live_server opens
             print(f"{n} employees: built in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
             tj, body = best(lambda: month_json(admin), args.repeat)
             tx, xlsx = best(lambda: month_xlsx(admin), args.repeat)
@@ -159,7 +256,29 @@ def main(argv: list[str] | None = None) -> int:
                 to, _ = best(lambda: month_openpyxl(admin), 1)
                 print(f"{'':>5} alternative: openpyxl write-only, day sheet only: {to:.2f} s")
                 result[f"month_xlsx_openpyxl_{n}_employees_s"] = round(to, 3)
+            if n == max(args.employees):
+                result[f"report_month_{n}_employees_s"] = result[f"month_json_{n}_employees_s"]
+                if args.uploads:
+                    admin.close()  # type: ignore[attr-defined]
+                    figures = upload_during_report(Path(tmp), args.uploads)
+                    print(f"{'':>5} uploads every 100 ms: p95 {figures['upload_p95_ms_idle']} ms idle, "
+                          f"{figures['upload_p95_ms_during_report']} ms while XLSX reports run in "
+                          f"the worker process, {figures['upload_p95_ms_during_report_in_thread']}"
+                          " ms with them in the request thread (before)")
+                    result.update(figures)
             admin.close()  # type: ignore[attr-defined]
+        if n == max(args.employees) and args.export_days:
+            with tempfile.TemporaryDirectory(prefix="h14-bench-") as tmp:
+                folder = Path(tmp) / "data"
+                build(folder, n, days=args.export_days).close()  # type: ignore[attr-defined]
+                mb, base, lines, secs = export_peak_mb(folder)
+                print(f"{'':>5} export of {lines} punches ({n} employees x {args.export_days} "
+                      f"days): peak RSS {mb:.0f} MB ({base:.0f} MB of it the imports), "
+                      f"{secs:.1f} s")
+                result["export_imports_mb"] = round(base, 1)
+                result[f"export_{lines // 1000}k_peak_mb"] = round(mb, 1)
+                result["export_punches"] = lines
+                result["export_s"] = round(secs, 2)
     print(json.dumps(result))
     return 0
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,7 +43,7 @@ from kiosk.core.protocol import (
     verify_request,
 )
 
-from . import completeness, datadir, db, errors, export, reports, service
+from . import completeness, datadir, db, errors, export, report_jobs, reports, service
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
@@ -300,32 +300,11 @@ def create_app(
         problem = reports.check_range(date_from, date_to)
         if problem:
             raise errors.ApiError(422, "invalid_request", problem)
-        now = clock.now()
-        with db.read_txn(engine) as conn:
-            if format == "xlsx":
-                from .report_xlsx import MEDIA_TYPE, workbook
-
-                marks = completeness.annotate_report(conn, now, [], site)
-                book = workbook(reports.employee_days(conn, date_from, date_to, site, employee,
-                                                      now), date_from, date_to,
-                                completeness.summary_lines(marks))
-                name = f"attendance_{date_from}_{date_to}.xlsx"
-                return Response(book, media_type=MEDIA_TYPE, headers={
-                    "Content-Disposition": f'attachment; filename="{name}"',
-                    "X-Completeness": marks["summary"]})
-            rows = (reports.summary_rows if summary else reports.attendance_rows)(
-                conn, date_from, date_to, site, employee, now)
-            # day rows get provisional/complete_up_to; summary rows only the report's summary
-            marks = completeness.annotate_report(conn, now, [] if summary else rows, site)
-        if format == "csv":
-            fields = reports.SUMMARY_FIELDS if summary else (
-                reports.REPORT_FIELDS + completeness.REPORT_FIELDS)
-            # the sentence names no terminal (headers are Latin-1); rows say provisional
-            return PlainTextResponse(reports.to_csv(rows, fields),
-                                     media_type="text/csv; charset=utf-8",
-                                     headers={"X-Completeness": marks["summary"]})
-        return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
-                "completeness": marks, "rows": rows}
+        # in a worker process (server_stub/report_jobs.py), off the threads taking uploads
+        reply = report_jobs.run(engine, Path(data_dir), "attendance", clock.now(),
+                                date_from=date_from, date_to=date_to, site=site,
+                                employee=employee, fmt=format, summary=summary)
+        return Response(reply.body, media_type=reply.media_type, headers=reply.headers)
 
     @app.get(f"{API_PREFIX}/completeness", responses=_ERRORS, tags=["admin"],
              dependencies=[Depends(admin_only)])

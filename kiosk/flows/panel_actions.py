@@ -20,6 +20,7 @@ from kiosk.core.layouts import guess_layout
 from kiosk.core.paths import Paths
 from kiosk.core.protocol import BadgeVerifier
 from kiosk.core.scan_check import classify_scan
+from kiosk.scan.burst import BurstInfo
 from kiosk.scan.wedge import WedgeReader
 from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
@@ -85,7 +86,7 @@ class PanelActions(QObject):
         self._panel.show_result(QCoreApplication.translate(
             "App", "Scan a code with the scanner now (a badge, or any QR or barcode)."))
 
-    def _scanner_tested(self, info: Any) -> None:
+    def _scanner_tested(self, info: BurstInfo) -> None:
         """Show how the test code arrived; a badge is named by its id, never shown."""
         verifier = self._verifier()
         verdict = None

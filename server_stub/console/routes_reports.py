@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from .. import db, reports
+from .. import db, report_jobs, reports
 from .web import ConsoleProblem, Ctx, page, render
 
 router = APIRouter()
@@ -85,11 +85,11 @@ def attendance_page(ctx: Ctx = Depends(page("attendance")),
 def attendance_xlsx(ctx: Ctx = Depends(page("attendance")),
                     f: Filters = Depends(_filters)) -> Response:
     """The same workbook as ``kiosk-server report --format xlsx`` (Summary and Days sheets)."""
-    from ..report_xlsx import MEDIA_TYPE, workbook
+    from ..report_xlsx import MEDIA_TYPE
 
-    with db.read_txn(ctx.console.engine) as conn:
-        book = workbook(reports.employee_days(conn, f.date_from, f.date_to, f.site, f.employee,
-                                              ctx.console.now()), f.date_from, f.date_to)
+    c = ctx.console  # built in a worker process, off the threads taking uploads
+    book = report_jobs.run(c.engine, c.data_dir, "workbook", c.now(), date_from=f.date_from,
+                           date_to=f.date_to, site=f.site, employee=f.employee)
     return Response(book, media_type=MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{f.stem}.xlsx"'})
 
