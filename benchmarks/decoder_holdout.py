@@ -9,8 +9,8 @@ leave-fold-out read count, the figure to expect on photos nobody here has.
 The selection rule is the one the shipped default was chosen with
 (:data:`kiosk.scan.stages.DEFAULT_STAGES`): greedily, the catalogue stage that reads the
 most training frames pass 1 and the stages already chosen cannot, kept only if it reads
-at least ``--min-support`` (2) of them; the kept stages run in catalogue order (cheapest
-first). The same procedure with a support of 1 — add whatever reads one more photo, the
+at least ``--min-support`` (2) of them; the kept stages run in catalogue order (roughly
+by cost). The same procedure with a support of 1 — add whatever reads one more photo, the
 way the old pass 2 was tuned — is scored beside it, and so is the old pipeline itself
 (benchmarks/legacy_decoder.py), whose constants were chosen on all 110 photos and so
 cannot be cross-validated: its read count on them is an in-sample figure.
@@ -80,7 +80,7 @@ def profile(pipeline: ScanPipeline, name: str, frame: np.ndarray, want: str) -> 
 
 
 def select_stages(train: Sequence[Item], min_support: int, rule: str = "support") -> tuple[str, ...]:
-    """The stages to run, in catalogue order (cheapest first), chosen on ``train`` only.
+    """The stages to run, in catalogue order, chosen on ``train`` only.
 
     ``support`` (the kiosk's rule): every stage that on its own reads at least
     ``min_support`` training frames pass 1 misses. ``cover`` (how the old pass 2 was

@@ -41,14 +41,19 @@ from kiosk.scan.wedge import WedgeReader
 from kiosk.services import watchdog
 from kiosk.services.background import BackgroundCall
 from kiosk.services.camera import CameraService
+from kiosk.services.diagnostics import diagnostics_bundle
 from kiosk.services.log_buffer import LogBuffer
 from kiosk.services.pin_check import PinCheck
 from kiosk.services.process import SignalWakeup, install_excepthook, install_qt_message_handler
+from kiosk.services.push_service import PushService
 from kiosk.services.recorder_service import RecorderService
 from kiosk.services.status import Status, StatusModel
 from kiosk.services.sync_service import SyncService
 from kiosk.store import Outbox
+from kiosk.sync.clock_offset import ClockOffset
 from kiosk.sync.engine import SyncEngine
+from kiosk.sync.push import PushWorker
+from kiosk.sync.push_actions import PushActions
 from kiosk.sync.roster import RosterCache
 from kiosk.sync.secrets import SecretStore
 from kiosk.ui.enroll_screen import EnrollScreen
@@ -70,6 +75,8 @@ class KioskOptions:
     sounds: bool | None = None  # overrides [ui] sounds
     preview_fps: float = 15.0
     session: requests.Session | None = None  # for the sync engine (tests)
+    push_session: requests.Session | None = None  # for the event stream (its own thread)
+    push: bool = True  # hold the server's event stream open (kiosk/sync/push.py)
     source_factory: Callable[[], FrameSource] | None = None  # a frame source maker (benchmarks)
     diagnostics_dir: Path | None = None  # where "Export diagnostics" writes (None: data folder)
 
@@ -85,7 +92,7 @@ class KioskApp(QObject):
     """Owns every service and the window. Signals: finished() after the staged shutdown.
 
     Attributes:
-        window, status, recorder, sync, camera, wedge, router, actions: the parts, once
+        window, status, recorder, sync, push, camera, wedge, router, actions: the parts, once
             the terminal is enrolled (None before).
     """
 
@@ -106,6 +113,7 @@ class KioskApp(QObject):
         self.window: KioskWindow | None = None
         self.recorder: RecorderService | None = None
         self.sync: SyncService | None = None
+        self.push: PushService | None = None
         self.camera: CameraService | None = None
         self.wedge: WedgeReader | None = None
         self.status: StatusModel | None = None
@@ -179,6 +187,9 @@ class KioskApp(QObject):
                 listener=listener, status_provider=self._camera_state, roster=roster_cache,
             ), self)
 
+        if self.options.push:
+            self.push = PushService(self._make_push_worker, self)
+
         def open_recorder_outbox() -> Outbox:
             if not sync.wait_ready():
                 log.warning("the sync thread has not opened the outbox yet; opening anyway")
@@ -203,6 +214,8 @@ class KioskApp(QObject):
             self.wedge = self._make_wedge()
         self._connect(recorder, sync, window, status, router)
         sync.start()
+        if self.push is not None:
+            self.push.start()
         recorder.start()
         if self.camera is not None:
             if self.camera.worker is None:
@@ -217,6 +230,29 @@ class KioskApp(QObject):
             window.show()
         log.info("kiosk started: terminal %s, site %s, version %s", cfg.terminal.id,
                  cfg.terminal.site, __version__)
+
+    def _make_push_worker(self, service: PushService) -> PushWorker | None:
+        """On the push thread: the event stream, sharing the sync engine's clock offset."""
+        sync, roster = self.sync, self._roster
+        assert sync is not None and roster is not None
+        if not sync.wait_ready():
+            log.warning("the sync thread has not opened the outbox yet; streaming anyway")
+        engine = sync.engine
+        cfg, clock = self.config, self.clock
+        offset = engine.offset if engine is not None else ClockOffset(clock, 0.0)
+        actions = PushActions(roster, lambda: sync.engine, show_message=service.show_message,
+                              make_diagnostics=self._diagnostics_bundle,
+                              on_revoked=service.on_revoked)
+        return PushWorker(cfg, self.secret_store, clock, offset,
+                          self.paths.data_dir / "push_state.json", actions,
+                          on_state=service.on_state, session=self.options.push_session)
+
+    def _diagnostics_bundle(self) -> bytes:
+        """The status panel's diagnostics zip as bytes (IT asked for it; on the push
+        thread: the status is an immutable snapshot, the log tail a locked copy)."""
+        status = self.status.status.to_json() if self.status is not None else {}
+        status["log_tail"] = self.log_buffer.lines(200)
+        return diagnostics_bundle(self.config, self.paths, status, self.clock.now())
 
     def _make_recorder(self, outbox: Outbox) -> Recorder:
         cfg, roster, sync = self.config, self._roster, self.sync
@@ -249,6 +285,8 @@ class KioskApp(QObject):
         sync.verdicts_received.connect(router.show_verdicts)
         sync.sync_state_changed.connect(st.update_sync_state)
         sync.roster_changed.connect(self._on_roster)
+        if self.push is not None:
+            self.push.message_received.connect(win.show_notice)
         sync.outbox_opened.connect(st.update_outbox_open)
         self._stats_timer.timeout.connect(rec.request_stats)
         win.close_requested.connect(self.shutdown)
@@ -364,6 +402,9 @@ class KioskApp(QObject):
         if self.recorder is not None:  # 3. finish the queued scans, close its connection
             rec = self.recorder
             stages.append(Stage("recorder", rec.join, rec.threads, rec.request_stop))
+        if self.push is not None:  # the event stream: drop its connection
+            push = self.push
+            stages.append(Stage("push", push.join, push.threads, push.request_stop))
         if self.sync is not None:  # 4. stop the drain loop, close the last connection
             sync = self.sync
             stages.append(Stage("sync", sync.join, sync.threads, sync.request_stop))

@@ -83,6 +83,12 @@ SENTENCES: dict[str, str] = {
     C.ENROL_NO_ENDPOINT: QT_TRANSLATE_NOOP("Problem", "This address is not a check-in server: "
                                                       "use the address 'kiosk-server serve' "
                                                       "prints."),
+    C.PUSH_BAD_SIGNATURE: QT_TRANSLATE_NOOP("Problem", "An event from the server had a wrong "
+                                                       "signature and was ignored"),
+    C.PUSH_POLLING: QT_TRANSLATE_NOOP("Problem", "Live updates are held back on the way: "
+                                                 "asking the server every few seconds instead"),
+    C.PUSH_COMMAND_FAILED: QT_TRANSLATE_NOOP("Problem", "The command from IT could not be "
+                                                        "carried out (%1)"),
 }
 del C
 

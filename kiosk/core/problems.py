@@ -54,6 +54,10 @@ class ProblemCode(enum.StrEnum):
     NO_KEYRING = "no_keyring"
     ENROL_FAILED = "enrol_failed"
     ENROL_NO_ENDPOINT = "enrol_no_endpoint"  # the address answers, but is no check-in server
+    # the event stream from the server (kiosk/sync/push.py)
+    PUSH_BAD_SIGNATURE = "push_bad_signature"  # an event not signed by our server: ignored
+    PUSH_POLLING = "push_polling"  # the stream is held back (a buffering proxy): polling
+    PUSH_COMMAND_FAILED = "push_command_failed"  # arg: the command IT sent
 
     @classmethod
     def parse(cls, value: str | None) -> ProblemCode:

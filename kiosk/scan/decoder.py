@@ -6,7 +6,7 @@ Most frames hold no code and zxing-cpp finds no finder pattern in them, so they 
 there. Only when pass 1 *located* a code but could not read it (a checksum error: curved
 paper, glare, defocus, uneven light) does pass 2 run the stages of
 :mod:`kiosk.scan.stages` — another binarizer, contrast equalisation, sharpening,
-upscaling — in order of cost, stopping at the first read and within a CPU-time budget.
+upscaling — roughly in order of cost, stopping at the first read and within a CPU-time budget.
 Which stages run was chosen by cross-validation on real photos, each kept only if it reads
 at least two frames the first pass misses (``python -m benchmarks.decoder_holdout``,
 docs/scan.md).

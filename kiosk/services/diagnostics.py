@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -55,3 +56,10 @@ def export_diagnostics(
                     zf.write(log_file, f"logs/{log_file.name}")
     tmp.replace(target)
     return target
+
+
+def diagnostics_bundle(config: Config, paths: Paths, status: dict[str, Any],
+                       now: datetime) -> bytes:
+    """The same zip as bytes (IT asked for it through the event stream: it is uploaded)."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-diag-") as tmp:
+        return export_diagnostics(config, paths, status, now, Path(tmp)).read_bytes()

@@ -11,6 +11,7 @@ retry (:class:`TransportError`, :class:`BadAnswer`, :class:`ServerBusy`), stop
 from __future__ import annotations
 
 import http.client
+import json
 import logging
 import socket
 import ssl
@@ -40,6 +41,8 @@ from kiosk.core.protocol import (
     TimeResponse,
     sign_request,
 )
+from kiosk.core.protocol.events import EVENTS_PATH
+from kiosk.core.protocol.signing import new_nonce
 
 from .clock_offset import ClockOffset
 
@@ -230,6 +233,11 @@ class SyncClient:
         # The last outcome per URL tried (None: it answered), for the status panel.
         self.url_errors: dict[str, SyncError | None] = {}
 
+    @property
+    def secret(self) -> str:
+        """The terminal secret (checks the server's signatures on pushed events)."""
+        return self._secret
+
     @classmethod
     def from_config(
         cls, config: Config, secret: str, clock: Clock, offset: ClockOffset,
@@ -267,6 +275,63 @@ class SyncClient:
     def heartbeat(self, beat: Heartbeat) -> None:
         resp = self._request("POST", "/heartbeat", beat.model_dump_json().encode())
         _parse(TimeResponse, resp, self.last_url)  # a captive portal's 200 is no heartbeat
+
+    def ack_command(self, command_id: int, status: str, detail: str | None = None) -> None:
+        """Tell the server a pushed command was carried out (``done``) or not (``failed``)."""
+        body = json.dumps({"status": status, "detail": detail and detail[:500]}).encode()
+        resp = self._request("POST", f"/commands/{int(command_id)}/ack", body)
+        _parse(TimeResponse, resp, self.last_url)
+
+    def upload_diagnostics(self, bundle: bytes, command_id: int | None) -> None:
+        """The diagnostics zip (no secrets in it) for IT, answering a command."""
+        query = f"?command={int(command_id)}" if command_id else ""
+        resp = self._request("POST", "/diagnostics" + query, bundle,
+                             extra_headers={"Content-Type": "application/zip"})
+        _parse(TimeResponse, resp, self.last_url)
+
+    def open_events(self, after: int | None, wait_s: float | None,
+                    read_timeout_s: float) -> tuple[requests.Response, str]:
+        """``GET /events`` left open (the caller reads it): the answer and the nonce its
+        events are signed with. Every URL is tried in order, like any request."""
+        query = [f"after={int(after)}"] if after is not None else []
+        if wait_s is not None:
+            query.append(f"wait={int(wait_s)}")
+        path = EVENTS_PATH + ("?" + "&".join(query) if query else "")
+        failure: SyncError | None = None
+        for index in self._order():
+            base = self.urls[index]
+            nonce = new_nonce()
+            req = requests.Request("GET", base + API_PREFIX + path,
+                                   headers={"Accept": "text/event-stream"})
+            prepared = self.session.prepare_request(req)
+            ts = int(self.offset.server_now().timestamp())
+            prepared.headers.update(sign_request(self.terminal_id, self._secret, "GET",
+                                                 prepared.path_url, b"", ts, nonce))
+            try:
+                resp = self.session.send(prepared, timeout=(self._timeout[0], read_timeout_s),
+                                         verify=self._verify, allow_redirects=False,
+                                         stream=True)
+            except requests.RequestException as exc:
+                failure = TransportError(f"event stream: connection failed ({_short(exc)})",
+                                         code=connection_code(exc), arg=host_port(base))
+                self.url_errors[base] = failure
+                continue
+            kind = resp.headers.get("Content-Type", "")
+            if resp.status_code == 200 and kind.startswith("text/event-stream"):
+                self.url_errors[base] = None
+                self.last_url = base
+                return resp, nonce
+            try:
+                _read_body(resp, time.monotonic() + sum(self._timeout))
+                self._check(base, resp)
+            except (TransportError, ServerBusy) as exc:
+                failure = exc
+                continue
+            resp.close()
+            raise BadAnswer(f"{base} answered the event stream with {resp.status_code} "
+                            f"({kind.split(';')[0][:60] or 'no content type'})")
+        assert failure is not None
+        raise failure
 
     # -- plumbing -----------------------------------------------------------------------
     def _order(self) -> list[int]:

@@ -146,6 +146,7 @@ class SyncEngine:
         self._next_heartbeat = 0.0
         self._next_roster = 0.0
         self._next_purge = 0.0
+        self._full_roster = False
         self._revoked = outbox.meta("terminal_revoked") == config.terminal.id != ""
         self._online = False
         self._extras_failed = False  # a roster or heartbeat failure in the current pass
@@ -170,6 +171,14 @@ class SyncEngine:
 
     def state(self) -> SyncState:
         return self._state
+
+    def refresh_roster(self, *, full: bool = False) -> None:
+        """Fetch the roster in the next pass (now); ``full``: without the ETag, so the whole
+        roster comes even if the server thinks it unchanged. Safe from any thread."""
+        self._next_roster = 0.0
+        if full:
+            self._full_roster = True
+        self._wake.set()
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set; never raises, never waits longer than a short slice."""
@@ -314,7 +323,8 @@ class SyncEngine:
     def _refresh_roster(self, client: SyncClient, now: float) -> None:
         self._next_roster = now + self.config.sync.roster_refresh_s
         try:
-            roster, etag = client.get_roster(self.roster.etag)
+            full, self._full_roster = self._full_roster, False
+            roster, etag = client.get_roster(None if full else self.roster.etag)
         except (TransportError, ServerBusy) as exc:
             log.info("roster refresh failed: %s", exc)
             self._online = False

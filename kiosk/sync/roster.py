@@ -68,6 +68,24 @@ class RosterCache:
         with self._lock:
             self._roster, self._etag = roster, etag
 
+    def revoke(self, badge_id: str) -> bool:
+        """Refuse ``badge_id`` from now on, before the next roster arrives (a pushed
+        revocation); the ETag is dropped so the next refresh fetches the server's roster.
+        False when there is no roster yet or the badge is already refused."""
+        with self._lock:
+            roster = self._roster
+            if roster is None or badge_id in roster.revoked:
+                return False
+            updated = roster.model_copy(update={"revoked": [*roster.revoked, badge_id]})
+            self._roster, self._etag = updated, None
+        payload = {"etag": None, "roster": updated.model_dump(mode="json")}
+        try:
+            atomic_write(self.path, json.dumps(payload).encode("utf-8"), mode=0o600)
+        except OSError as exc:
+            log.error("roster cache %s cannot be written (%s); the revocation holds in "
+                      "memory", self.path, exc.strerror or type(exc).__name__)
+        return True
+
     def verifier(self, leeway_s: int = 120) -> BadgeVerifier:
         """A verifier for the cached keys and revocations (no keys: every badge unknown)."""
         roster = self.roster

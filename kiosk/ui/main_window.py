@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QIcon, QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.core.clock import Clock
 from kiosk.core.recorder import Outcome, OutcomeKind
@@ -35,6 +35,7 @@ log = logging.getLogger("kiosk.ui.window")
 ADMIN_SHORTCUT = "Ctrl+Alt+S"
 LONG_PRESS_MS = 3000
 CORNER_PX = 120
+NOTICE_MS = 30 * 60 * 1000  # IT's idle-screen message stays half an hour
 VERDICT_WAIT_MS = 2500  # no answer by then: "Saved on this terminal – will sync"
 
 
@@ -84,6 +85,15 @@ class KioskWindow(QMainWindow):
         body.setContentsMargins(16, 16, 16, 16)
         body.setSpacing(16)
         body.addWidget(self.preview, 3)
+        # IT's message for the idle screen (a pushed command); hidden until there is one
+        self.notice = QLabel()
+        self.notice.setObjectName("itNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setStyleSheet("#itNotice { background: #243447; color: #ffffff; "
+                                  "font-size: 22px; padding: 12px; border-radius: 8px; }")
+        self.notice.hide()
+        body.addWidget(self.notice, 0)
         body.addWidget(self.card, 0)  # fixed height: the preview takes the rest
         column.addLayout(body, 1)
         kiosk_page.setStyleSheet("#kioskPage { background: #0d1014; }")
@@ -111,6 +121,10 @@ class KioskWindow(QMainWindow):
         self._long_press.setSingleShot(True)
         self._long_press.setInterval(LONG_PRESS_MS)
         self._long_press.timeout.connect(self.open_admin)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.setInterval(NOTICE_MS)
+        self._notice_timer.timeout.connect(self.notice.hide)
         self._panel_refresh = QTimer(self)
         self._panel_refresh.setInterval(2000)
         self._panel_refresh.timeout.connect(self.status_panel.refresh_log)
@@ -215,6 +229,12 @@ class KioskWindow(QMainWindow):
         if outcome is not None and self.card.event_id == outcome.event_id:
             msg = messages.saved_offline(outcome)
             self._show(_quiet(msg))
+
+    def show_notice(self, text: str) -> None:
+        """Show IT's message on the idle screen for NOTICE_MS (a newer one replaces it)."""
+        self.notice.setText(text)
+        self.notice.show()
+        self._notice_timer.start()
 
     def _show_status(self, st: Any) -> None:
         self.header.set_terminal(st.terminal_name, st.site)

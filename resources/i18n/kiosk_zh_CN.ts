@@ -442,6 +442,18 @@
         <translation>此地址不是签到服务器：请使用 &apos;kiosk-server serve&apos; 显示的地址。</translation>
     </message>
     <message>
+        <source>An event from the server had a wrong signature and was ignored</source>
+        <translation>服务器推送的一条事件签名不符，已忽略</translation>
+    </message>
+    <message>
+        <source>Live updates are held back on the way: asking the server every few seconds instead</source>
+        <translation>实时更新在途中被阻滞：改为每隔几秒向服务器查询</translation>
+    </message>
+    <message>
+        <source>The command from IT could not be carried out (%1)</source>
+        <translation>无法执行 IT 发来的指令（%1）</translation>
+    </message>
+    <message>
         <source>Server answer incomplete: will try again</source>
         <translation>服务器应答不完整：稍后重试</translation>
     </message>
