@@ -19,8 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kiosk.core.clock import Clock
 from kiosk.core.protocol import (
@@ -39,7 +37,7 @@ from kiosk.core.protocol import (
 from . import db, rules
 from .group_commit import GroupCommitter
 from .reports import load_shifts, load_sites
-from .store import locks, retry
+from .store import bulk, locks, retry
 
 MAX_FUTURE_S = 300
 MAX_AGE = timedelta(days=60)
@@ -109,7 +107,6 @@ class Ingestor:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
         self._group: GroupCommitter[
             tuple[TerminalInfo, Sequence[Punch]], list[Verdict] | None
         ] = GroupCommitter(self._run_group)
@@ -178,9 +175,7 @@ class Ingestor:
             # Every writer inserts in event id order, so two transactions storing some of the
             # same ids wait for each other in one direction only: no deadlock.
             rows.sort(key=lambda r: r["event_id"])
-            stmt = self._insert(db.punches).on_conflict_do_nothing().returning(
-                db.punches.c.event_id)
-            stored = set(conn.execute(stmt, rows).scalars())
+            stored = bulk.insert_new(conn, db.punches, rows, "event_id")
             if len(stored) < len(rows):
                 # Another replica stored some ids first (SQLite's BEGIN IMMEDIATE rules this
                 # out): answer those with the winner's verdict, marked duplicate.
@@ -211,7 +206,7 @@ class Ingestor:
         p = db.punches.c
         existing = {
             r.event_id: r for r in conn.execute(
-                select(p.event_id, p.content_hash, p.verdict).where(p.event_id.in_(ids))
+                select(p.event_id, p.content_hash, p.verdict).where(bulk.one_of(conn, p.event_id, ids))
             )
         }
         verdicts: list[Verdict | None] = [None] * len(punches)
@@ -281,9 +276,10 @@ class Ingestor:
             return
         b, e, p = db.badges.c, db.employees.c, db.punches.c
         revoked = dict(conn.execute(select(b.badge_id, b.revoked_at).where(
-            b.badge_id.in_({c[2].badge_id for c in candidates}), b.revoked_at.is_not(None))).all())
+            bulk.one_of(conn, b.badge_id, {c[2].badge_id for c in candidates}),
+            b.revoked_at.is_not(None))).all())
         staff = {r.employee_id: r for r in conn.execute(select(db.employees).where(
-            e.employee_id.in_({c[2].employee_id for c in candidates})))}
+            bulk.one_of(conn, e.employee_id, {c[2].employee_id for c in candidates})))}
         sites, shifts = ctx.sites, ctx.shifts
         accepted: list[tuple[int, Punch, Any, rules.ShiftRule | None, Any, str, datetime]] = []
         for i, punch, badge in candidates:
@@ -317,8 +313,8 @@ class Ingestor:
             (r[0], r[1]): r[2] for r in conn.execute(
                 select(p.employee_id, p.work_date, func.min(p.punch_time))
                 .where(p.status == "accepted",
-                       p.employee_id.in_({a[2].employee_id for a in accepted}),
-                       p.work_date.in_({a[5] for a in accepted}))
+                       bulk.one_of(conn, p.employee_id, {a[2].employee_id for a in accepted}),
+                       bulk.one_of(conn, p.work_date, {a[5] for a in accepted}))
                 .group_by(p.employee_id, p.work_date))
         }
         for i, punch, badge, shift, tz, wd, when in sorted(accepted, key=lambda a: a[6]):
@@ -373,7 +369,7 @@ class Ingestor:
         p = db.punches.c
         mine = {r["event_id"]: r for r in rows}
         stored = {r.event_id: r for r in conn.execute(
-            select(p.event_id, p.content_hash, p.verdict).where(p.event_id.in_(set(mine))))}
+            select(p.event_id, p.content_hash, p.verdict).where(bulk.one_of(conn, p.event_id, mine)))}
         out = list(verdicts)
         for i, punch in enumerate(punches):
             eid = str(punch.event_id)
