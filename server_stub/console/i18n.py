@@ -53,6 +53,10 @@ ZH_CN: dict[str, str] = {
     "Not in yet": "尚未到岗",
     "Left": "已离开",
     "Off today": "今日休息",
+    "Latest punch received": "最近收到的打卡",
+    "none yet": "暂无",
+    "Completeness": "完整性",
+    "no terminals at this site": "此地点没有终端",
     "On leave": "请假",
     "Nobody.": "无。",
     "Name": "姓名",
@@ -195,6 +199,7 @@ ZH_CN: dict[str, str] = {
     "One-time enrolment code": "一次性注册码",
     "Type this code on the kiosk, or show it this QR code. It is shown only once.":
         "在终端上输入此代码，或将此二维码对准终端的摄像头。此代码只显示一次。",
+    "The QR also tells the kiosk the server address": "二维码同时告诉终端服务器地址",
     "Revoke this terminal? Its uploads will be refused.": "确定吊销此终端？其上传将被拒绝。",
     "No terminals yet.": "尚无终端。",
     # Audit

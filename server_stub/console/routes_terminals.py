@@ -9,14 +9,15 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from kiosk.core.protocol.enrolment import enrolment_text
 from kiosk.core.protocol.events import COMMANDS
 
 from .. import db
-from ..push import diagnostics
-from ..push import events as push_events
 from ..admin import AdminError
 from ..badge_print import qr_image
 from ..overview import terminal_overview
+from ..push import diagnostics
+from ..push import events as push_events
 from . import actions
 from .web import ConsoleProblem, Ctx, form, page, redirect, render
 
@@ -24,10 +25,16 @@ router = APIRouter()
 
 
 def enrolment_qr(payload: str) -> str:
-    """A PNG data URL of the QR the kiosk's camera reads at enrolment."""
+    """A PNG data URL of the QR the kiosk's camera reads at enrolment (inline in the
+    page, so the code never sits at a second URL or in a cache)."""
     buf = io.BytesIO()
     qr_image(payload, box=6).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def server_address(ctx: Ctx) -> str:
+    """The address this browser reached the server at: the one the terminal enrols with."""
+    return str(ctx.request.base_url).rstrip("/")
 
 
 def _page(ctx: Ctx, status: int = 200, **extra: object) -> Response:
@@ -58,7 +65,10 @@ def add_terminal(ctx: Ctx = Depends(form("terminals"))) -> Response:
     except AdminError as exc:
         raise ConsoleProblem(400, "bad_request", str(exc)) from None
     # The code is shown once, in this answer (no-store), and never stored in clear.
-    return _page(ctx, new_code=code, new_name=name, qr=enrolment_qr(code))
+    # The QR is the KE1 enrolment text (server address + code), as `add-terminal --qr`.
+    url = server_address(ctx)
+    return _page(ctx, new_code=code, new_name=name, server_url=url,
+                 qr=enrolment_qr(enrolment_text(url, code)))
 
 
 @router.post("/terminals/{terminal_id}/revoke")
