@@ -38,6 +38,7 @@ from kiosk.core.protocol import (
     EnrollResponse,
     ErrorBody,
     Heartbeat,
+    HeartbeatAnswer,
     PunchBatch,
     Roster,
     TimeResponse,
@@ -322,17 +323,20 @@ def create_app(
         response: Response = await signed(request, handle)
         return response
 
-    @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
+    @app.post(f"{API_PREFIX}/heartbeat", response_model=HeartbeatAnswer, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("Heartbeat"))
     async def heartbeat(request: Request) -> Response:
-        """Terminal status for the overview; answers with server time."""
+        """Terminal status for the overview (and replaced outboxes, recorded once each);
+        answers with server time and, to a v2 heartbeat, the highest seq stored."""
 
         def handle(call: SignedCall) -> Response:
             hb = _parse(Heartbeat, call.body)
             now = clock.now()
-            service.record_heartbeat(engine, call.terminal.terminal_id, hb, now)
-            return Response(TimeResponse(server_time=now).model_dump_json(),
-                            media_type="application/json")
+            top = service.record_heartbeat(engine, call.terminal.terminal_id, hb, now)
+            answer: TimeResponse | HeartbeatAnswer = TimeResponse(server_time=now)
+            if hb.v >= 2:  # it reads the highest seq stored (older kiosks refuse the field)
+                answer = HeartbeatAnswer(server_time=now, last_seq_stored=top)
+            return Response(answer.model_dump_json(), media_type="application/json")
 
         response: Response = await signed(request, handle)
         return response

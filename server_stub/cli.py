@@ -31,6 +31,7 @@ from kiosk.core.cli_style import (
 )
 from kiosk.core.protocol.enrolment import EnrolmentCodeError, enrolment_text
 
+from . import replacements
 from .dburl import database_url
 
 PROG = "kiosk-server"
@@ -347,13 +348,15 @@ def cmd_terminals(args: argparse.Namespace) -> None:
         table.append((t["terminal_id"], t["name"], t["site"], t["state"],
                       t["app_version"] or "-", _when(t["last_heartbeat_at"]),
                       "-" if t["pending"] is None else str(t["pending"]),
-                      _when(t["last_sync_at"]), gaps))
+                      _when(t["last_sync_at"]), gaps,
+                      "; ".join(replacements.describe(x) for x in t["outbox_replacements"])
+                      or "none"))
     if not rows:
         print("No terminals yet: add one with 'kiosk-server add-terminal NAME --site S'.",
               file=sys.stderr)
         return
     _print_table(("TERMINAL", "NAME", "SITE", "STATE", "VERSION", "LAST HEARTBEAT",
-                  "PENDING", "LAST SYNC", "GAPS"), table)
+                  "PENDING", "LAST SYNC", "GAPS", "OUTBOX REPLACEMENTS"), table)
 
 
 def _when(iso: str | None) -> str:
