@@ -161,7 +161,7 @@ async def _run(admin: Admin, badges: list[str], sims: list[Sim], a: Replica, b: 
             await asyncio.to_thread(admin.revoke_badge, badge)
             eid = await asyncio.to_thread(push_events.newest_id, admin.engine)
             emitted.append(eid)
-            await _until(lambda: all(eid in s.got for s in sims), 15)
+            await _until(lambda e=eid: all(e in s.got for s in sims), 15)
             latencies.extend(s.got[eid] - t0 for s in sims if eid in s.got)
             await asyncio.sleep(0.2)
 
