@@ -1,6 +1,6 @@
 """How long a month's attendance report takes: JSON and XLSX, 200 and 2,000 employees.
 
-    python -m benchmarks.reports [--employees 200 2000]
+    python -m benchmarks.reports [--employees 200 2000] [--backends sqlite postgresql]
 
 Builds a SQLite data folder per size with one month (November 2026) of punches: a day
 shift (Mon-Fri, every third employee takes a lunch break, one in twenty forgets to check
@@ -8,8 +8,16 @@ out) and a night shift for one employee in ten, then times the whole report path
 SQL to bytes: ``attendance_rows`` + ``json.dumps`` (what the API answers) and
 ``report_xlsx.workbook`` over ``employee_days`` (XlsxWriter, constant memory). Beside
 ours, the same workbook through openpyxl's write-only mode (the other well-kept library),
-at the smallest size. Each figure is the best of ``--repeat`` runs. The LAST line is
-JSON: ``month_xlsx_<n>_employees_s`` and ``month_json_<n>_employees_s`` for each size.
+at the smallest size. Each figure is the best of ``--repeat`` runs.
+
+At the largest size also (#13): ``report_month_<n>_employees_s`` (the JSON month report),
+``upload_p95_ms_during_report`` (one punch every 100 ms through the signed API on a live
+server while month XLSX reports run over HTTP back to back, in the report worker process)
+beside ``..._in_thread`` (the reports in the request thread, as before) and ``..._idle``;
+and ``export_<k>k_peak_mb``: ``kiosk-server export`` of ``--export-days`` days of punches
+(2,000 x 60 = 240k) in a child process, its peak RSS beside ``export_imports_mb`` (the RSS
+once imported, before the first punch). PostgreSQL ($KIOSK_TEST_PG_URL, a fresh database
+per size) gives the same keys ending in ``_postgresql``. The LAST line is JSON.
 """
 
 from __future__ import annotations
@@ -42,12 +50,14 @@ class _Clock:
         return time.monotonic()
 
 
-def build(folder: Path, employees: int, seed: int = 1, days: int | None = None) -> object:
-    """A data folder with ``employees`` staff and their November punches; returns the Admin."""
+def build(folder: Path, employees: int, seed: int = 1, days: int | None = None,
+          database_url: str | None = None) -> object:
+    """A data folder with ``employees`` staff and their November punches (``days``: that
+    many days up to Nov 30, every day in and out); returns the Admin."""
     from server_stub import db
     from server_stub.admin import Admin
 
-    admin = Admin.init(folder, clock=_Clock())  # type: ignore[arg-type]
+    admin = Admin.init(folder, clock=_Clock(), database_url=database_url)  # type: ignore[arg-type]
     admin.add_site("HQ", "Head office", "Europe/Berlin")
     admin.add_shift("day", "09:00", "17:00", 5, auto_close=False)
     admin.add_shift("night", "22:00", "06:00", 10, weekdays="mon-fri")
@@ -229,6 +239,59 @@ def export_peak_mb(folder: Path) -> tuple[float, float, int, float]:
     return peak, base, lines, secs
 
 
+def run_backend(args: argparse.Namespace, backend: str, result: dict[str, float | int]) -> None:
+    """Every figure on one database; PostgreSQL's keys end in ``_postgresql``."""
+    from tests.helpers import databases
+
+    sfx = "" if backend == "sqlite" else f"_{backend}"
+    for n in args.employees:
+        with tempfile.TemporaryDirectory(prefix="h14-bench-") as tmp, \
+                databases.database_url(backend) as url:
+            t0 = time.perf_counter()
+            admin = build(Path(tmp) / "server-data", n, database_url=url)  # live_server's folder
+            print(f"{backend}, {n} employees: built in {time.perf_counter() - t0:.1f} s",
+                  file=sys.stderr)
+            tj, body = best(lambda: month_json(admin), args.repeat)
+            tx, xlsx = best(lambda: month_xlsx(admin), args.repeat)
+            rows = len(json.loads(body)["rows"])  # type: ignore[arg-type]
+            print(f"{backend:>10} {n:>5} employees, {rows} day rows: JSON {tj:.2f} s "
+                  f"({len(body) >> 10} KiB), XLSX (XlsxWriter) {tx:.2f} s "  # type: ignore[arg-type]
+                  f"({len(xlsx) >> 10} KiB)")  # type: ignore[arg-type]
+            result[f"month_json_{n}_employees_s{sfx}"] = round(tj, 3)
+            result[f"month_xlsx_{n}_employees_s{sfx}"] = round(tx, 3)
+            result[f"rows_{n}"] = rows
+            if n == min(args.employees) and not sfx and args.openpyxl:
+                to, _ = best(lambda: month_openpyxl(admin), 1)
+                print(f"{'':>16} alternative: openpyxl write-only, day sheet only: {to:.2f} s")
+                result[f"month_xlsx_openpyxl_{n}_employees_s"] = round(to, 3)
+            if n == max(args.employees):
+                result[f"report_month_{n}_employees_s{sfx}"] = round(tj, 3)
+                if args.uploads:
+                    admin.close()  # type: ignore[attr-defined]
+                    figures = upload_during_report(Path(tmp), args.uploads)
+                    print(f"{'':>16} uploads every 100 ms: p95 {figures['upload_p95_ms_idle']} "
+                          f"ms idle, {figures['upload_p95_ms_during_report']} ms while XLSX "
+                          f"reports run in the worker process, "
+                          f"{figures['upload_p95_ms_during_report_in_thread']} ms with them in "
+                          "the request thread (before)")
+                    result.update({k + sfx: v for k, v in figures.items()})
+            admin.close()  # type: ignore[attr-defined]
+        if n == max(args.employees) and args.export_days:
+            with tempfile.TemporaryDirectory(prefix="h14-bench-") as tmp, \
+                    databases.database_url(backend) as url:
+                folder = Path(tmp) / "data"
+                build(folder, n, days=args.export_days,  # type: ignore[attr-defined]
+                      database_url=url).close()
+                mb, base, lines, secs = export_peak_mb(folder)
+                print(f"{'':>16} export of {lines} punches ({n} employees x {args.export_days} "
+                      f"days): peak RSS {mb:.0f} MB ({base:.0f} MB of it the imports), "
+                      f"{secs:.1f} s")
+                result[f"export_imports_mb{sfx}"] = round(base, 1)
+                result[f"export_{lines // 1000}k_peak_mb{sfx}"] = round(mb, 1)
+                result[f"export_punches{sfx}"] = lines
+                result[f"export_s{sfx}"] = round(secs, 2)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--employees", type=int, nargs="+", default=[200, 2000])
@@ -237,48 +300,20 @@ def main(argv: list[str] | None = None) -> int:
                     help="paced uploads per phase of the upload-during-report figure (0: skip)")
     ap.add_argument("--export-days", type=int, default=60,
                     help="days of punches for the export figure at the largest size (0: skip)")
+    ap.add_argument("--backends", nargs="+", choices=("sqlite", "postgresql"),
+                    default=["sqlite", "postgresql"],
+                    help="databases (PostgreSQL from $KIOSK_TEST_PG_URL; skipped if unreachable)")
+    ap.add_argument("--no-openpyxl", dest="openpyxl", action="store_false",
+                    help="leave out the openpyxl alternative")
     args = ap.parse_args(argv)
     result: dict[str, float | int] = {}
-    for n in args.employees:
-        with tempfile.TemporaryDirectory(prefix="h14-bench-") as tmp:
-            t0 = time.perf_counter()
-            admin = build(Path(tmp) / "server-data", n)  # the folder live_server opens
-            print(f"{n} employees: built in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-            tj, body = best(lambda: month_json(admin), args.repeat)
-            tx, xlsx = best(lambda: month_xlsx(admin), args.repeat)
-            rows = len(json.loads(body)["rows"])  # type: ignore[arg-type]
-            print(f"{n:>5} employees, {rows} day rows: JSON {tj:.2f} s ({len(body) >> 10} KiB), "
-                  f"XLSX (XlsxWriter) {tx:.2f} s ({len(xlsx) >> 10} KiB)")  # type: ignore[arg-type]
-            result[f"month_json_{n}_employees_s"] = round(tj, 3)
-            result[f"month_xlsx_{n}_employees_s"] = round(tx, 3)
-            result[f"rows_{n}"] = rows
-            if n == min(args.employees):
-                to, _ = best(lambda: month_openpyxl(admin), 1)
-                print(f"{'':>5} alternative: openpyxl write-only, day sheet only: {to:.2f} s")
-                result[f"month_xlsx_openpyxl_{n}_employees_s"] = round(to, 3)
-            if n == max(args.employees):
-                result[f"report_month_{n}_employees_s"] = result[f"month_json_{n}_employees_s"]
-                if args.uploads:
-                    admin.close()  # type: ignore[attr-defined]
-                    figures = upload_during_report(Path(tmp), args.uploads)
-                    print(f"{'':>5} uploads every 100 ms: p95 {figures['upload_p95_ms_idle']} ms idle, "
-                          f"{figures['upload_p95_ms_during_report']} ms while XLSX reports run in "
-                          f"the worker process, {figures['upload_p95_ms_during_report_in_thread']}"
-                          " ms with them in the request thread (before)")
-                    result.update(figures)
-            admin.close()  # type: ignore[attr-defined]
-        if n == max(args.employees) and args.export_days:
-            with tempfile.TemporaryDirectory(prefix="h14-bench-") as tmp:
-                folder = Path(tmp) / "data"
-                build(folder, n, days=args.export_days).close()  # type: ignore[attr-defined]
-                mb, base, lines, secs = export_peak_mb(folder)
-                print(f"{'':>5} export of {lines} punches ({n} employees x {args.export_days} "
-                      f"days): peak RSS {mb:.0f} MB ({base:.0f} MB of it the imports), "
-                      f"{secs:.1f} s")
-                result["export_imports_mb"] = round(base, 1)
-                result[f"export_{lines // 1000}k_peak_mb"] = round(mb, 1)
-                result["export_punches"] = lines
-                result["export_s"] = round(secs, 2)
+    for backend in args.backends:
+        try:
+            run_backend(args, backend, result)
+        except BaseException as exc:  # pytest.skip: no PostgreSQL reachable
+            if type(exc).__name__ != "Skipped":
+                raise
+            print(f"{backend}: skipped ({exc})")
     print(json.dumps(result))
     return 0
 

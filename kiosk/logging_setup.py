@@ -162,6 +162,15 @@ class RedactingFilter(logging.Filter):
 # --- setup ---------------------------------------------------------------------------------
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file readable by the kiosk's account only: every file it opens
+    (the first, and each one after a rollover) is created 0600."""
+
+    def _open(self):  # type: ignore[no-untyped-def]  # logging's own hook, untyped there
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def _owned(obj: object) -> bool:
     return bool(getattr(obj, _MARK, False))
 
@@ -242,7 +251,7 @@ def setup_logging(
     log_file = Path(paths.log_dir) / filename
     try:
         Path(paths.log_dir).mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = PrivateRotatingFileHandler(
             log_file,
             maxBytes=int(log_config.max_bytes),
             backupCount=int(log_config.backups),

@@ -45,6 +45,13 @@ MEANINGS = {
     "sync.backoff_cap_s": "Longest retry delay.",
     "sync.heartbeat_s": "How often the terminal reports its health (version, queue depth).",
     "sync.roster_refresh_s": "How often the roster (names, revoked badges, keys) is fetched.",
+    "sync.ca_file": "PEM file of the CA that signed the server's certificate (a private CA); "
+                    "empty: the bundled certifi store. `kiosk enroll --ca-file` sets it.",
+    "sync.pin_sha256": "SHA-256 (hex) of the server certificate's public key; several "
+                       "separated by commas (key rotation). A server with another key is "
+                       "refused before anything is sent. `kiosk enroll --pin-sha256` sets it.",
+    "sync.allow_insecure_http": "Allow plain `http://` to a host that is not loopback "
+                                "(refused by default; `kiosk status` warns while it is on).",
     "secrets.store": "Where the terminal secret lives: `keyring` (the OS keyring) or `file` "
                      "(the weaker option: a 0600 file on disk, for headless kiosks).",
     "secrets.file": "Path of the secret file when `store = \"file\"` (empty: a default file "

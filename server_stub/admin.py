@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import BadgeSigner, public_key_to_text
 
-from . import completeness, datadir, db, dburl, employee_csv, reports, rules
+from . import completeness, datadir, db, dburl, employee_csv, reports, rules, secretbox
 from .overview import terminal_overview
 from .store import engine as store_engine
 from .store import migrate
@@ -93,7 +93,7 @@ class Admin:
             dburl.check_database_url(url)
         except dburl.DatabaseUrlError as exc:
             raise AdminError(str(exc)) from None
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         datadir.write_settings(data_dir, url)
         try:
             engine = store_engine.open_engine(data_dir, must_exist=False)
@@ -107,6 +107,7 @@ class Admin:
             if isinstance(exc, SQLAlchemyError | ImportError):
                 raise AdminError(dburl.describe_failure(exc, url)) from None
             raise AdminError(f"cannot create the database: {exc}") from None
+        secretbox.secure(data_dir, engine)
         datadir.ensure_admin_token(data_dir)
         admin = cls(data_dir, engine, clock)
         admin.add_key()

@@ -11,7 +11,7 @@ import ipaddress
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,7 +28,9 @@ from starlette.concurrency import run_in_threadpool
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.protocol import (
     API_PREFIX,
+    H_RECEIPT,
     AuthError,
+    AuthErrorReason,
     BatchResult,
     CorrectionReceipt,
     CorrectionRequest,
@@ -40,13 +42,18 @@ from kiosk.core.protocol import (
     Roster,
     TimeResponse,
     read_headers,
+    sign_receipt,
     verify_request,
 )
+from kiosk.core.protocol.signing import H_NONCE, H_TERMINAL, valid_nonce
 
-from . import completeness, datadir, db, errors, export, report_jobs, reports, service
+from . import (
+    completeness, datadir, db, errors, export, limits, report_jobs, reports, secretbox, service,
+)
 from .bodylimit import BodyLimitMiddleware
 from .ingest import Ingestor, TerminalInfo, TerminalRevoked
 from .overview import overview_html, terminal_overview
+from .proxies import client_address, parse_proxies
 from .store import engine as store_engine
 from .store import migrate, retry
 from .store.nonces import DbNonceStore
@@ -59,13 +66,14 @@ _AUTH_MESSAGES = {
     "nonce_reused": "This request was already received (nonce reused).",
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorBody} for s in (400, 401, 403, 413, 422)
+    s: {"model": ErrorBody} for s in (400, 401, 403, 413, 422, 429)
 }
 
 
 MAX_KNOWN_TERMINALS = 100_000
 DATA_ENV = "KIOSK_SERVER_DATA"
 ADMIN_TOKEN_ALWAYS_ENV = "KIOSK_SERVER_ADMIN_TOKEN_ALWAYS"
+TRUSTED_PROXIES_ENV = "KIOSK_SERVER_TRUSTED_PROXIES"  # comma-separated, as serve --trusted-proxy
 log = logging.getLogger(__name__)
 
 
@@ -87,18 +95,27 @@ def create_app(
     clock: Clock | None = None,
     *,
     admin_open_on_loopback: bool = True,
+    trusted_proxies: Sequence[str] = (),
     console_idle_timeout_s: float | None = None,
     push_heartbeat_s: float = 15.0,
     push_poll_s: float | None = None,
 ) -> FastAPI:
-    """Build the app for one data folder; ``clock`` is the server's time (tests move it)."""
+    """Build the app for one data folder; ``clock`` is the server's time (tests move it).
+
+    ``trusted_proxies``: peers whose ``X-Forwarded-For`` names the client; with any, every
+    request may come from a proxy on loopback, so the admin endpoints always want the token.
+    """
     clock = clock or SystemClock()
+    proxies = parse_proxies(trusted_proxies)
+    if proxies:
+        admin_open_on_loopback = False
     engine = store_engine.open_engine(Path(data_dir))
     try:
         migrate.check(engine)  # never serve an older (or newer) schema
     except migrate.SchemaError:
         engine.dispose()
         raise
+    box = secretbox.secure(Path(data_dir), engine)  # converts an older database's data too
     admin_token = datadir.read_admin_token(Path(data_dir))
     nonces = DbNonceStore(engine, clock)  # shared by every replica
     ingestor = Ingestor(engine, clock)
@@ -130,53 +147,105 @@ def create_app(
         if request.scope.get("query_string"):
             path += "?" + request.scope["query_string"].decode("latin-1")
 
+        def failed(reason: str, terminal_id: str | None) -> errors.ApiError:
+            """Count and audit a request that did not authenticate: 401, or 429 past the limit."""
+            client = client_address(request, proxies)
+            wait = limits.record_failure(
+                engine, limits.SIGNATURE, client, now.timestamp(), actor="anonymous",
+                action="signature_failed", target=terminal_id and terminal_id[:64],
+                detail={"reason": reason, "path": request.url.path})
+            return too_many(wait) if wait else ApiError401(reason, now)
+
         def run() -> Any:
             try:
                 hdr = read_headers(request.headers)
-                terminal = known.get(hdr.terminal_id) if cached else None
-                if terminal is None:
-                    terminal = service.get_terminal(engine, hdr.terminal_id)
-                if terminal is None or terminal.secret is None:
-                    raise ApiError401("unknown_terminal", now)
-                if not terminal.revoked and len(known) < MAX_KNOWN_TERMINALS:
-                    known[terminal.terminal_id] = terminal
-                verify_request(hdr, terminal.secret, request.method, path, body,
-                               now.timestamp(), nonces)
             except AuthError as exc:
-                raise ApiError401(exc.reason.value, now) from None
-            if terminal.revoked:
-                raise errors.ApiError(403, "terminal_revoked",
-                                      "This terminal has been revoked; uploads are refused.",
-                                      server_time=now)
-            return handler(SignedCall(terminal, body))
+                raise failed(exc.reason.value, request.headers.get(H_TERMINAL)) from None
+            terminal = known.get(hdr.terminal_id) if cached else None
+            if terminal is None:
+                terminal = service.get_terminal(engine, hdr.terminal_id, box)
+            if terminal is None or terminal.secret is None:
+                raise failed("unknown_terminal", hdr.terminal_id)
+            secret = terminal.secret
+            if not terminal.revoked and len(known) < MAX_KNOWN_TERMINALS:
+                known[terminal.terminal_id] = terminal
+            try:
+                verify_request(hdr, secret, request.method, path, body, now.timestamp(), nonces)
+            except AuthError as exc:
+                err = ApiError401(exc.reason.value, now)
+                if exc.reason in SIGNATURE_GOOD:  # the terminal is who it says: sign back
+                    return _receipted(errors.response_for(err), secret, hdr.nonce)
+                raise failed(exc.reason.value, hdr.terminal_id) from None
+            try:
+                if terminal.revoked:
+                    raise errors.ApiError(403, "terminal_revoked",
+                                          "This terminal has been revoked; uploads are refused.",
+                                          server_time=now)
+                resp = handler(SignedCall(terminal, body))
+            except errors.ApiError as exc:
+                resp = errors.response_for(exc)
+            if not isinstance(resp, Response):
+                return resp  # a streaming route signs each event itself (push/routes.py)
+            return _receipted(resp, secret, hdr.nonce)
 
         return await run_in_threadpool(run)
 
     def admin_only(request: Request) -> None:
-        client = request.client.host if request.client else None
+        client = client_address(request, proxies)
         if admin_open_on_loopback and _is_loopback(client):
             return
         auth = request.headers.get("authorization", "")
         given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         if not secrets.compare_digest(given.encode(), admin_token.encode()):
+            now = clock.now().timestamp()
+            wait = limits.retry_after(engine, limits.ADMIN, client, now) or \
+                limits.record_failure(engine, limits.ADMIN, client, now, actor="anonymous",
+                                      action="admin_token_failed",
+                                      detail={"path": request.url.path, "given": bool(given)})
+            if wait:
+                raise too_many(wait)
             raise errors.ApiError(401, "admin_token_required",
                                   "Admin endpoints need 'Authorization: Bearer <admin_token>'.")
 
     @app.post(f"{API_PREFIX}/enroll", response_model=EnrollResponse, responses=_ERRORS,
               tags=["terminal"])
-    def enroll(req: EnrollRequest) -> EnrollResponse:
-        """Spend a one-time enrolment code: returns the terminal id and its secret."""
+    def enroll(req: EnrollRequest, request: Request) -> Response:
+        """Spend a one-time enrolment code: returns the terminal id and its secret.
+
+        With an ``X-Kiosk-Nonce`` header the answer carries a receipt signed with the new
+        secret, so the kiosk knows the secret came whole from a server that keeps it.
+        Failed codes are limited per client address (429) and audited.
+        """
         errors.refuse_nul(req.code, req.app_version)
-        res = service.enroll(engine, req.code, req.app_version, clock.now())
+        client = client_address(request, proxies)
+        now = clock.now()
+        wait = limits.retry_after(engine, limits.ENROLL, client, now.timestamp())
+        if wait:
+            raise too_many(wait)
+        res = service.enroll(engine, req.code, req.app_version, now, box)
         if res is None:
+            limits.record_failure(engine, limits.ENROLL, client, now.timestamp(),
+                                  actor="anonymous", action="enroll_failed",
+                                  detail={"app_version": req.app_version})
             raise errors.ApiError(403, "invalid_code",
                                   "This enrolment code is unknown, expired or already used.")
-        return res
+        resp = Response(res.model_dump_json(), media_type="application/json")
+        nonce = request.headers.get(H_NONCE, "")
+        return _receipted(resp, res.secret, nonce) if valid_nonce(nonce) else resp
 
     @app.get(f"{API_PREFIX}/time", response_model=TimeResponse, tags=["terminal"])
-    def get_time() -> TimeResponse:
-        """Server time (also in the Date header of every response)."""
-        return TimeResponse(server_time=clock.now())
+    async def get_time(request: Request) -> Response:
+        """Server time (also in the Date header of every response); signed requests get a
+        receipt, so a terminal can trust the time it sets its clock offset from."""
+
+        def answer() -> Response:
+            return Response(TimeResponse(server_time=clock.now()).model_dump_json(),
+                            media_type="application/json")
+
+        if H_TERMINAL not in request.headers:
+            return answer()
+        resp: Response = await signed(request, lambda _call: answer(), cached=True)
+        return resp
 
     @app.get(f"{API_PREFIX}/health", tags=["terminal"],
              responses={503: {"description": "This replica cannot reach its database"}})
@@ -356,6 +425,23 @@ def create_app(
     return app
 
 
+# Authentication failures that come after the signature was found good: answered with a
+# receipt (the 401 teaches the server's time; a forger never gets one).
+SIGNATURE_GOOD = frozenset({AuthErrorReason.STALE_TIMESTAMP, AuthErrorReason.NONCE_REUSED})
+
+
+def _receipted(resp: Response, secret: str, nonce: str) -> Response:
+    """``resp`` with its receipt: over the request's nonce, the status and the body bytes."""
+    resp.headers[H_RECEIPT] = sign_receipt(secret, nonce, resp.status_code, bytes(resp.body))
+    return resp
+
+
+def too_many(wait: int) -> errors.ApiError:
+    return errors.ApiError(429, "too_many_requests",
+                           f"Too many failed attempts from this address; try again in {wait} s.",
+                           headers={"Retry-After": str(wait)})
+
+
 def app_from_env() -> FastAPI:
     """ASGI factory for uvicorn/gunicorn workers: the data folder from ``$KIOSK_SERVER_DATA``.
 
@@ -364,8 +450,10 @@ def app_from_env() -> FastAPI:
     data = os.environ.get(DATA_ENV)
     if not data:
         raise RuntimeError(f"set {DATA_ENV} to the server data folder")
+    proxies = [p for p in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",") if p.strip()]
     return create_app(Path(data),
-                      admin_open_on_loopback=os.environ.get(ADMIN_TOKEN_ALWAYS_ENV) != "1")
+                      admin_open_on_loopback=os.environ.get(ADMIN_TOKEN_ALWAYS_ENV) != "1",
+                      trusted_proxies=proxies)
 
 
 def _mount_console(app: FastAPI, engine: Any, clock: Clock, data_dir: Path,

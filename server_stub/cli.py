@@ -90,36 +90,50 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from .admin import Admin
     from .app import create_app
-    from .runner import listening_socket, server_config
+    from .runner import check_tls_files, listening_socket, server_config
 
     data = _data_dir(args)
-    Admin.open(data).close()  # a clear error for a missing or bad data folder or schema
+    Admin.open(data).close()  # a clear error for a missing or bad data folder
+    cert = Path(args.tls_cert) if args.tls_cert else None
+    key = Path(args.tls_key) if args.tls_key else None
+    problem = check_tls_files(cert, key)
+    if problem:
+        raise CliError(problem)
+    from .proxies import parse_proxies
+
+    try:
+        parse_proxies(args.trusted_proxy or ())
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     try:
         sock = listening_socket(args.host, args.port)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
                        "choose another --port or --host, or stop what uses it") from None
     host = f"[{args.host}]" if ":" in args.host else args.host
-    base = f"http://{host}:{sock.getsockname()[1]}"
+    base = f"{'https' if cert else 'http'}://{host}:{sock.getsockname()[1]}"
     workers = f", {args.workers} worker processes" if args.workers > 1 else ""
     print(f"Serving {data} on {base} (API under /api/v1, docs at {base}/api/v1/docs{workers}). "
           f"Kiosks enrol with: kiosk enroll --server {base} --code CODE. Ctrl+C stops.",
           flush=True)
     if args.workers > 1:
         try:
-            _serve_workers(data, args, sock)
+            _serve_workers(data, args, sock, cert, key)
         finally:
             sock.close()
         return
-    app = create_app(data, admin_open_on_loopback=not args.admin_token_always)
+    app = create_app(data, admin_open_on_loopback=not args.admin_token_always,
+                     trusted_proxies=args.trusted_proxy or ())
     try:
-        uvicorn.Server(server_config(app, args.log_level, args.access_log)).run(sockets=[sock])
+        uvicorn.Server(server_config(app, args.log_level, args.access_log, tls_cert=cert,
+                                     tls_key=key)).run(sockets=[sock])
     finally:
         sock.close()
         app.state.engine.dispose()
 
 
-def _serve_workers(data: Path, args: argparse.Namespace, sock: Any) -> None:
+def _serve_workers(data: Path, args: argparse.Namespace, sock: Any,
+                   cert: Path | None, key: Path | None) -> None:
     """N processes accept on one socket; uvicorn's supervisor restarts one that dies.
 
     They share nothing but the database (nonces, terminals, punches), so N processes
@@ -130,16 +144,17 @@ def _serve_workers(data: Path, args: argparse.Namespace, sock: Any) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from .app import ADMIN_TOKEN_ALWAYS_ENV, DATA_ENV
+    from .app import ADMIN_TOKEN_ALWAYS_ENV, DATA_ENV, TRUSTED_PROXIES_ENV
     from .runner import server_config
 
     os.environ[DATA_ENV] = str(data.resolve())
     os.environ[ADMIN_TOKEN_ALWAYS_ENV] = "1" if args.admin_token_always else "0"
+    os.environ[TRUSTED_PROXIES_ENV] = ",".join(args.trusted_proxy or ())
     options: dict[str, Any] = {"factory": True, "workers": args.workers}
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         options["timeout_worker_healthcheck"] = 60  # a busy 2-core box starts workers slowly
     config = server_config("server_stub.app:app_from_env", args.log_level, args.access_log,
-                           **options)
+                           tls_cert=cert, tls_key=key, **options)
     # uvicorn < 0.36 wants the target; later ones build it (a Server per process) themselves.
     older = "target" in inspect.signature(Multiprocess).parameters
     extra = {"target": uvicorn.Server(config).run} if older else {}
@@ -508,6 +523,28 @@ def sheet_file(text: str) -> str:
     return output_file(text)
 
 
+def cmd_audit(args: argparse.Namespace) -> None:
+    from datetime import datetime, time
+
+    from .audit import entries
+
+    since = None
+    if args.since:
+        since = datetime.combine(args.since, time(), tzinfo=UTC).timestamp()
+    rows = entries(_admin(args).engine, since=since, action=args.action, limit=args.limit)
+    if args.json:
+        print(json.dumps([{**r.__dict__, "at": datetime.fromtimestamp(r.at, UTC).isoformat()}
+                          for r in rows], indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        when = datetime.fromtimestamp(r.at, UTC).isoformat(timespec="seconds")
+        detail = " ".join(f"{k}={v}" for k, v in sorted(r.detail.items()))
+        print(f"{when}  {r.action:20} {r.actor:20} client={r.client or '-'} "
+              f"target={r.target or '-'} {detail}".rstrip())
+    if not rows:
+        print("no audit entries", file=sys.stderr)
+
+
 def _employee_name(admin: Any, employee_id: str) -> str:
     from sqlalchemy import select
 
@@ -555,6 +592,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.add_argument("--admin-token-always", action="store_true",
                    help="require the admin token for reports/overview even from loopback")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate "
+                   "(chain)")
+    p.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
+    p.add_argument("--trusted-proxy", metavar="ADDR", action="append",
+                   help="a reverse proxy (address or network, repeatable) whose "
+                        "X-Forwarded-For names the client; admin endpoints then always "
+                        "need the token")
     p.add_argument("--workers", type=int_range(1, 64, "workers"), default=1, metavar="N",
                    help="server processes on this port (they share only the database)")
     add("migrate", cmd_migrate, "upgrade the database schema to this version (run once after an "
@@ -677,6 +721,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username", help="the account")
     add("admins", cmd_admins, "list the console accounts and their roles")
     add("seed-demo", cmd_seed_demo, "add sample site, shifts, staff, badges and a terminal code")
+    p = add("audit", cmd_audit, "the audit trail, newest first: failed enrolments, signatures, "
+                                "admin tokens, and admin actions")
+    p.add_argument("--action", help="only this action, e.g. enroll_failed")
+    p.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD",
+                   help="only entries from this day on (UTC)")
+    p.add_argument("--limit", type=int_range(1, 100_000), default=50, help="newest N entries")
+    p.add_argument("--json", action="store_true", help="a JSON list instead of lines")
     from . import cli_backup, cli_hr
 
     cli_backup.register(add)

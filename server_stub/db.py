@@ -10,8 +10,10 @@ and no per-connection event dispatch (measured: a third of the cost of a termina
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -107,7 +109,7 @@ terminals = Table(
     Column("site", String(32), ForeignKey("sites.code"), nullable=False),
     Column("code_hash", String(64), unique=True, nullable=False),
     Column("code_expires_at", Float, nullable=False),
-    Column("secret", String(64)),
+    Column("secret", String(200)),  # AES-GCM sealed (server_stub/secretbox.py), never plain
     Column("created_at", Float, nullable=False),
     Column("enrolled_at", Float),
     Column("revoked_at", Float),
@@ -137,7 +139,10 @@ punches = Table(
     Column("reason", String(32)),
     Column("work_date", String(10)),
     Column("verdict", Text, nullable=False),  # the Verdict JSON replayed for duplicates
+    # Never the bearer token (a copy of the database must not let anyone punch): "" since
+    # the token is dropped at insert; badge_id and kid say which badge and key it was.
     Column("badge", String(256), nullable=False),
+    Column("kid", String(16)),
 )
 
 # Public holidays per site (rules/calendar.py): never absent on these days.
@@ -211,6 +216,15 @@ audit_log = Table(
 )
 Index("ix_audit_log_at", audit_log.c.at)
 
+# Failed attempts per client address (server_stub/limits.py), shared by every process.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(200), primary_key=True),  # "enroll:198.51.100.7"
+    Column("window_start", Float, nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
 # Console accounts (server_stub/console/accounts.py): the password hash is argon2id, never
 # the password. Sessions keep only the SHA-256 of the cookie's token, so a copy of the
 # database signs nobody in.
@@ -282,7 +296,8 @@ def make_engine(
 
     PostgreSQL: a pool of ``pool_size`` (default 10) plus ``max_overflow`` (default 20)
     connections per server process; size it so replicas x (pool + overflow) stays under
-    the database's ``max_connections``.
+    the database's ``max_connections``. A new SQLite file is created 0600 first: SQLite
+    gives its -wal and -shm the database file's mode, so all three are private from the start.
     """
     # hide_parameters: an error message must never carry a badge token or a secret.
     if make_url(url).get_backend_name() != "sqlite":
@@ -291,6 +306,7 @@ def make_engine(
             pool_size=10 if pool_size is None else pool_size,
             max_overflow=20 if max_overflow is None else max_overflow,
         )
+    _private_sqlite_file(make_url(url).database)
     engine = create_engine(
         url,
         hide_parameters=True,
@@ -311,6 +327,18 @@ def make_engine(
         cur.close()
 
     return engine
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite itself will say the folder is missing
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 # Called after a write transaction that emitted push events commits (server_stub/push/hub:

@@ -57,6 +57,10 @@ def error_response(
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
+def response_for(exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.error, exc.message, exc.server_time, exc.headers)
+
+
 def validation_error(exc: ValidationError | RequestValidationError) -> ApiError:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -104,7 +108,7 @@ async def read_body(request: Request) -> bytes:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.error, exc.message, exc.server_time, exc.headers)
+        return response_for(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> Any:

@@ -331,10 +331,10 @@ class Ingestor:
         self, punch: Punch, h: str, v: Verdict, now: datetime, badge: Badge | None,
         site: str | None, work_date: str | None,
     ) -> dict[str, Any]:
-        badge_id = employee_id = None
+        badge_id = employee_id = kid = None
         try:
             parsed = badge or parse_badge(punch.badge)
-            badge_id, employee_id = parsed.badge_id, parsed.employee_id
+            badge_id, employee_id, kid = parsed.badge_id, parsed.employee_id, parsed.kid
         except BadgeError:
             pass
         accepted = v.status is VerdictStatus.ACCEPTED
@@ -357,7 +357,8 @@ class Ingestor:
             "reason": v.reason.value if v.reason else None,
             "work_date": work_date,
             "verdict": v.model_dump_json(),
-            "badge": punch.badge,
+            "badge": "",  # never the bearer token (badge_id and kid identify it)
+            "kid": kid,
         }
 
     def _reconcile(

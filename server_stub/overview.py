@@ -58,6 +58,9 @@ def terminal_overview(conn: Connection, now: datetime) -> list[dict[str, Any]]:
     t = db.terminals.c
     out = []
     stats = seq_stats(conn)
+    from .push.events import pending_counts
+
+    commands_pending = pending_counts(conn)
     for row in conn.execute(select(db.terminals).order_by(t.site, t.name, t.terminal_id)):
         received, top, gaps = stats.get(row.terminal_id, (0, 0, []))
         hb = json.loads(row.heartbeat) if row.heartbeat else {}
@@ -91,6 +94,7 @@ def terminal_overview(conn: Connection, now: datetime) -> list[dict[str, Any]]:
             "terminal_last_seq": hb.get("last_seq"),
             "seq_gaps": gaps,
             "missing_count": top - received,  # seqs are >= 1: every absent one in 1..top
+            "commands_pending": commands_pending.get(row.terminal_id, 0),
         })
     _add_watermarks(conn, now, out)
     return out

@@ -79,14 +79,39 @@ class TimedH11Protocol(H11Protocol):
 
 
 def server_config(
-    app: Any, log_level: str, access_log: bool = False, **options: Any
+    app: Any, log_level: str, access_log: bool = False, *,
+    tls_cert: Path | None = None, tls_key: Path | None = None, **options: Any,
 ) -> uvicorn.Config:
-    """``app``: an ASGI app, or an import string (``options``: factory=True, workers=N)."""
+    """uvicorn's settings; HTTPS when ``tls_cert``/``tls_key`` (PEM files) are given.
+
+    ``app``: an ASGI app, or an import string (``options``: factory=True, workers=N).
+    ``proxy_headers`` is off: uvicorn would otherwise take ``X-Forwarded-For`` from any
+    loopback peer as the client's address (see ``serve --trusted-proxy``).
+    """
     return uvicorn.Config(
         app, log_level=log_level, access_log=access_log, date_header=False,
         server_header=False, lifespan="off", timeout_graceful_shutdown=3, backlog=2048,
-        http=TimedH11Protocol, **options,
+        http=TimedH11Protocol, proxy_headers=False,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None, **options,
     )
+
+
+def check_tls_files(tls_cert: Path | None, tls_key: Path | None) -> str | None:
+    """Why the certificate/key pair cannot be served, in one sentence, or None."""
+    if (tls_cert is None) != (tls_key is None):
+        return "--tls-cert and --tls-key go together"
+    if tls_cert is None or tls_key is None:
+        return None
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(tls_cert, tls_key)
+    except FileNotFoundError as exc:
+        return f"TLS file not found: {exc.filename}"
+    except (ssl.SSLError, OSError) as exc:
+        return f"cannot use {tls_cert} with {tls_key}: {exc}"
+    return None
 
 
 class EmbeddedServer:
@@ -98,9 +123,13 @@ class EmbeddedServer:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock | None = None,
+        *,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
         **app_options: Any,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.tls = (tls_cert, tls_key) if tls_cert and tls_key else None
         self.host = host
         self.port = port
         self.clock = clock
@@ -111,7 +140,7 @@ class EmbeddedServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -123,7 +152,9 @@ class EmbeddedServer:
         sock = listening_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         self._app = create_app(self.data_dir, self.clock, **self._app_options)
-        server = uvicorn.Server(server_config(self._app, "warning"))
+        tls_cert, tls_key = self.tls or (None, None)
+        server = uvicorn.Server(server_config(self._app, "warning", tls_cert=tls_cert,
+                                              tls_key=tls_key))
         self._server = server
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=f"server-{self.port}"

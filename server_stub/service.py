@@ -24,11 +24,12 @@ from kiosk.core.protocol import (
 from . import db
 from .admin import code_hash
 from .ingest import TerminalInfo
+from .secretbox import SecretBox
 
 DEFAULT_COOLDOWN_S = 60
 
 
-def get_terminal(engine: Engine, terminal_id: str) -> TerminalInfo | None:
+def get_terminal(engine: Engine, terminal_id: str, box: SecretBox) -> TerminalInfo | None:
     t = db.terminals.c
     with engine.connect() as conn:
         row = conn.execute(
@@ -37,10 +38,13 @@ def get_terminal(engine: Engine, terminal_id: str) -> TerminalInfo | None:
         ).first()
     if row is None:
         return None
-    return TerminalInfo(row.terminal_id, row.name, row.site, row.secret, row.revoked_at is not None)
+    secret = None if row.secret is None else box.open(row.terminal_id, row.secret)
+    return TerminalInfo(row.terminal_id, row.name, row.site, secret, row.revoked_at is not None)
 
 
-def enroll(engine: Engine, code: str, app_version: str, now: datetime) -> EnrollResponse | None:
+def enroll(
+    engine: Engine, code: str, app_version: str, now: datetime, box: SecretBox
+) -> EnrollResponse | None:
     """Spend a one-time code; None if unknown, used, expired or revoked.
 
     The single conditional UPDATE is the whole race guard: of N concurrent attempts with
@@ -51,15 +55,18 @@ def enroll(engine: Engine, code: str, app_version: str, now: datetime) -> Enroll
     h = code_hash(code)
     ts = now.timestamp()
     with db.write_txn(engine) as conn:
+        row = conn.execute(select(t.terminal_id, t.name, t.site).where(t.code_hash == h)).first()
+        if row is None:
+            return None
         n = conn.execute(
             update(db.terminals)
             .where(t.code_hash == h, t.enrolled_at.is_(None), t.revoked_at.is_(None),
                    t.code_expires_at > ts)
-            .values(enrolled_at=ts, secret=secret, app_version=app_version or None)
+            .values(enrolled_at=ts, secret=box.seal(row.terminal_id, secret),
+                    app_version=app_version or None)
         ).rowcount
         if n != 1:
             return None
-        row = conn.execute(select(t.terminal_id, t.name, t.site).where(t.code_hash == h)).one()
     return EnrollResponse(terminal_id=row.terminal_id, secret=secret, name=row.name,
                           site=row.site, server_time=now)
 

@@ -66,6 +66,12 @@ def register_enroll(subparsers: Subparsers) -> None:
                         "https://host:8443 (a trailing /api/v1 is fine)")
     p.add_argument("--code", required=True, help="the one-time enrolment code, e.g. "
                                                  "H2SD-KLCN-F4BF-PBZX")
+    p.add_argument("--ca-file", metavar="FILE",
+                   help="PEM file of the CA that signed the server's certificate")
+    p.add_argument("--pin-sha256", metavar="HEX",
+                   help="SHA-256 (hex) of the server certificate's public key")
+    p.add_argument("--allow-insecure-http", action="store_true",
+                   help="allow plain http:// to a host that is not this machine (not advised)")
 
 
 def register_status(subparsers: Subparsers) -> None:

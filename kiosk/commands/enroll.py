@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from kiosk.core.cli_style import fail
 from kiosk.core.config import ConfigError, load_config
@@ -16,7 +17,14 @@ def main(args: argparse.Namespace) -> int:
     try:
         config = load_config(paths.config_file)
         store = open_secret_store(config, paths)
-        cfg = enroll(args.server, args.code, paths, store)
+        tls: dict[str, str | bool] = {}
+        if args.ca_file:
+            tls["ca_file"] = str(Path(args.ca_file).resolve())
+        if args.pin_sha256:
+            tls["pin_sha256"] = args.pin_sha256
+        if args.allow_insecure_http:
+            tls["allow_insecure_http"] = True
+        cfg = enroll(args.server, args.code, paths, store, tls=tls)
     except (ConfigError, SecretStoreError, EnrollError) as exc:
         return fail("kiosk", str(exc))
     print(f"Enrolled as terminal {cfg.terminal.id} ({cfg.terminal.name}, site "

@@ -57,6 +57,22 @@ class SyncSection(_Section):
     backoff_cap_s: float = Field(default=300.0, gt=0, le=86400)
     heartbeat_s: float = Field(default=60.0, gt=0, le=86400)
     roster_refresh_s: float = Field(default=300.0, gt=0, le=86400)
+    ca_file: str = Field(default="", description="PEM file of the CA that signed the server's "
+                                                 "certificate (default: the system store)")
+    pin_sha256: str = Field(default="", description="SHA-256 (hex) of the server certificate's "
+                                                    "public key; several separated by commas")
+    allow_insecure_http: bool = Field(default=False, description="Allow plain http:// to a "
+                                                                 "host that is not loopback")
+
+    @field_validator("pin_sha256")
+    @classmethod
+    def _pins(cls, v: str) -> str:
+        for pin in v.split(","):
+            hexits = pin.strip().replace(":", "")
+            if pin.strip() and not (len(hexits) == 64 and all(
+                    c in "0123456789abcdefABCDEF" for c in hexits)):
+                raise ValueError(f"{pin.strip()!r} is not a SHA-256 in hex (64 digits)")
+        return v
 
 
 class SecretsSection(_Section):

@@ -39,7 +39,7 @@ class Paths:
 
     def ensure(self) -> "Paths":
         for d in (self.config_dir, self.data_dir, self.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)  # the kiosk's account only
         return self
 
 

@@ -39,6 +39,11 @@ SENTENCES: dict[str, str] = {
     C.REVOKED: QT_TRANSLATE_NOOP("Problem", "Terminal revoked by the server: punches are "
                                             "kept, not sent"),
     C.BAD_ANSWER: QT_TRANSLATE_NOOP("Problem", "Server answer incomplete: will try again"),
+    C.NOT_AUTHENTICATED: QT_TRANSLATE_NOOP("Problem", "The server's answer was not "
+                                                      "authenticated (%1): punches stay "
+                                                      "pending"),
+    C.INSECURE_HTTP: QT_TRANSLATE_NOOP("Problem", "Plain http:// to a server that is not "
+                                                  "this machine is refused (%1): use https://"),
     C.NOT_ENROLLED: QT_TRANSLATE_NOOP("Problem", "Terminal not enrolled"),
     C.NO_SECRET: QT_TRANSLATE_NOOP("Problem", "Terminal secret missing: enrol the terminal "
                                               "again"),
@@ -80,6 +85,9 @@ SENTENCES: dict[str, str] = {
     C.NO_KEYRING: QT_TRANSLATE_NOOP("Problem", "No secret store (keyring) is available on "
                                                "this terminal: see the setup guide."),
     C.ENROL_FAILED: QT_TRANSLATE_NOOP("Problem", "Enrolment failed: see the log."),
+    C.ENROL_NOT_AUTHENTICATED: QT_TRANSLATE_NOOP("Problem", "The server's answer was not "
+                                                            "authenticated: nothing was saved. "
+                                                            "Check the server address."),
     C.ENROL_NO_ENDPOINT: QT_TRANSLATE_NOOP("Problem", "This address is not a check-in server: "
                                                       "use the address 'kiosk-server serve' "
                                                       "prints."),

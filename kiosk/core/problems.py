@@ -28,6 +28,8 @@ class ProblemCode(enum.StrEnum):
     AUTH = "auth"  # 401: the signature was not accepted
     REVOKED = "revoked"  # 403 terminal_revoked
     BAD_ANSWER = "bad_answer"  # an answer that is not our server's (or has no verdicts)
+    NOT_AUTHENTICATED = "not_authenticated"  # an answer without a valid server receipt
+    INSECURE_HTTP = "insecure_http"  # plain http:// to a host that is not loopback
     # the terminal itself
     NOT_ENROLLED = "not_enrolled"
     NO_SECRET = "no_secret"
@@ -53,6 +55,7 @@ class ProblemCode(enum.StrEnum):
     ENROL_CODE_SPENT = "enrol_code_spent"
     NO_KEYRING = "no_keyring"
     ENROL_FAILED = "enrol_failed"
+    ENROL_NOT_AUTHENTICATED = "enrol_not_authenticated"  # no valid receipt: nothing saved
     ENROL_NO_ENDPOINT = "enrol_no_endpoint"  # the address answers, but is no check-in server
     # the event stream from the server (kiosk/sync/push.py)
     PUSH_BAD_SIGNATURE = "push_bad_signature"  # an event not signed by our server: ignored

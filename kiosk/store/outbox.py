@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sqlite3
 import threading
 import uuid
@@ -74,11 +75,30 @@ CREATE INDEX IF NOT EXISTS punches_state ON punches (state, id);
 CREATE INDEX IF NOT EXISTS punches_badge ON punches (badge_id, wall_time);
 """
 
+def _private_file(path: Path) -> None:
+    """The outbox and its -wal/-shm readable by the kiosk's account only (0600).
+
+    Created 0600 before SQLite opens it (SQLite gives -wal and -shm the database's mode);
+    an older, looser file is tightened.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            try:
+                mode = p.stat().st_mode
+                if mode & 0o077:
+                    os.chmod(p, mode & 0o700)  # drop group/other, keep the owner's bits
+            except OSError:
+                pass  # missing, or not ours: SQLite says what matters when it opens
+
+
 # Version n's statements bring a version n-1 file to n (in one transaction, in order).
 # Append only: a released step is never edited; the fresh schema above is the sum of all.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: ("ALTER TABLE punches ADD COLUMN last_error_code TEXT",),  # problems as codes
 }
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxStats:
@@ -172,6 +192,7 @@ class Outbox:
 
     # -- opening ------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
+        _private_file(self.path)
         conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False,
             timeout=BUSY_TIMEOUT_MS / 1000,
@@ -366,8 +387,10 @@ class Outbox:
             reason = v.reason.value if v.reason else None
             rows.append((state, v.model_dump_json(), reason, v.message, now, str(v.event_id)))
         return self._write_many(
+            # The bearer token goes once the server has answered: badge_id stays.
             "UPDATE punches SET state = ?, verdict = ?, reason = ?, message = ?,"
-            " settled_at = ?, attempts = attempts + 1 WHERE event_id = ? AND state = 'pending'",
+            " settled_at = ?, attempts = attempts + 1, badge = ''"
+            " WHERE event_id = ? AND state = 'pending'",
             rows, meta={"last_sync": now, **_NO_PROBLEM},
         )
 
@@ -377,7 +400,7 @@ class Outbox:
         now = _iso(self._clock.now())
         return self._write_many(
             "UPDATE punches SET state = 'rejected', reason = ?, message = ?, settled_at = ?,"
-            " attempts = attempts + 1 WHERE event_id = ? AND state = 'pending'",
+            " attempts = attempts + 1, badge = '' WHERE event_id = ? AND state = 'pending'",
             [(reason, message, now, str(e)) for e in event_ids],
             meta=_problem_meta(Problem(problem.code, problem.arg, f"{reason}: {message}"), now),
         )

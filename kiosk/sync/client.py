@@ -6,6 +6,12 @@ are tried in order; the one that answered stays preferred, and the first one is 
 again after ``failback_s``. Errors come out as a small hierarchy the engine can act on:
 retry (:class:`TransportError`, :class:`BadAnswer`, :class:`ServerBusy`), stop
 (:class:`TerminalRevoked`), or settle the punch for good (:class:`Refused`).
+
+Every answer must carry the server's receipt (:mod:`kiosk.core.protocol.receipt`) before
+anything in it is believed: a verdict, a server time, a roster, a refusal, a revocation.
+Without one the answer is :class:`Unauthenticated` and the punches stay pending. Only "try
+again later" (5xx, 429) and a 401 (the server does not know our secret, so it cannot sign)
+are taken unsigned: they change nothing but the time of the next try.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from kiosk.core.config import Config
 from kiosk.core.problems import KioskError, ProblemCode
 from kiosk.core.protocol import (
     API_PREFIX,
+    H_RECEIPT,
     BatchResult,
     CorrectionReceipt,
     CorrectionRequest,
@@ -39,12 +46,14 @@ from kiosk.core.protocol import (
     PunchBatch,
     Roster,
     TimeResponse,
+    receipt_valid,
     sign_request,
 )
 from kiosk.core.protocol.events import EVENTS_PATH
-from kiosk.core.protocol.signing import new_nonce
+from kiosk.core.protocol.signing import H_NONCE, new_nonce
 
 from .clock_offset import ClockOffset
+from .tls import NOT_TRUSTED, insecure_reason, verify_setting
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +82,13 @@ class BadAnswer(TransportError):
     JSON, an empty body): nothing was learnt about the punches, so they stay pending."""
 
     code = ProblemCode.BAD_ANSWER
+
+
+class Unauthenticated(BadAnswer):
+    """An answer without a valid server receipt (a fake server, a proxy or portal answering
+    by itself, a tampered body): not believed; the punches stay pending."""
+
+    code = ProblemCode.NOT_AUTHENTICATED
 
 
 class ServerBusy(SyncError):
@@ -212,8 +228,9 @@ class SyncClient:
         *,
         connect_timeout_s: float = 3.0,
         read_timeout_s: float = 10.0,
-        verify_tls: bool = True,
+        verify_tls: bool | str = True,
         failback_s: float = 300.0,
+        allow_insecure_http: bool = False,
     ) -> None:
         if not urls:
             raise ValueError("no server URL configured")
@@ -226,6 +243,7 @@ class SyncClient:
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._verify = verify_tls
         self._failback_s = failback_s
+        self._allow_insecure_http = allow_insecure_http
         self._preferred = 0
         self._preferred_since = clock.monotonic()
         self.last_url: str | None = None
@@ -246,11 +264,12 @@ class SyncClient:
         s = config.server
         return cls(s.urls, config.terminal.id, secret, clock, offset, session,
                    connect_timeout_s=s.connect_timeout_s, read_timeout_s=s.read_timeout_s,
-                   verify_tls=s.verify_tls)
+                   verify_tls=verify_setting(s.verify_tls, config.sync.ca_file),
+                   allow_insecure_http=config.sync.allow_insecure_http)
 
     # -- the endpoints ------------------------------------------------------------------
     def get_time(self) -> TimeResponse:
-        resp = self._request("GET", "/time", None, signed=False)
+        resp = self._request("GET", "/time", None)
         return _parse(TimeResponse, resp, self.last_url)
 
     def send_batch(self, punches: list[Punch]) -> BatchResult:
@@ -300,6 +319,11 @@ class SyncClient:
         failure: SyncError | None = None
         for index in self._order():
             base = self.urls[index]
+            insecure = insecure_reason(base, self._allow_insecure_http)
+            if insecure:
+                failure = TransportError(insecure, code=ProblemCode.INSECURE_HTTP,
+                                         arg=host_port(base))
+                continue
             nonce = new_nonce()
             req = requests.Request("GET", base + API_PREFIX + path,
                                    headers={"Accept": "text/event-stream"})
@@ -323,6 +347,14 @@ class SyncClient:
                 return resp, nonce
             try:
                 _read_body(resp, time.monotonic() + sum(self._timeout))
+                status = resp.status_code
+                # each event is signed; a refusal must carry the receipt like any answer
+                if not (status >= 500 or status in (401, 429)) and not receipt_valid(
+                        self._secret, nonce, status, resp.content, resp.headers.get(H_RECEIPT)):
+                    raise Unauthenticated(
+                        f"the server's answer was not authenticated: {base} answered "
+                        f"{status} to the event stream without a valid receipt",
+                        arg=host_port(base))
                 self._check(base, resp)
             except (TransportError, ServerBusy) as exc:
                 failure = exc
@@ -374,29 +406,42 @@ class SyncClient:
         self, base: str, method: str, path: str, body: bytes | None, signed: bool,
         extra_headers: dict[str, str],
     ) -> requests.Response:
+        insecure = insecure_reason(base, self._allow_insecure_http)
+        if insecure:
+            # Nothing is sent; the next URL may be https.
+            raise TransportError(insecure, code=ProblemCode.INSECURE_HTTP, arg=host_port(base))
         for attempt in range(2):
-            resp = self._exchange(base, method, path, body, signed, extra_headers)
-            if resp.status_code == 401 and attempt == 0:
+            resp, trusted = self._exchange(base, method, path, body, signed, extra_headers)
+            if resp.status_code == 401 and attempt == 0 and trusted:
                 err = _error_body(resp)
                 if err is not None and err.server_time is not None and \
                         err.error == "stale_timestamp":
-                    continue  # the 401 taught us the server's time: re-sign once
+                    continue  # the (signed) 401 taught us the server's time: re-sign once
             break
+        status = resp.status_code
+        if not trusted and not (status >= 500 or status in (401, 429)):
+            raise Unauthenticated(
+                f"the server's answer was not authenticated: {base} answered {status} "
+                "without a valid receipt", arg=host_port(base))
         return self._check(base, resp)
 
     def _exchange(
         self, base: str, method: str, path: str, body: bytes | None, signed: bool,
         extra_headers: dict[str, str],
-    ) -> requests.Response:
+    ) -> tuple[requests.Response, bool]:
+        """The answer, and whether its receipt is valid (always True for unsigned calls)."""
         headers = {"Accept": "application/json", **extra_headers}
         if body is not None:
             headers["Content-Type"] = "application/json"
         req = requests.Request(method, base + API_PREFIX + path, data=body, headers=headers)
         prepared = self.session.prepare_request(req)
+        nonce = ""
         if signed:
             ts = int(self.offset.server_now().timestamp())
-            prepared.headers.update(sign_request(
-                self.terminal_id, self._secret, method, prepared.path_url, body or b"", ts))
+            auth = sign_request(self.terminal_id, self._secret, method, prepared.path_url,
+                                body or b"", ts)
+            nonce = auth[H_NONCE]
+            prepared.headers.update(auth)
         sent_wall = self._clock.now()
         t0 = self._clock.monotonic()
         # The real clock (a test's fake one stands still): the whole answer must be in by
@@ -412,6 +457,9 @@ class SyncClient:
         except requests.Timeout as exc:
             raise TransportError(f"no answer within the timeout ({type(exc).__name__})",
                                  code=ProblemCode.TIMEOUT, arg=host_port(base)) from None
+        except requests.exceptions.SSLError as exc:
+            raise TransportError(f"{NOT_TRUSTED} ({_short(exc)})", code=ProblemCode.TLS,
+                                 arg=host_port(base)) from None
         except requests.ConnectionError as exc:
             raise TransportError(f"connection failed ({_short(exc)})",
                                  code=connection_code(exc), arg=host_port(base)) from None
@@ -419,9 +467,12 @@ class SyncClient:
             raise TransportError(f"request failed ({_short(exc)})",
                                  code=connection_code(exc), arg=host_port(base)) from None
         rtt = self._clock.monotonic() - t0
-        self.answers += 1
-        self._learn_time(resp, sent_wall, rtt)
-        return resp
+        trusted = not signed or receipt_valid(self._secret, nonce, resp.status_code,
+                                              resp.content, resp.headers.get(H_RECEIPT))
+        if trusted:  # an unsigned answer is no evidence of our server, nor of its time
+            self.answers += 1
+            self._learn_time(resp, sent_wall, rtt)
+        return resp, trusted
 
     def _learn_time(self, resp: requests.Response, sent_wall: datetime, rtt: float) -> None:
         server_time = None
@@ -432,10 +483,9 @@ class SyncClient:
                     server_time = datetime.fromisoformat(data["server_time"].replace("Z", "+00:00"))
             except ValueError:
                 server_time = None
+        # Only the body's server_time: the receipt covers the body, not the Date header.
         if server_time is not None and server_time.tzinfo is not None:
             self.offset.observe(sent_wall, rtt, server_time)
-        else:
-            self.offset.observe_date_header(sent_wall, rtt, resp.headers.get("Date"))
 
     def _check(self, base: str, resp: requests.Response) -> requests.Response:
         status = resp.status_code

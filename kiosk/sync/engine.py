@@ -45,6 +45,7 @@ from .client import (
 from .clock_offset import ClockOffset
 from .roster import RosterCache
 from .secrets import SecretStore, SecretStoreError
+from .tls import make_session
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class SyncEngine:
         self.outbox = outbox
         self._secrets = secret_store
         self._clock = clock
-        self._session = session or requests.Session()
+        self._session = session or make_session(config.sync.pin_sha256)
         self._listener = listener
         self._status_provider = status_provider
         self.roster = roster or RosterCache(outbox.path.parent / "roster.json")

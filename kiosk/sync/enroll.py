@@ -17,9 +17,19 @@ from kiosk import __version__
 from kiosk.core.config import Config, ConfigError, load_config, save_config
 from kiosk.core.paths import Paths
 from kiosk.core.problems import KioskError, ProblemCode
-from kiosk.core.protocol import API_PREFIX, EnrollRequest, EnrollResponse, ErrorBody
+from kiosk.core.protocol import (
+    API_PREFIX,
+    H_RECEIPT,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    receipt_valid,
+)
+from kiosk.core.protocol.signing import H_NONCE, new_nonce
 
+from .client import host_port
 from .secrets import SecretStore, SecretStoreError
+from .tls import NOT_TRUSTED, insecure_reason, make_session, verify_setting
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +49,13 @@ def enroll(
     *,
     timeout: tuple[float, float] = (5.0, 15.0),
     app_version: str = __version__,
+    tls: dict[str, str | bool] | None = None,
 ) -> Config:
-    """Enrol this terminal at ``server_url`` with ``code``; returns the saved config."""
+    """Enrol this terminal at ``server_url`` with ``code``; returns the saved config.
+
+    ``tls``: ``[sync]`` TLS settings to use from now on (``ca_file``, ``pin_sha256``,
+    ``allow_insecure_http``), checked on this very request and saved with the config.
+    """
     # The address 'kiosk-server serve' prints ends in the API's prefix when copied with it
     url = server_url.strip().rstrip("/").removesuffix(API_PREFIX).rstrip("/")
     if not url.startswith(("http://", "https://")):
@@ -58,14 +73,31 @@ def enroll(
         raise EnrollError(f"The kiosk config cannot be read: {exc}",
                           code=ProblemCode.ENROL_CONFIG_READ) from None
     try:
+        config = config.model_copy(deep=True)
+        for key, value in (tls or {}).items():
+            setattr(config.sync, key, value)
+    except ValidationError as exc:
+        raise EnrollError(f"The TLS settings are not valid: {exc.errors()[0]['msg']}",
+                          code=ProblemCode.ENROL_FAILED) from None
+    insecure = insecure_reason(url, config.sync.allow_insecure_http)
+    if insecure:
+        raise EnrollError(f"The server address {url} is not safe: {insecure}.",
+                          code=ProblemCode.INSECURE_HTTP, arg=host_port(url))
+    try:
         secret_store.get("probe")  # fail here, before the one-time code is spent
     except SecretStoreError as exc:
         raise EnrollError(str(exc), code=ProblemCode.NO_KEYRING) from None
 
-    session = session or requests.Session()
+    session = session or make_session(config.sync.pin_sha256)
+    nonce = new_nonce()
     try:
         resp = session.post(f"{url}{API_PREFIX}/enroll", data=body.model_dump_json(),
-                            headers={"Content-Type": "application/json"}, timeout=timeout)
+                            headers={"Content-Type": "application/json", H_NONCE: nonce},
+                            timeout=timeout,
+                            verify=verify_setting(config.server.verify_tls, config.sync.ca_file))
+    except requests.exceptions.SSLError:
+        raise EnrollError(f"Cannot enrol at {url}: {NOT_TRUSTED} (check [sync] ca_file and "
+                          "pin_sha256).", code=ProblemCode.TLS, arg=host_port(url)) from None
     except requests.Timeout:
         raise EnrollError(f"The server at {url} did not answer in time.",
                           code=ProblemCode.ENROL_TIMEOUT) from None
@@ -89,6 +121,13 @@ def enroll(
     except ValidationError:
         raise EnrollError("The server sent an answer this kiosk does not understand.",
                           code=ProblemCode.ENROL_BAD_ANSWER) from None
+    # Signed with the secret it carries, over our nonce: the secret came whole from a
+    # server that holds it (not a portal, not a proxy that made up an answer).
+    if not receipt_valid(answer.secret, nonce, resp.status_code, resp.content,
+                         resp.headers.get(H_RECEIPT)):
+        raise EnrollError("The server's answer was not authenticated (no valid receipt); "
+                          "nothing was saved. Check the server address.",
+                          code=ProblemCode.ENROL_NOT_AUTHENTICATED)
 
     try:
         secret_store.set(answer.terminal_id, answer.secret)

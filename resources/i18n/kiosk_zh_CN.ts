@@ -402,6 +402,10 @@
         <translation>服务器证书不受信任（%1）</translation>
     </message>
     <message>
+        <source>Plain http:// to a server that is not this machine is refused (%1): use https://</source>
+        <translation>拒绝以明文 http:// 连接非本机的服务器（%1）：请使用 https://</translation>
+    </message>
+    <message>
         <source>Server closed the connection (%1)</source>
         <translation>服务器断开了连接（%1）</translation>
     </message>
@@ -458,6 +462,10 @@
         <translation>服务器应答不完整：稍后重试</translation>
     </message>
     <message>
+        <source>The server&apos;s answer was not authenticated (%1): punches stay pending</source>
+        <translation>服务器的应答未通过验证（%1）：打卡记录保留待发送</translation>
+    </message>
+    <message>
         <source>Internal error: see the log</source>
         <translation>内部错误：请查看日志</translation>
     </message>
@@ -480,6 +488,10 @@
     <message>
         <source>Punch storage failed: see the log</source>
         <translation>打卡存储出错：请查看日志</translation>
+    </message>
+    <message>
+        <source>The server&apos;s answer was not authenticated: nothing was saved. Check the server address.</source>
+        <translation>服务器的应答未通过验证：未保存任何内容。请检查服务器地址。</translation>
     </message>
     <message>
         <source>Sync problem: see the log</source>

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
-from .. import db, reports, rules
+from .. import completeness, db, reports, rules
 
 _NOT_IN = frozenset({rules.DayStatus.EXPECTED, rules.DayStatus.NOT_IN, rules.DayStatus.ABSENT})
 
@@ -48,6 +48,14 @@ class SiteToday:
     left: list[Person] = field(default_factory=list)  # checked in and out
     on_leave: list[Person] = field(default_factory=list)
     off: int = 0  # not a work day of their shift, or a holiday, and no punch
+    last_punch_at: datetime | None = None  # freshness: the latest punch received (site-local)
+    complete: str | None = None  # the completeness watermark's sentence for the site
+    terminals: list[tuple[str, str, bool]] = field(default_factory=list)  # name, sentence, current
+
+    @property
+    def all_current(self) -> bool:
+        """Every terminal of the site is current: the day so far is complete."""
+        return bool(self.terminals) and all(current for _, _, current in self.terminals)
 
     @property
     def staff(self) -> int:
@@ -106,7 +114,48 @@ def today(conn: Connection, now: datetime) -> list[SiteToday]:
     for site in sites.values():
         for people in (site.present, site.late, site.not_in, site.left, site.on_leave):
             people.sort(key=lambda p: (p.name, p.employee_id))
+    _add_freshness(conn, now, sites, zones, lo, hi)
     return list(sites.values())
+
+
+def _window(lo: date, hi: date) -> tuple[float, float]:
+    start = datetime.combine(lo - timedelta(days=2), time(), tzinfo=timezone.utc)
+    end = datetime.combine(hi + timedelta(days=3), time(), tzinfo=timezone.utc)
+    return start.timestamp(), end.timestamp()
+
+
+def _add_freshness(conn: Connection, now: datetime, sites: dict[str, SiteToday],
+                   zones: dict[str, ZoneInfo], lo: date, hi: date) -> None:
+    """Each site's latest punch received, its completeness watermark and its terminals'."""
+    p = db.punches.c
+    a, b = _window(lo, hi)
+    for code, last in conn.execute(
+            select(p.site, func.max(p.received_at)).where(p.punch_time >= a, p.punch_time < b)
+            .group_by(p.site)):
+        if code in sites and last is not None:
+            sites[code].last_punch_at = datetime.fromtimestamp(last, zones[code])
+    comp = completeness.completeness(conn, now)
+    for code, mark in comp["sites"].items():
+        if code in sites:
+            sites[code].complete = mark["summary"]
+    for t in comp["terminals"]:
+        if t["site"] in sites:
+            sites[t["site"]].terminals.append((t["name"], t["summary"], t["current"]))
+
+
+def fingerprint(conn: Connection, now: datetime) -> str:
+    """Changes whenever Today's page could: a punch around now stored (count, latest
+    receipt, sum of times: a deletion shows too), anything audited (employees, leave,
+    holidays, corrections, terminals), or the minute (statuses turn with the clock,
+    heartbeats move the watermark). Cheap: an index range and two aggregates."""
+    p, au = db.punches.c, db.audit_log.c
+    a, b = _window(now.date() - timedelta(days=1), now.date() + timedelta(days=2))
+    n, last, total = conn.execute(select(func.count(), func.max(p.received_at),
+                                         func.sum(p.punch_time))
+                                  .where(p.punch_time >= a, p.punch_time < b)).one()
+    audited = conn.execute(select(func.max(au.id))).scalar()
+    heard = conn.execute(select(func.count(), func.max(db.terminals.c.enrolled_at))).one()
+    return f"{n}-{last}-{total}-{audited}-{heard[0]}-{heard[1]}-{int(now.timestamp() // 60)}"
 
 
 def _record(times: list[datetime], tz: ZoneInfo, shift: rules.ShiftRule | None, day: date,

@@ -55,6 +55,8 @@ def install(app: FastAPI, engine: Engine, clock: Clock, signed: Signed, *,
     ) -> Response:
         """Server-Sent Events for this terminal (signed; resume with ``after``)."""
         terminal = await signed(request, lambda call: call.terminal)
+        if isinstance(terminal, Response):
+            return terminal  # refused (with the server's receipt when the signature was good)
         nonce = request.headers.get(H_NONCE, "")
         start = after if after is not None else _last_event_id(request)
         await hub.start()

@@ -46,6 +46,14 @@ def test_sign_in_then_a_punch_shows_on_today_within_5_s(page, admins, term) -> N
     in_now.get_by_text("Ana Souza").wait_for(timeout=5_000)  # no reload: the live view
     assert time.monotonic() - started < 5
     assert page.url.endswith("/console/")
+    hq = page.locator('[data-site="HQ"]')
+    assert "Completeness" in hq.locator(".watermark").inner_text()  # the site's watermark
+    assert hq.locator(".last-punch time").inner_text().count(":") == 2  # and freshness
+    # while nothing changes, the polls are bodiless 304s (the ETag the script sends back)
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if "/today/live" in r.url else None)
+    page.wait_for_timeout(2_500)
+    assert statuses and set(statuses) <= {200, 304} and 304 in statuses, statuses
 
 
 def test_csv_with_a_bad_row_stores_nothing(page, admins) -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import timedelta
 
+import numpy as np
 import requests
+from PIL import Image
 from sqlalchemy import select
 
 from kiosk.core.protocol import API_PREFIX
+from kiosk.core.protocol.enrolment import parse_enrolment
+from kiosk.scan.decoder import ScanPipeline
 from server_stub import audit, db
 from tests.server.terminal_client import enroll
 
@@ -143,6 +148,11 @@ def test_terminal_add_shows_code_once_and_revoke(client_for, admins) -> None:
     r = it.post("/terminals", {"name": "Gate 2", "site": "HQ", "valid_days": "3"})
     assert r.status_code == 200 and 'id="enrol-code"' in r.text and "data:image/png" in r.text
     code = r.text.split('id="enrol-code">')[1].split("<")[0]
+    # the QR is the KE1 enrolment (server address + code) the kiosk's camera reads
+    png = base64.b64decode(r.text.split('src="data:image/png;base64,')[1].split('"')[0])
+    (found,) = ScanPipeline().decode(np.asarray(Image.open(io.BytesIO(png)).convert("L")))
+    enrolment = parse_enrolment(found.text)
+    assert enrolment.code == code and enrolment.server_url == admins.url
     assert code not in it.get("/terminals").text  # shown once
     t = enroll(admins.url, code, admins.clock)
     assert t.terminal_id in it.get("/terminals").text
@@ -194,3 +204,34 @@ def test_today_shows_who_is_on_leave(client_for, admins) -> None:
     page = client_for("view1").get("/").text
     assert "Ana Souza" in _section(page, "leave") and "sick: flu" in _section(page, "leave")
     assert "Ana Souza" not in _section(page, "not_in")
+
+
+def test_today_live_answers_304_until_something_changes(client_for, admins, term) -> None:
+    """The live fragment carries an ETag; polled with it, nothing changed is a bodiless 304,
+    and a new punch, an audited change or the next minute gives a new fragment."""
+    hr = client_for("hr1")
+    r = hr.get("/today/live")
+    etag = r.headers["etag"]
+    assert r.status_code == 200 and etag and "Latest punch received" in r.text
+    again = hr.get("/today/live", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert term.verdicts([term.punch(admins.tokens["E1"])])[0]["status"] == "accepted"
+    fresh = hr.get("/today/live", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and "Ana Souza" in _section(fresh.text, "in")
+    assert fresh.headers["etag"] != etag
+    etag = fresh.headers["etag"]
+    admins.srv.admin.add_employee("E9", "New Person", "HQ", "day")
+    r = hr.get("/today/live", headers={"If-None-Match": etag})
+    if r.status_code == 304:  # add_employee from the Admin API may not be audited: a minute
+        admins.clock.advance(60)
+        r = hr.get("/today/live", headers={"If-None-Match": etag})
+    assert r.status_code == 200 and "New Person" in r.text
+
+
+def test_today_shows_each_sites_watermark_and_latest_punch(client_for, admins, term) -> None:
+    assert term.verdicts([term.punch(admins.tokens["E1"])])[0]["status"] == "accepted"
+    hq = client_for("hr1").get("/").text.split('data-site="HQ"')[1].split("</section>")[0]
+    assert 'class="last-punch"' in hq and "<time>09:00:00</time>" in hq  # Berlin time
+    mark = hq.split('class="watermark')[1].split("</span>")[0]
+    assert "Completeness" in mark and "terminal" in mark  # the completeness sentence
+    assert "<details class=\"terminals\">" in hq and term.terminal_id not in mark

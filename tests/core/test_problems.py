@@ -9,6 +9,7 @@ import requests
 
 from kiosk.core.problem_text import SENTENCES, describe
 from kiosk.core.problems import KioskError, Problem, ProblemCode, problem_of
+from kiosk.core.protocol import new_secret
 from kiosk.store import OutboxFullError
 from kiosk.sync.client import SyncClient, TransportError, connection_code, host_port
 from kiosk.sync.clock_offset import ClockOffset
@@ -68,7 +69,7 @@ def test_a_real_failed_connection_is_classified_by_type() -> None:
     assert connection_code(RuntimeError("no idea")) is ProblemCode.UNREACHABLE
 
     clock = FakeClock()
-    client = SyncClient([url], "t1", "secret", clock, ClockOffset(clock),
+    client = SyncClient([url], "t1", new_secret(), clock, ClockOffset(clock),
                         connect_timeout_s=1.0, read_timeout_s=1.0)
     try:
         with pytest.raises(TransportError) as failed:

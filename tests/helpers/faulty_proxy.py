@@ -12,7 +12,9 @@ Modes (switchable while running):
 - ``drip``: forward the answer's headers at once, then its body one byte per ``delay_s``
   (each read is quick, the whole answer takes for ever).
 - ``respond``: answer every request with the canned ``response`` bytes (e.g. a 503 with
-  ``Retry-After``) without forwarding it, then close.
+  ``Retry-After``) without forwarding it, then close. With ``receipt_secret`` set, the
+  answer carries a valid server receipt for the request's nonce (a server that knows the
+  terminal's secret, so the kiosk believes it); without, it is a fake server.
 
 One thread accepts; one thread per connection shuttles bytes with ``select``; all are
 joined on :meth:`stop`. Counters say what happened, so tests can check a fault really hit.
@@ -38,6 +40,7 @@ class FaultyProxy:
         self.reset_ratio = reset_ratio
         self.delay_s = delay_s
         self.response = b""
+        self.receipt_secret: str | None = None
         self._mode = mode
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -143,11 +146,26 @@ class FaultyProxy:
         ready, _, _ = select.select([client], [], [], 5)
         if ready:
             try:
-                client.recv(65536)
-                client.sendall(self.response)
+                request = client.recv(65536)
+                client.sendall(self._signed(request, self.response))
             except OSError:
                 pass
         _close(client)
+
+    def _signed(self, request: bytes, response: bytes) -> bytes:
+        if self.receipt_secret is None:
+            return response
+        from kiosk.core.protocol import H_RECEIPT, sign_receipt
+
+        nonce = ""
+        for line in request.partition(b"\r\n\r\n")[0].split(b"\r\n")[1:]:
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "x-kiosk-nonce":
+                nonce = value.strip()
+        head, sep, body = response.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        receipt = sign_receipt(self.receipt_secret, nonce, status, body)
+        return head + f"\r\n{H_RECEIPT}: {receipt}".encode() + sep + body
 
     def _drip(self, client: socket.socket, upstream: socket.socket, first: bytes) -> None:
         head, sep, body = first.partition(b"\r\n\r\n")

@@ -50,18 +50,38 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    tmp_path: Path, clock: Clock | None = None, database_url: str | None = None
+    tmp_path: Path, clock: Clock | None = None, database_url: str | None = None,
+    tls: tuple[Path, Path] | None = None,
 ) -> Iterator[LiveServer]:
-    """``database_url``: for a new data folder (None: a SQLite file in it)."""
+    """``database_url``: for a new data folder (None: a SQLite file in it); ``tls``:
+    (certificate, key) PEM files to serve HTTPS with."""
     data_dir = Path(tmp_path) / "server-data"
     if (data_dir / "server.json").exists():
         admin = Admin.open(data_dir, clock=clock)
     else:
         admin = Admin.init(data_dir, database_url=database_url, clock=clock)
-    server = EmbeddedServer(data_dir, clock=clock)
+    cert, key = tls or (None, None)
+    server = EmbeddedServer(data_dir, clock=clock, tls_cert=cert, tls_key=key)
     try:
         server.start()
         yield LiveServer(data_dir, admin, server)
     finally:
         server.stop()
         admin.close()
+
+
+def wait_for_http(url: str, timeout: float = 60.0, **kwargs: object) -> None:
+    """Poll ``url`` until the server behind it answers (a subprocess binds before it listens)."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=5, **kwargs)  # type: ignore[arg-type]
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

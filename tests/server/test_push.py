@@ -202,3 +202,25 @@ def test_two_replicas_notify_fans_out(tmp_path, clock, monkeypatch):
             a.stop()
             b.stop()
             admin.close()
+
+
+def test_cli_command_commands_and_diagnostics(world, term, tmp_path, capsys):
+    from server_stub.cli import main
+
+    d = ["--data", str(world.srv.data_dir)]
+    assert main(["command", term.terminal_id, "message", "Back", "at", "2", *d]) == 0
+    assert main(["command", term.terminal_id, "message", *d]) != 0  # no text
+    assert main(["command", "nope", "sync", *d]) != 0
+    capsys.readouterr()
+    assert main(["commands", "--json", *d]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["command"], r["state"], r["actor"]) for r in rows] == [("message", "pending", "cli")]
+    from server_stub import audit
+
+    assert audit.entries(world.srv.admin.engine, action="terminal_command")[0].actor == "cli"
+    assert main(["diagnostics", term.terminal_id, *d]) != 0  # none uploaded yet
+    zipped = b"PK\x05\x06" + b"\0" * 18
+    term.request("POST", "/diagnostics", zipped, headers={"Content-Type": "application/zip"})
+    out = tmp_path / "d.zip"
+    assert main(["diagnostics", term.terminal_id, "--out", str(out), *d]) == 0
+    assert out.read_bytes() == zipped

@@ -231,6 +231,9 @@ def test_permanent_refusal_marks_the_punch_rejected_with_the_reason(
         fill(box, terminal, 3)
         proxy.set_mode("respond", response=http_response(
             422, "Unprocessable", {"Content-Type": "application/json"}, body))
+        assert engine.sync_once().rejected == 0  # unsigned: not our server's refusal
+        assert box.stats().pending == 3
+        proxy.receipt_secret = terminal.secrets.get(cfg.terminal.id)
         report = engine.sync_once()
         assert report.rejected == 3
     stats = box.stats()
@@ -442,10 +445,13 @@ def test_garbage_answers_keep_the_punches_pending(server, terminal: Terminal) ->
         engine.sync_once()  # time and roster through the proxy
         roster_before = terminal.paths.roster_cache.read_bytes()
         fill(box, terminal, 3)
-        for answer in GARBAGE:
+        for answer, secret in [(a, s) for s in (None, terminal.secrets.get(cfg.terminal.id))
+                               for a in GARBAGE]:
             proxy.set_mode("respond", response=answer)
+            proxy.receipt_secret = secret  # unsigned, then signed by a broken server
             report = engine.sync_once()  # must not raise
-            assert report.error is not None and "BatchResult" in report.error, answer
+            expected = "not authenticated" if secret is None else "BatchResult"
+            assert report.error is not None and expected in report.error, answer
             assert "Captive" not in report.error  # the body itself is never quoted
             stats = box.stats()
             assert (stats.pending, stats.rejected, stats.sent) == (3, 0, 0), answer

@@ -94,7 +94,7 @@ def test_sync_once_against_a_wrong_url_is_one_sentence(terminal: Terminal, capsy
     assert " UTC)" in last_error and "." not in last_error.split("(at ")[1]  # whole seconds
 
 
-def test_status_times_are_whole_seconds_in_utc(server, terminal: Terminal, capsys) -> None:
+def test_status_times_are_whole_seconds_in_utc(server, terminal: Terminal, capsys, monkeypatch) -> None:
     box = Outbox(terminal.paths.outbox_file, SystemClock())
     fill(box, terminal, 1)
     box.close()
@@ -103,14 +103,10 @@ def test_status_times_are_whole_seconds_in_utc(server, terminal: Terminal, capsy
 
     with Outbox(terminal.paths.outbox_file, SystemClock()) as sync_box:
         SyncEngine(terminal.config, sync_box, terminal.secrets, SystemClock()).sync_once()
-    import kiosk.sync.secrets as secrets_mod
+    import kiosk.commands.status as status_cmd
 
-    original = secrets_mod.open_secret_store
-    secrets_mod.open_secret_store = lambda config, paths: terminal.secrets  # type: ignore[assignment]
-    try:
-        assert kiosk_main(["--home", home, "status"]) == 0
-    finally:
-        secrets_mod.open_secret_store = original  # type: ignore[assignment]
+    monkeypatch.setattr(status_cmd, "open_secret_store", lambda config, paths: terminal.secrets)
+    assert kiosk_main(["--home", home, "status"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Last sync:"))
     import re
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
 
 from kiosk.cli import main as kiosk_main
 from kiosk.core.clock import SystemClock
+from kiosk.core.paths import default_paths
+from kiosk.core.problems import ProblemCode
+from kiosk.core.protocol import new_secret
 from kiosk.store import Outbox
 from kiosk.sync.clock_offset import ClockOffset
 from kiosk.sync.engine import SyncEngine
+from kiosk.sync.enroll import EnrollError, enroll
+from kiosk.sync.secrets import KeyringSecretStore
 from tests.helpers.clock import FakeClock
 from tests.helpers.faulty_proxy import FaultyProxy, http_response
+from tests.helpers.keyring_backend import MemoryKeyring
 from tests.sync.conftest import Terminal, fill
 
 ABSURD_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
@@ -53,3 +63,87 @@ def test_a_server_answering_year_one_neither_crashes_nor_moves_the_clock(
         proxy.set_mode("pass")
         assert engine.sync_once().accepted == 2  # and it keeps working
         box.close()
+
+
+def _accepted_for(punches) -> bytes:
+    results = [{"event_id": str(p.event_id), "status": "accepted", "direction": "check_in",
+                "message": "Checked in."} for p in punches]
+    return json.dumps({"results": results,
+                       "server_time": datetime.now(timezone.utc).isoformat()}).encode()
+
+
+def test_a_fake_server_answering_accepted_marks_nothing_sent(server, terminal: Terminal) -> None:
+    """A server that answers 'accepted' without storing (and so without a receipt)."""
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url], batch_size=50)
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        assert engine.sync_once().ok  # time and roster from the real server
+        punches = fill(box, terminal, 20)
+        fake = http_response(200, "OK", {"Content-Type": "application/json"},
+                             _accepted_for(punches))
+        proxy.set_mode("respond", response=fake)
+        for secret in (None, new_secret()):  # no receipt, then one made with a wrong key
+            proxy.receipt_secret = secret
+            report = engine.sync_once()
+            assert report.sent == 0 and box.stats().pending == 20 and box.stats().sent == 0
+            assert report.problem.code is ProblemCode.NOT_AUTHENTICATED
+            assert not engine.state().online
+        proxy.receipt_secret = terminal.secrets.get(cfg.terminal.id)
+        assert engine.sync_once().sent == 20  # the same answer, signed: believed
+        box.close()
+
+
+def test_unsigned_revocation_and_roster_are_not_believed(server, terminal: Terminal) -> None:
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url], roster_refresh_s=0.001)
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        assert engine.sync_once().ok
+        roster = terminal.paths.roster_cache.read_bytes()
+        fill(box, terminal, 1)
+        revoked = json.dumps({"error": "terminal_revoked", "message": "revoked"}).encode()
+        proxy.set_mode("respond", response=http_response(
+            403, "Forbidden", {"Content-Type": "application/json"}, revoked))
+        report = engine.sync_once()
+        assert not report.revoked and not engine.state().terminal_revoked
+        forged = json.loads(roster)
+        forged["roster"]["revoked"] = [b for b, _ in terminal.badges]
+        proxy.set_mode("respond", response=http_response(
+            200, "OK", {"Content-Type": "application/json"},
+            json.dumps(forged["roster"]).encode()))
+        engine.sync_once()
+        assert terminal.paths.roster_cache.read_bytes() == roster
+        proxy.set_mode("pass")
+        assert engine.sync_once().accepted == 1
+        box.close()
+
+
+def test_an_unsigned_stale_401_does_not_move_the_clock(server, terminal: Terminal) -> None:
+    with FaultyProxy(server.port) as proxy:
+        cfg = terminal.tune(urls=[proxy.url])
+        box = Outbox(terminal.paths.outbox_file, SystemClock())
+        fill(box, terminal, 1)
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        later = (datetime.now(timezone.utc) + timedelta(hours=5)).isoformat()
+        body = json.dumps({"error": "stale_timestamp", "message": "m",
+                           "server_time": later}).encode()
+        proxy.set_mode("respond", response=http_response(
+            401, "Unauthorized", {"Content-Type": "application/json"}, body))
+        engine.sync_once()
+        assert abs(engine.clock_offset_s) < 5 and box.stats().pending == 1
+        box.close()
+
+
+def test_enrolment_without_a_receipt_saves_nothing(server, tmp_path: Path) -> None:
+    answer = json.dumps({"terminal_id": "tfake", "secret": new_secret(), "name": "Fake",
+                         "site": "HQ", "server_time": datetime.now(timezone.utc).isoformat()})
+    paths = default_paths(tmp_path / "k")
+    backend = MemoryKeyring()
+    with FaultyProxy(server.port, mode="respond") as proxy:
+        proxy.response = http_response(200, "OK", {"Content-Type": "application/json"},
+                                       answer.encode())
+        with pytest.raises(EnrollError, match="not authenticated") as err:
+            enroll(proxy.url, "ABCD-EFGH", paths, KeyringSecretStore(backend))
+    assert err.value.code is ProblemCode.ENROL_NOT_AUTHENTICATED
+    assert not paths.config_file.exists() and backend.get_password("checkin-kiosk", "tfake") is None

@@ -17,6 +17,7 @@ from kiosk.app import KioskApp, KioskOptions
 from kiosk.core.config import Config, save_config
 from kiosk.core.paths import default_paths
 from kiosk.core.problems import ProblemCode
+from kiosk.core.protocol import new_secret
 from kiosk.services.memory_secrets import MemorySecretStore
 from kiosk.store import Outbox, OutboxError
 from kiosk.sync.client import SyncClient, SyncError
@@ -39,7 +40,7 @@ def _closed_port() -> int:
 
 def _failure(url: str) -> SyncError:
     clock = FakeClock(MONDAY_0850)
-    client = SyncClient([url], "t1", "secret", clock, ClockOffset(clock),
+    client = SyncClient([url], "t1", new_secret(), clock, ClockOffset(clock),
                         connect_timeout_s=1.0, read_timeout_s=0.3)
     try:
         with pytest.raises(SyncError) as info:

@@ -36,6 +36,7 @@ from .models import (
     Verdict,
     VerdictStatus,
 )
+from .receipt import H_RECEIPT, receipt_valid, sign_receipt
 from .signing import (
     AuthError,
     AuthErrorReason,
@@ -47,12 +48,12 @@ from .signing import (
 )
 
 __all__ = [
-    "API_PREFIX", "MAX_BATCH", "AuthError", "AuthErrorReason", "Badge", "BadgeError",
-    "BadgeErrorReason", "BadgeSigner", "BadgeVerifier", "BatchResult", "CorrectionReceipt",
-    "CorrectionRequest", "Direction",
+    "API_PREFIX", "H_RECEIPT", "MAX_BATCH", "AuthError", "AuthErrorReason", "Badge",
+    "BadgeError", "BadgeErrorReason", "BadgeSigner", "BadgeVerifier", "BatchResult",
+    "CorrectionReceipt", "CorrectionRequest", "Direction",
     "EnrollRequest", "EnrollResponse", "ErrorBody", "Heartbeat", "NonceStore", "Punch",
     "PunchBatch", "RejectReason", "Roster", "RosterEmployee", "ShiftHint", "Source",
     "TimeResponse", "Verdict", "VerdictStatus", "new_secret", "parse_badge",
-    "public_key_from_text", "public_key_to_text", "read_headers", "sign_request",
-    "verify_request",
+    "public_key_from_text", "public_key_to_text", "read_headers", "receipt_valid",
+    "sign_receipt", "sign_request", "verify_request",
 ]

@@ -50,6 +50,11 @@ def new_secret() -> str:
     return b64u_encode(secrets.token_bytes(32))
 
 
+def valid_nonce(nonce: str) -> bool:
+    """True for a nonce of the accepted shape (16-64 base64url characters)."""
+    return bool(_NONCE_RE.fullmatch(nonce))
+
+
 def new_nonce() -> str:
     return b64u_encode(secrets.token_bytes(18))
 

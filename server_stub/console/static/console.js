@@ -11,12 +11,17 @@
   var live = document.querySelector("[data-live]");
   if (!live) { return; }
   var url = live.getAttribute("data-live");
-  var every = parseInt(live.getAttribute("data-interval"), 10) || 2000;
+  var every = parseInt(live.getAttribute("data-interval"), 10) || 1000;
   var last = null;
+  var etag = null;  /* the server answers 304 while nothing on the page changed */
   function tick() {
-    fetch(url, { credentials: "same-origin", cache: "no-store", redirect: "follow" })
+    var headers = etag ? { "If-None-Match": etag } : {};
+    fetch(url, { credentials: "same-origin", cache: "no-store", redirect: "follow",
+                 headers: headers })
       .then(function (r) {
+        if (r.status === 304) { return null; }
         if (r.redirected || !r.ok) { window.location.reload(); return null; }
+        etag = r.headers.get("ETag");
         return r.text();
       })
       .then(function (html) {

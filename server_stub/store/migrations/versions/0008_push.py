@@ -1,7 +1,7 @@
 """The push channel to terminals: events (roster, settings, commands) and diagnostics.
 
 Revision ID: 0008_push
-Revises: 0005_nonces
+Revises: 0006_trust
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_push"
-down_revision = "0005_nonces"
+down_revision = "0006_trust"
 branch_labels = None
 depends_on = None
 
