@@ -100,7 +100,8 @@ def register_outbox(subparsers: Subparsers) -> None:
         "still readable in a corrupt outbox that was moved aside, with its own event id and "
         "sequence number, so the server stores each once; prints how many were re-queued "
         "and skipped.")
-    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION",
+                           help="salvage: re-queue a moved-aside file's readable punches")
     s = sub.add_parser("salvage", help="re-queue the readable punches of a moved-aside file")
     s.add_argument("file", metavar="FILE", help="the moved-aside outbox "
                    "(outbox.sqlite3.corrupt-...)")
