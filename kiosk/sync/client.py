@@ -319,6 +319,11 @@ class SyncClient:
         failure: SyncError | None = None
         for index in self._order():
             base = self.urls[index]
+            insecure = insecure_reason(base, self._allow_insecure_http)
+            if insecure:
+                failure = TransportError(insecure, code=ProblemCode.INSECURE_HTTP,
+                                         arg=host_port(base))
+                continue
             nonce = new_nonce()
             req = requests.Request("GET", base + API_PREFIX + path,
                                    headers={"Accept": "text/event-stream"})
@@ -342,6 +347,14 @@ class SyncClient:
                 return resp, nonce
             try:
                 _read_body(resp, time.monotonic() + sum(self._timeout))
+                status = resp.status_code
+                # each event is signed; a refusal must carry the receipt like any answer
+                if not (status >= 500 or status in (401, 429)) and not receipt_valid(
+                        self._secret, nonce, status, resp.content, resp.headers.get(H_RECEIPT)):
+                    raise Unauthenticated(
+                        f"the server's answer was not authenticated: {base} answered "
+                        f"{status} to the event stream without a valid receipt",
+                        arg=host_port(base))
                 self._check(base, resp)
             except (TransportError, ServerBusy) as exc:
                 failure = exc

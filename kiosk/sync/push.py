@@ -37,6 +37,7 @@ from .client import AuthFailed, SyncClient, SyncError, TerminalRevoked, Transpor
 from .clock_offset import ClockOffset
 from .engine import backoff_delay
 from .secrets import SecretStore, SecretStoreError
+from .tls import make_session
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ class PushWorker:
         self.state_file = Path(state_file)
         self._handler = handler
         self._on_state = on_state
-        self._session = session or requests.Session()  # its own: sessions are per thread
+        # its own session (one per thread), pinned like the sync engine's
+        self._session = session or make_session(config.sync.pin_sha256)
         self._rng = rng or random.Random()
         self.heartbeat_s = heartbeat_s
         self.poll_wait_s = poll_wait_s
@@ -191,11 +193,9 @@ class PushWorker:
             return None
         if not secret:
             return None
-        s = self.config.server
-        self._client = SyncClient(s.urls, self.config.terminal.id, secret, self._clock,
-                                  self._offset, self._session,
-                                  connect_timeout_s=s.connect_timeout_s,
-                                  read_timeout_s=s.read_timeout_s, verify_tls=s.verify_tls)
+        # the sync client's TLS, pinning and plain-http rules (kiosk/sync/client.py)
+        self._client = SyncClient.from_config(self.config, secret, self._clock, self._offset,
+                                              self._session)
         return self._client
 
     def _once(self, client: SyncClient, stop: threading.Event, polling: bool) -> bool:
