@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-import pytest
 
 from kiosk.app import KioskApp, KioskOptions
 from kiosk.scan.frame_source import FrameSource
