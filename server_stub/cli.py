@@ -682,7 +682,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*", help="message: the text to show (1-200 characters)")
     p = add("commands", cmd_commands, "commands sent to terminals and their acknowledgements")
     p.add_argument("terminal_id", nargs="?", help="only this terminal")
-    p.add_argument("--limit", type=int_range(1, 1000, "commands"), default=50)
+    p.add_argument("--limit", type=int_range(1, 1000, "commands"), default=50,
+                   help="newest N commands")
     p.add_argument("--json", action="store_true", help="every field as JSON")
     p = add("diagnostics", cmd_diagnostics,
             "download the newest diagnostics bundle a terminal uploaded")
