@@ -220,19 +220,20 @@ def upload_during_report(tmp: Path, uploads: int) -> dict[str, float]:
 def export_peak_mb(folder: Path) -> tuple[float, float, int, float]:
     """``kiosk-server export`` of the folder in a child process: its peak RSS (MB), its RSS
     once the modules are imported (MB), the punches written, seconds."""
-    import resource
     import subprocess
 
     out = folder.parent / "export.jsonl"
-    code = ("import resource,sys; from server_stub.cli import main; "
-            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+    # VmHWM, not ru_maxrss: Linux carries the parent's peak into ru_maxrss across exec
+    hwm = ("int([x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]"
+           ".split()[1])")
+    code = ("import sys; from server_stub.cli import main; "
+            f"base = {hwm}; "
             f"rc = main(['export', '--data', {str(folder)!r}, '--out', {str(out)!r}]); "
-            "print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+            f"print(base, {hwm}); sys.exit(rc)")
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=1800)
     secs = time.perf_counter() - t0
-    del resource
     lines = sum(1 for _ in out.open())
     out.unlink()
     base, peak = (int(x) / 1024 for x in done.stdout.split()[-2:])

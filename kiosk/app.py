@@ -203,6 +203,7 @@ class KioskApp(QObject):
         window = self.window = KioskWindow(
             clock=clock, status=status, pin_check=self.pin_check,
             log_lines=self.log_buffer.lines, card_seconds=cfg.ui.card_seconds,
+            card_hold_max_s=cfg.ui.card_hold_max_s,
             sounds=SoundPlayer(enabled=sounds_on), kiosk_mode=self.options.fullscreen,
         )
         window.set_timezone(self._tz)
@@ -277,6 +278,7 @@ class KioskApp(QObject):
             camera.check_changed.connect(st.update_camera_check)
             camera.camera_status_changed.connect(st.update_camera_status)  # the model's writer
             camera.camera_state_changed.connect(win.show_camera_state)
+            camera.badge_in_view_changed.connect(win.show_badge_in_view)
         else:
             win.show_camera_state("none")
         if wedge is not None:

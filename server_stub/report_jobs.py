@@ -15,6 +15,7 @@ import atexit
 import json
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -193,7 +194,9 @@ atexit.register(shutdown)
 def run(engine: Engine, data_dir: Path | None, job: str, now: datetime, **kwargs: Any) -> Any:
     """Run ``job`` in a worker process for the database of ``data_dir``; in this thread on
     ``engine`` when workers are off (``KIOSK_REPORT_WORKERS=0``) or there is no folder."""
-    if data_dir is None or workers() == 0:
+    if data_dir is None or workers() == 0 or getattr(sys, "frozen", False):
+        # (a PyInstaller bundle has no interpreter to spawn: the demo's embedded server
+        # runs its rare report in the thread)
         return JOBS[job](engine, now, **kwargs)
     worker = _acquire()
     try:

@@ -186,16 +186,18 @@ def attendance_rows(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """Day rows (JSON/CSV), ordered by date, site, employee."""
-    out = [day_row(ed, d) for ed in employee_days(conn, date_from, date_to, site, employee, now)
-           for d in ed.days]
+    out = []
+    for ed in employee_days(conn, date_from, date_to, site, employee, now):
+        fixed = employee_columns(ed)  # the same for each of the employee's days
+        out += [day_row(ed, d, fixed) for d in ed.days]
     out.sort(key=lambda r: (r["date"], r["site"], r["employee_id"]))
     return out
 
 
-def day_row(ed: EmployeeDays, d: rules.DayRecord) -> dict[str, Any]:
-    shift, tz = ed.shift, ed.tz
+def employee_columns(ed: EmployeeDays) -> dict[str, Any]:
+    """The row columns that are the same on each of an employee's days."""
+    shift = ed.shift
     return {
-        "date": d.work_date.isoformat(),
         "employee_id": ed.employee_id,
         "name": ed.name,
         "site": ed.site,
@@ -203,6 +205,15 @@ def day_row(ed: EmployeeDays, d: rules.DayRecord) -> dict[str, Any]:
         "shift_start": shift.start.strftime("%H:%M") if shift else None,
         "shift_end": shift.end.strftime("%H:%M") if shift else None,
         "grace_min": shift.grace_min if shift else None,
+    }
+
+
+def day_row(ed: EmployeeDays, d: rules.DayRecord,
+            fixed: dict[str, Any] | None = None) -> dict[str, Any]:
+    tz = ed.tz
+    return {
+        "date": d.work_date.isoformat(),
+        **(fixed if fixed is not None else employee_columns(ed)),
         "status": d.status.value,
         "check_in": _local(d.check_in, tz),
         "check_out": _local(d.check_out, tz),

@@ -109,6 +109,8 @@ class UiSection(_Section):
     language: Literal["auto", "en", "zh_CN"] = "auto"
     sounds: bool = True
     card_seconds: float = Field(default=4.0, gt=0, le=60)
+    card_hold_max_s: float = Field(default=30.0, gt=0, le=600,
+                                   description="Longest a card waits for a held badge to leave")
     admin_pin_hash: str = Field(default="", description="scrypt hash of the admin PIN")
 
 

@@ -68,6 +68,10 @@ class ScanWorker(QObject):
             brightness, read rate over the last frames), with ``stats_changed``.
         camera_state_changed(str): "ok", "connecting", "disconnected" or "error".
         camera_status_changed(str, str): the state and a sentence saying what it means.
+        badge_in_view_changed(bool): on change only: the badge of the last
+            ``code_decoded`` is still in frame (True, sent just before that scan), or has
+            left it (False; also when the camera gives no frame). From the debouncer's
+            per-frame view, so it costs no extra decoding.
 
     The signals are emitted from the worker thread: connect them to slots of QObjects that
     live in the GUI thread (then Qt queues them there). A bare lambda or function connected
@@ -80,6 +84,7 @@ class ScanWorker(QObject):
     check_changed = Signal(object)
     camera_state_changed = Signal(str)
     camera_status_changed = Signal(str, str)
+    badge_in_view_changed = Signal(bool)
 
     def __init__(
         self,
@@ -101,6 +106,8 @@ class ScanWorker(QObject):
         self._ack = _PreviewAck(self._preview_free)
         self.frame_ready.connect(self._ack.taken)
         self._state = ""
+        self._last_scan: str | None = None  # the text of the last code_decoded
+        self._in_view = False
         self.camera_detail = ""
         self.frames_processed = 0
         self._thread = QThread()
@@ -177,6 +184,7 @@ class ScanWorker(QObject):
             frame = source.read()
             self._report(source.state, source.state_detail)
             if frame is None:
+                self._set_in_view(False)
                 if source.state == "error" and not _retries(source):
                     return
                 self._stop.wait(_IDLE_WAIT_S)
@@ -189,7 +197,11 @@ class ScanWorker(QObject):
             self._meter.feed(frame, self._pipeline.last_pass > 0, bool(found))
             polygons = {d.text: d.polygon for d in found}
             for text in self._debouncer.feed(d.text for d in found):
+                self._last_scan = text
+                self._set_in_view(True)
                 self.code_decoded.emit(text, [list(p) for p in polygons[text]], frame_ts)
+            if self._in_view and self._last_scan not in self._debouncer.in_view():
+                self._set_in_view(False)
             now = time.monotonic()
             if now - last_preview >= self._preview_period and self._preview_free.is_set():
                 self._preview_free.clear()
@@ -200,6 +212,11 @@ class ScanWorker(QObject):
                 self.stats_changed.emit(fps, window_ms / max(1, window_frames))
                 self.check_changed.emit(self._meter.check(fps))
                 window_start, window_frames, window_ms = now, 0, 0.0
+
+    def _set_in_view(self, in_view: bool) -> None:
+        if in_view != self._in_view:
+            self._in_view = in_view
+            self.badge_in_view_changed.emit(in_view)
 
     def _report(self, state: str, detail: str) -> None:
         if state == self._state and detail == self.camera_detail:

@@ -32,7 +32,8 @@ class CameraService(QObject):
     stats_changed(float fps, float decode_ms), check_changed(CameraCheck: focus, brightness,
     read rate), camera_state_changed(str),
     camera_status_changed(str state, str detail): the sentence IT reads on the status panel
-    ("Camera 0: permission denied on /dev/video0 (add the kiosk user to the 'video' group)…").
+    ("Camera 0: permission denied on /dev/video0 (add the kiosk user to the 'video' group)…"),
+    badge_in_view_changed(bool): the last scanned badge is still in frame, or has left.
     """
 
     frame_ready = Signal(QImage)
@@ -41,6 +42,7 @@ class CameraService(QObject):
     check_changed = Signal(object)
     camera_state_changed = Signal(str)
     camera_status_changed = Signal(str, str)
+    badge_in_view_changed = Signal(bool)
     _released = Signal()  # a restart's old worker has ended (emitted by the helper thread)
 
     def __init__(self, spec: str, camera: CameraSection, synthetic_tokens: Sequence[str] = (),
@@ -97,6 +99,7 @@ class CameraService(QObject):
         worker.check_changed.connect(self.check_changed)
         worker.camera_state_changed.connect(self.camera_state_changed)
         worker.camera_status_changed.connect(self.camera_status_changed)
+        worker.badge_in_view_changed.connect(self.badge_in_view_changed)
         self.worker = worker
         worker.start()
 

@@ -1,7 +1,10 @@
 """The big feedback card: words, colour, icon (and the caller's sound) for each scan.
 
 It clears itself after ``card_seconds`` and never blocks anything: the next scan simply
-replaces it. ``event_id`` is the punch the card is about, so a late server verdict updates
+replaces it. A camera scan's card is *held* while its badge is still in view (the scan
+worker says when it leaves): it clears ``LEAVE_LINGER_MS`` after the badge left, never
+before ``card_seconds``, and at the latest after ``hold_max_s`` (a badge left on the glass
+must not hold the card forever). Wedge scans have no view: they keep the fixed timeout. ``event_id`` is the punch the card is about, so a late server verdict updates
 the card only while it still shows that punch.
 """
 
@@ -17,6 +20,7 @@ from .resources import resource
 # Room for a two-line title or detail and a CJK name at the card's font sizes: the card
 # keeps this height whatever it says, so the preview above it never jumps.
 CARD_HEIGHT = 248
+LEAVE_LINGER_MS = 1000  # the badge left the view: the card stays this much longer
 IDLE_ICON = "idle"  # round, like the outcome icons (kiosk.svg is the square app icon)
 
 
@@ -27,7 +31,8 @@ class FeedbackCard(QFrame):
 
     message_shown = Signal(object)
 
-    def __init__(self, card_seconds: float = 4.0, parent: QWidget | None = None) -> None:
+    def __init__(self, card_seconds: float = 4.0, parent: QWidget | None = None, *,
+                 hold_max_s: float = 30.0) -> None:
         super().__init__(parent)
         self.setObjectName("feedbackCard")
         self._icon = QLabel()
@@ -55,7 +60,17 @@ class FeedbackCard(QFrame):
         self._clear = QTimer(self)
         self._clear.setSingleShot(True)
         self._clear.setInterval(int(card_seconds * 1000))
-        self._clear.timeout.connect(self.show_idle)
+        self._clear.timeout.connect(self._min_time_up)
+        self._linger = QTimer(self)  # after the held badge left the view
+        self._linger.setSingleShot(True)
+        self._linger.setInterval(LEAVE_LINGER_MS)
+        self._linger.timeout.connect(self.show_idle)
+        self._hold_limit = QTimer(self)  # a badge left on the glass
+        self._hold_limit.setSingleShot(True)
+        self._hold_limit.setInterval(int(max(card_seconds, hold_max_s) * 1000))
+        self._hold_limit.timeout.connect(self.show_idle)
+        self._shown = False
+        self.held = False
         # Read the icons once, at start-up: a card change must not wait on the disk.
         self._pixmaps: dict[str, QPixmap] = {
             name: QIcon(str(resource("icons", f"{name}.svg"))).pixmap(96, 96)
@@ -67,13 +82,36 @@ class FeedbackCard(QFrame):
 
     @property
     def event_id(self) -> str | None:
-        return self.message.event_id if self._clear.isActive() else None
+        return self.message.event_id if self._shown else None
 
-    def show_message(self, message: CardMessage) -> None:
+    def show_message(self, message: CardMessage, hold: bool | None = None) -> None:
+        """Show ``message``; ``hold``: its badge is in view (True), not (False), or None for
+        an update of the same scan's card (a verdict), which keeps the hold as it was."""
         self.message = message
         self._render(message, idle=False)
+        self._shown = True
         self._clear.start()
+        if hold is not None:
+            self.held = hold
+            self._linger.stop()
+            if hold:
+                self._hold_limit.start()
+            else:
+                self._hold_limit.stop()
         self.message_shown.emit(message)
+
+    def release(self) -> None:
+        """The held card's badge left the view: clear soon (not before ``card_seconds``)."""
+        if not self.held:
+            return
+        self.held = False
+        self._hold_limit.stop()
+        if not self._clear.isActive():
+            self._linger.start()
+
+    def _min_time_up(self) -> None:
+        if not self.held:
+            self.show_idle()
 
     def set_camera_available(self, available: bool) -> None:
         """The idle text points to the camera or, without one, to the badge scanner."""
@@ -85,12 +123,16 @@ class FeedbackCard(QFrame):
 
     def show_idle(self) -> None:
         self._clear.stop()
+        self._linger.stop()
+        self._hold_limit.stop()
+        self._shown = False
+        self.held = False
         self.message = idle(self._camera)
         self._render(self.message, idle=True)
         self.message_shown.emit(self.message)
 
     def is_idle(self) -> bool:
-        return not self._clear.isActive()
+        return not self._shown
 
     def text(self) -> str:
         """Everything the card says, one line per label (tests, accessibility)."""

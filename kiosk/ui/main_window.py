@@ -58,6 +58,7 @@ class KioskWindow(QMainWindow):
         pin_check: PinCheck,
         log_lines: Any,
         card_seconds: float = 4.0,
+        card_hold_max_s: float = 30.0,
         sounds: SoundPlayer | None = None,
         kiosk_mode: bool = True,
         parent: QWidget | None = None,
@@ -73,7 +74,8 @@ class KioskWindow(QMainWindow):
 
         self.header = HeaderBar(clock)
         self.preview = PreviewWidget()
-        self.card = FeedbackCard(card_seconds)
+        self.card = FeedbackCard(card_seconds, hold_max_s=card_hold_max_s)
+        self._badge_in_view = False  # the camera's last scanned badge is still in frame
         self.card.message_shown.connect(self.card_changed)
         kiosk_page = QWidget()
         kiosk_page.setObjectName("kioskPage")
@@ -176,6 +178,12 @@ class KioskWindow(QMainWindow):
     def show_code(self, text: str, polygon: list, frame_ts: float = 0.0) -> None:
         self.preview.show_code(polygon)
 
+    def show_badge_in_view(self, in_view: bool) -> None:
+        """The scan worker: the badge of its last scan is (still) in frame, or has left."""
+        self._badge_in_view = in_view
+        if not in_view:
+            self.card.release()
+
     def show_camera_state(self, state: str) -> None:
         messages_by_state = {
             "running": "", "ok": "", "open": "",
@@ -193,11 +201,12 @@ class KioskWindow(QMainWindow):
     def show_outcome(self, outcome: Outcome) -> None:
         offline = self._status.status.online is False
         msg = messages.for_outcome(outcome, offline=offline)
+        hold = outcome.source == "camera" and self._badge_in_view
         if outcome.kind is OutcomeKind.RECORDED and outcome.event_id:
             self._remember(self._names, outcome.event_id, outcome)
             early = self._early_verdicts.pop(outcome.event_id, None)
             if early is not None:
-                self._show(msg)
+                self._show(msg, hold)
                 self._apply_verdict(early)
                 return
             self._pending_outcome = outcome
@@ -206,7 +215,7 @@ class KioskWindow(QMainWindow):
         else:
             self._pending_outcome = None
             self._verdict_timer.stop()
-        self._show(msg)
+        self._show(msg, hold)
 
     def show_verdicts(self, verdicts: list) -> None:
         for verdict in verdicts:
@@ -246,8 +255,8 @@ class KioskWindow(QMainWindow):
                 self._show(_quiet(messages.saved_offline(self._pending_outcome)))
                 self._pending_outcome = None
 
-    def _show(self, msg: messages.CardMessage) -> None:
-        self.card.show_message(msg)
+    def _show(self, msg: messages.CardMessage, hold: bool | None = None) -> None:
+        self.card.show_message(msg, hold)
         if msg.sound and self._sounds is not None:
             self._sounds.play(messages.TONE_SOUNDS[msg.tone])
 

@@ -13,7 +13,6 @@ keeps ``IN`` and multi-row inserts (its driver has no such cost).
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterable, Sequence
 from typing import Any
 

@@ -235,3 +235,33 @@ def test_today_shows_each_sites_watermark_and_latest_punch(client_for, admins, t
     mark = hq.split('class="watermark')[1].split("</span>")[0]
     assert "Completeness" in mark and "terminal" in mark  # the completeness sentence
     assert "<details class=\"terminals\">" in hq and term.terminal_id not in mark
+
+
+def test_one_pass_today_agrees_with_the_reference(admins, term) -> None:
+    """server_stub.console.today (one pass, the current day only) sorts everyone as the
+    version it replaced did (tests/console/today_reference.py), hour by hour through a
+    day and a night, with late, repeat, break, night-shift punches, leave and a holiday."""
+    from dataclasses import fields
+
+    from server_stub import daysoff
+    from server_stub.console import today
+    from tests.console import today_reference
+
+    a = admins.srv.admin
+    daysoff.add_leave(a.engine, "E4", T0.date(), T0.date(), "sick", actor="cli", now=T0)
+    daysoff.add_holiday(a.engine, "LAB", (T0 + timedelta(days=1)).date(), "Holiday",
+                        actor="cli", now=T0)
+    t1, t2, t3 = (admins.tokens[e] for e in ("E1", "E2", "E3"))
+    term.verdicts([term.punch(t1, T0 + timedelta(minutes=12)),  # late
+                   term.punch(t1, T0 + timedelta(minutes=20)),  # repeat
+                   term.punch(t1, T0 + timedelta(hours=3)), term.punch(t1, T0 + timedelta(hours=4)),
+                   term.punch(t2, T0 + timedelta(hours=13, minutes=3)),  # night shift
+                   term.punch(t3, T0 - timedelta(hours=6))])
+    compared = [f.name for f in fields(today.SiteToday)
+                if f.name not in ("last_punch_at", "complete", "terminals")]
+    for hours in range(-8, 30, 2):
+        now = T0 + timedelta(hours=hours)
+        with db.read_txn(a.engine) as conn:
+            got, want = today.today(conn, now), today_reference.today(conn, now)
+        assert [[getattr(s, k) for k in compared] for s in got] == \
+            [[getattr(s, k) for k in compared] for s in want], hours

@@ -227,3 +227,35 @@ def test_preview_is_the_sources_colour_picture_when_it_has_one(qtbot, make_worke
     assert all(f.size().width() == 8 and f.pixelColor(0, 0).red() == 255 for f in sink.frames)
     # asked only when a preview was due (<= 20 a second), not for every frame decoded
     assert src.preview_calls < src.reads
+
+
+class _ViewSink(QObject):
+    """Records badge_in_view_changed and code_decoded in the order the GUI thread sees them."""
+
+    def __init__(self, worker: ScanWorker) -> None:
+        super().__init__()
+        self.events: list[object] = []
+        worker.badge_in_view_changed.connect(self.on_view)
+        worker.code_decoded.connect(self.on_code)
+
+    @Slot(bool)
+    def on_view(self, in_view):
+        self.events.append(in_view)
+
+    @Slot(str, list, float)
+    def on_code(self, text, polygon, ts):
+        self.events.append(text)
+
+
+def test_badge_in_view_is_reported_on_change_only(qtbot, make_worker, pipeline, token):
+    """Issue #16: the card holds while its badge is in frame. The worker says so from the
+    debouncer's per-frame view: True just before the scan, False once when it left; a
+    badge held over many frames is one scan and one True, not one per frame."""
+    badge, blank = render_frame(token), render_frame(None)
+    src = ListSource([badge] * 8 + [blank] * 8)
+    worker = make_worker(lambda: src, pipeline)
+    sink = _ViewSink(worker)
+    worker.start()
+    qtbot.waitUntil(lambda: False in sink.events, timeout=20_000)
+    assert worker.stop()
+    assert sink.events == [True, token, False]

@@ -221,3 +221,26 @@ def test_a_backup_of_an_older_schema_is_restored_and_upgraded(tmp_path):
         assert migrate.current(conn) == migrate.head()
         assert conn.execute(text("SELECT name FROM sites")).scalar() == "H"
     engine.dispose()
+
+
+def test_without_the_keys_the_backup_says_so_and_copying_keys_restores_the_terminals(
+        tmp_path, clock, capsys):
+    import shutil
+
+    with live_server(tmp_path / "src", clock=clock) as srv:
+        tokens = _staff(srv)
+        term = enroll(srv.url, srv.admin.add_terminal("Door", "HQ"), clock)
+        out = tmp_path / "b.zip"
+        assert _main("backup", "--data", srv.data_dir, "--out", out) == 0
+        assert "keys are not in the backup" in capsys.readouterr().err
+    with zipfile.ZipFile(out) as zf:
+        assert not [n for n in zf.namelist() if n.startswith("keys/")]
+        assert json.loads(zf.read("manifest.json"))["keys_included"] is False
+    restored = tmp_path / "restored"
+    assert _main("restore", out, "--data", restored) == 0
+    assert "keys are not in the backup" in capsys.readouterr().err
+    shutil.copytree(srv.data_dir / "keys", restored / "keys", dirs_exist_ok=True)
+    with EmbeddedServer(restored, clock=clock) as again:
+        term.url = again.url
+        assert term.verdicts([term.punch(tokens[1])])[0]["status"] == "accepted"
+    term.close()
