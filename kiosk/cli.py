@@ -20,7 +20,7 @@ from .commands.arguments import REGISTER
 from .core.cli_style import EXIT_BAD_ARGUMENT, HelpFormatter, OneLineParser, guarded
 
 PROG = "kiosk"
-COMMANDS = ("run", "demo", "enroll", "status", "sync", "set-pin", "decode")
+COMMANDS = ("run", "demo", "enroll", "status", "sync", "set-pin", "decode", "outbox")
 HOME_HELP = "keep config, data and logs under this folder (default: the platform's folders)"
 
 

@@ -38,6 +38,7 @@ from kiosk.core.protocol import (
     EnrollResponse,
     ErrorBody,
     Heartbeat,
+    HeartbeatAnswer,
     PunchBatch,
     Roster,
     TimeResponse,
@@ -51,20 +52,14 @@ from . import (
     completeness, datadir, db, errors, export, limits, report_jobs, reports, secretbox, service,
 )
 from .bodylimit import BodyLimitMiddleware
-from .ingest import Ingestor, TerminalInfo, TerminalRevoked
+from .errors import ApiError401, ApiError403Revoked
+from .ingest import Ingestor, TerminalInfo
 from .overview import overview_html, terminal_overview
 from .proxies import client_address, parse_proxies
 from .store import engine as store_engine
 from .store import migrate, retry
 from .store.nonces import DbNonceStore
 
-_AUTH_MESSAGES = {
-    "missing_headers": "The request is not signed.",
-    "unknown_terminal": "This terminal is not enrolled here.",
-    "bad_signature": "The request signature does not match.",
-    "stale_timestamp": "The request time is too far from server time; correct the clock.",
-    "nonce_reused": "This request was already received (nonce reused).",
-}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorBody} for s in (400, 401, 403, 413, 422, 429)
 }
@@ -178,9 +173,7 @@ def create_app(
                 raise failed(exc.reason.value, hdr.terminal_id) from None
             try:
                 if terminal.revoked:
-                    raise errors.ApiError(403, "terminal_revoked",
-                                          "This terminal has been revoked; uploads are refused.",
-                                          server_time=now)
+                    raise ApiError403Revoked(now)
                 resp = handler(SignedCall(terminal, body))
             except errors.ApiError as exc:
                 resp = errors.response_for(exc)
@@ -285,12 +278,9 @@ def create_app(
 
         def handle(call: SignedCall) -> Response:
             batch = _parse(PunchBatch, call.body)
-            try:
-                verdicts = ingestor.ingest(call.terminal, batch.punches)
-            except TerminalRevoked:
-                raise errors.ApiError(403, "terminal_revoked",
-                                      "This terminal has been revoked; uploads are refused.",
-                                      server_time=clock.now()) from None
+            verdicts = ingestor.ingest(call.terminal, batch.punches)
+            if verdicts is None:  # revoked meanwhile (checked in the storing transaction)
+                raise ApiError403Revoked(clock.now())
             result = BatchResult(results=verdicts, server_time=clock.now())
             # Serialised directly: the model is already validated, skip a second pass.
             return Response(result.model_dump_json(), media_type="application/json")
@@ -322,23 +312,25 @@ def create_app(
         response: Response = await signed(request, handle)
         return response
 
-    @app.post(f"{API_PREFIX}/heartbeat", response_model=TimeResponse, responses=_ERRORS,
+    @app.post(f"{API_PREFIX}/heartbeat", response_model=HeartbeatAnswer, responses=_ERRORS,
               tags=["terminal"], openapi_extra=_body("Heartbeat"))
     async def heartbeat(request: Request) -> Response:
-        """Terminal status for the overview; answers with server time."""
+        """Terminal status for the overview (and replaced outboxes, recorded once each);
+        answers with server time and, to a v2 heartbeat, the highest seq stored."""
 
         def handle(call: SignedCall) -> Response:
             hb = _parse(Heartbeat, call.body)
             now = clock.now()
-            service.record_heartbeat(engine, call.terminal.terminal_id, hb, now)
-            return Response(TimeResponse(server_time=now).model_dump_json(),
-                            media_type="application/json")
+            top = service.record_heartbeat(engine, call.terminal.terminal_id, hb, now)
+            answer: TimeResponse | HeartbeatAnswer = TimeResponse(server_time=now)
+            if hb.v >= 2:  # it reads the highest seq stored (older kiosks refuse the field)
+                answer = HeartbeatAnswer(server_time=now, last_seq_stored=top)
+            return Response(answer.model_dump_json(), media_type="application/json")
 
         response: Response = await signed(request, handle)
         return response
 
     from .push import routes as push_routes
-
     from .push.hub import Hub
 
     push_routes.install(app, engine, clock, signed, heartbeat_s=push_heartbeat_s,
@@ -463,11 +455,6 @@ def _mount_console(app: FastAPI, engine: Any, clock: Clock, data_dir: Path,
 
     options = {} if idle_timeout_s is None else {"idle_timeout_s": idle_timeout_s}
     app.mount("/console", create_console(engine, clock, data_dir, **options))
-
-
-def ApiError401(reason: str, now: Any) -> errors.ApiError:  # noqa: N802 - reads as a type
-    return errors.ApiError(401, reason, _AUTH_MESSAGES.get(reason, "Not authenticated."),
-                           server_time=now)
 
 
 def _body(model: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from kiosk.core.cli_style import (
 )
 from kiosk.core.protocol.enrolment import EnrolmentCodeError, enrolment_text
 
+from . import replacements
 from .dburl import database_url
 
 PROG = "kiosk-server"
@@ -347,13 +348,15 @@ def cmd_terminals(args: argparse.Namespace) -> None:
         table.append((t["terminal_id"], t["name"], t["site"], t["state"],
                       t["app_version"] or "-", _when(t["last_heartbeat_at"]),
                       "-" if t["pending"] is None else str(t["pending"]),
-                      _when(t["last_sync_at"]), gaps))
+                      _when(t["last_sync_at"]), gaps,
+                      "; ".join(replacements.describe(x) for x in t["outbox_replacements"])
+                      or "none"))
     if not rows:
         print("No terminals yet: add one with 'kiosk-server add-terminal NAME --site S'.",
               file=sys.stderr)
         return
     _print_table(("TERMINAL", "NAME", "SITE", "STATE", "VERSION", "LAST HEARTBEAT",
-                  "PENDING", "LAST SYNC", "GAPS"), table)
+                  "PENDING", "LAST SYNC", "GAPS", "OUTBOX REPLACEMENTS"), table)
 
 
 def _when(iso: str | None) -> str:
@@ -682,7 +685,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*", help="message: the text to show (1-200 characters)")
     p = add("commands", cmd_commands, "commands sent to terminals and their acknowledgements")
     p.add_argument("terminal_id", nargs="?", help="only this terminal")
-    p.add_argument("--limit", type=int_range(1, 1000, "commands"), default=50)
+    p.add_argument("--limit", type=int_range(1, 1000, "commands"), default=50,
+                   help="newest N commands")
     p.add_argument("--json", action="store_true", help="every field as JSON")
     p = add("diagnostics", cmd_diagnostics,
             "download the newest diagnostics bundle a terminal uploaded")

@@ -29,7 +29,8 @@ OFFLINE = "offline"
 PENDING = "pending"
 GAP = "gap"
 IN_TRANSIT = "in_transit"  # reported a higher last_seq than stored, with nothing pending
-SEQUENCE_RESTARTED = "sequence_restarted"  # a replaced outbox began again at 1
+# a replaced outbox: its range is not all stored (or, from an older kiosk, a seq repeats)
+SEQUENCE_RESTARTED = "sequence_restarted"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class TerminalFacts:
     seq_times: dict[int, float] = field(default_factory=dict)
     restarted_at: float | None = None  # first punch of the newest run, when a seq repeats
     seqs: SeqSummary | None = None  # given instead of seq_times by the SQL loader
+    # seqs of reported replaced outboxes (server_stub/replacements.py) not stored yet
+    replaced_missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class TerminalMark:
     pending: int
     outstanding_since: float | None  # the oldest punch not on the server, as far as known
     missing: int  # sequence numbers known to be missing (gaps + in transit)
+    replaced_missing: int = 0  # of them, in a replaced outbox's range (may be lost)
 
     @property
     def current(self) -> bool:
@@ -150,13 +154,18 @@ def terminal_mark(facts: TerminalFacts, now: float,
         reasons.append(IN_TRANSIT)
         mark = min(mark, before(top))
         outstanding = before(top) if outstanding is None else min(outstanding, before(top))
+    if f.replaced_missing > 0 and f.restarted_at is None:
+        # the lost range is above c: complete only up to c (salvaged punches close it)
+        reasons.append(SEQUENCE_RESTARTED)
+        mark = min(mark, before(c))
+        outstanding = before(c) if outstanding is None else min(outstanding, before(c))
     if f.restarted_at is not None:
         reasons.append(SEQUENCE_RESTARTED)
         held = q.before_restart if q.before_restart is not None else f.enrolled_at
         mark = min(mark, held)
         outstanding = held if outstanding is None else min(outstanding, held)
     return TerminalMark(f.terminal_id, f.name, f.site, mark, f.last_heartbeat_at,
-                        tuple(reasons), f.pending, outstanding, missing)
+                        tuple(reasons), f.pending, outstanding, missing, f.replaced_missing)
 
 
 def scope_mark(scope: str, marks: list[TerminalMark]) -> ScopeMark:
@@ -204,7 +213,9 @@ def terminal_sentence(m: TerminalMark, tz: tzinfo, now: float) -> str:
     if GAP in m.reasons or IN_TRANSIT in m.reasons:
         parts.append(f"{m.missing} sequence number{'s' if m.missing != 1 else ''} missing")
     if SEQUENCE_RESTARTED in m.reasons:
-        parts.append("outbox replaced (sequence restarted)")
+        parts.append(f"outbox replaced ({m.replaced_missing} sequence number"
+                     f"{'s' if m.replaced_missing != 1 else ''} may be lost)"
+                     if m.replaced_missing else "outbox replaced (sequence restarted)")
     if OFFLINE in m.reasons and not parts:
         parts.append("offline")
     since = f" since {_clock(m.outstanding_since, tz, now)}" if m.outstanding_since else ""
@@ -232,6 +243,9 @@ def load_facts(conn: Connection, site: str | None = None) -> list[TerminalFacts]
         q = q.where(t.site == site)
     rows = list(conn.execute(q.order_by(t.site, t.name, t.terminal_id)))
     summaries = seq_summaries(conn, [r.terminal_id for r in rows])
+    from .replacements import by_terminal
+
+    replaced = by_terminal(conn, [r.terminal_id for r in rows])
     out = []
     for row in rows:
         hb = json.loads(row.heartbeat) if row.heartbeat else {}
@@ -241,7 +255,7 @@ def load_facts(conn: Connection, site: str | None = None) -> list[TerminalFacts]
             enrolled_at=row.enrolled_at, last_heartbeat_at=row.last_heartbeat_at,
             reported_last_seq=int(hb.get("last_seq") or 0), pending=int(hb.get("pending") or 0),
             oldest_pending_age_s=hb.get("oldest_pending_age_s"), restarted_at=restarted_at,
-            seqs=q_,
+            seqs=q_, replaced_missing=sum(x["missing"] for x in replaced.get(row.terminal_id, [])),
         ))
     return out
 

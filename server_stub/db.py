@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     false,
@@ -283,6 +284,21 @@ diagnostics = Table(
     Column("data", LargeBinary, nullable=False),
 )
 Index("ix_diagnostics_terminal", diagnostics.c.terminal_id, diagnostics.c.id)
+
+# Outboxes a terminal reported replaced (corrupt, moved aside): the seqs that may be lost.
+# One row per (terminal, moved-aside file): a heartbeat sent twice records it once.
+outbox_replacements = Table(
+    "outbox_replacements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("terminal_id", String(64), nullable=False),
+    Column("moved_to", String(200), nullable=False),
+    Column("first_seq", BigInteger, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("replaced_at", Float, nullable=False),  # the terminal's time of the replacement
+    Column("reported_at", Float, nullable=False),
+    UniqueConstraint("terminal_id", "moved_to", name="uq_outbox_replacements"),
+)
 
 Index("ix_punches_terminal_seq", punches.c.terminal_id, punches.c.seq)
 Index("ix_punches_employee_day", punches.c.employee_id, punches.c.work_date)

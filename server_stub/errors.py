@@ -49,6 +49,35 @@ class ApiError(Exception):
         self.headers = headers
 
 
+AUTH_MESSAGES = {
+    "missing_headers": "The request is not signed.",
+    "unknown_terminal": "This terminal is not enrolled here.",
+    "bad_signature": "The request signature does not match.",
+    "stale_timestamp": "The request time is too far from server time; correct the clock.",
+    "nonce_reused": "This request was already received (nonce reused).",
+}
+
+
+class ApiError401(ApiError):
+    """401 ``reason`` (``bad_signature``, ``stale_timestamp``...): the request was not
+    accepted as the terminal's; the server's time goes along so the kiosk can correct its
+    clock."""
+
+    def __init__(self, reason: str, now: datetime) -> None:
+        super().__init__(401, reason, AUTH_MESSAGES.get(reason, "Not authenticated."),
+                         server_time=now)
+
+
+class ApiError403Revoked(ApiError):
+    """403 ``terminal_revoked``: the terminal was revoked; it keeps its punches and stops
+    sending (the kiosk's :class:`kiosk.sync.client.TerminalRevoked`)."""
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__(403, "terminal_revoked",
+                         "This terminal has been revoked; uploads are refused.",
+                         server_time=now)
+
+
 def error_response(
     status: int, error: str, message: str, server_time: datetime | None = None,
     headers: dict[str, str] | None = None,

@@ -64,10 +64,6 @@ class _Context:
     shifts: dict[str, rules.ShiftRule]
 
 
-class TerminalRevoked(Exception):
-    """The uploading terminal is revoked (checked inside the storing transaction)."""
-
-
 @dataclass(frozen=True)
 class TerminalInfo:
     terminal_id: str
@@ -113,12 +109,10 @@ class Ingestor:
         self._genuine: OrderedDict[str, Badge] = OrderedDict()  # token -> signature checked
         self._genuine_keys: dict[str, str] = {}
 
-    def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch]) -> list[Verdict]:
-        """Verdicts in batch order; raises :class:`TerminalRevoked` (nothing stored)."""
-        verdicts = self._group.submit((terminal, punches), size=len(punches))
-        if verdicts is None:
-            raise TerminalRevoked(terminal.terminal_id)
-        return verdicts
+    def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch]) -> list[Verdict] | None:
+        """Verdicts in batch order; None when the terminal is revoked (checked inside the
+        storing transaction; nothing stored). The API answers that with 403."""
+        return self._group.submit((terminal, punches), size=len(punches))
 
     def _run_group(
         self, items: list[tuple[TerminalInfo, Sequence[Punch]]]

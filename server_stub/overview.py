@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from . import db
+from . import db, replacements
 from .completeness import completeness
 
 MAX_GAPS_LISTED = 50
@@ -61,6 +61,7 @@ def terminal_overview(conn: Connection, now: datetime) -> list[dict[str, Any]]:
     from .push.events import pending_counts
 
     commands_pending = pending_counts(conn)
+    replaced = replacements.by_terminal(conn)
     for row in conn.execute(select(db.terminals).order_by(t.site, t.name, t.terminal_id)):
         received, top, gaps = stats.get(row.terminal_id, (0, 0, []))
         hb = json.loads(row.heartbeat) if row.heartbeat else {}
@@ -95,6 +96,11 @@ def terminal_overview(conn: Connection, now: datetime) -> list[dict[str, Any]]:
             "seq_gaps": gaps,
             "missing_count": top - received,  # seqs are >= 1: every absent one in 1..top
             "commands_pending": commands_pending.get(row.terminal_id, 0),
+            # replaced (corrupt) outboxes: the moved-aside file, the seq range that may be
+            # lost and how many of it the server still lacks
+            "outbox_replacements": [
+                {k: v for k, v in x.items() if k != "replaced_ts"}
+                for x in replaced.get(row.terminal_id, [])],
         })
     _add_watermarks(conn, now, out)
     return out
@@ -124,18 +130,19 @@ def overview_html(terminals: list[dict[str, Any]], now: datetime,
     rows = []
     for t in terminals:
         gaps = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in t["seq_gaps"]) or "none"
+        swaps = "; ".join(replacements.describe(x) for x in t["outbox_replacements"]) or "none"
         ok = t["missing_count"] == 0 and t["state"] == "active"
         rows.append(
             "<tr class='{}'><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
                 "ok" if ok else "warn", e(t["name"]), e(t["terminal_id"]), e(t["site"]),
                 e(t["state"]), e(str(t["app_version"] or "")), e(str(t["last_heartbeat_at"] or "never")),
                 e(str(t["pending"] if t["pending"] is not None else "?")),
-                e(str(t["last_sync_at"] or "never")), t["max_seq"], e(gaps),
+                e(str(t["last_sync_at"] or "never")), t["max_seq"], e(gaps), e(swaps),
                 e(str(t.get("completeness") or "")), e(str(t["last_error"] or "")),
             )
         )
-    body = "\n".join(rows) or "<tr><td colspan='12'>No terminals yet.</td></tr>"
+    body = "\n".join(rows) or "<tr><td colspan='13'>No terminals yet.</td></tr>"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Terminals</title>
 <meta http-equiv="refresh" content="30">
@@ -147,7 +154,7 @@ td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}} tr.warn{{backgr
 {marks}
 <table><tr><th>Name</th><th>Id</th><th>Site</th><th>State</th><th>Version</th>
 <th>Last heartbeat</th><th>Pending</th><th>Last sync</th><th>Max seq</th>
-<th>Sequence gaps</th><th>Completeness</th><th>Last error</th></tr>
+<th>Sequence gaps</th><th>Outbox replacements</th><th>Completeness</th><th>Last error</th></tr>
 {body}
 </table></body></html>
 """

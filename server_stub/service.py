@@ -10,7 +10,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from kiosk.core.protocol import (
     EnrollResponse,
@@ -21,7 +21,7 @@ from kiosk.core.protocol import (
     new_secret,
 )
 
-from . import db
+from . import audit, db
 from .admin import code_hash
 from .ingest import TerminalInfo
 from .secretbox import SecretBox
@@ -107,10 +107,30 @@ def build_roster(engine: Engine, terminal: TerminalInfo) -> Roster:
     return Roster(version=version, **body)
 
 
-def record_heartbeat(engine: Engine, terminal_id: str, hb: Heartbeat, now: datetime) -> None:
+def record_heartbeat(engine: Engine, terminal_id: str, hb: Heartbeat, now: datetime) -> int:
+    """Keep the terminal's status and any replaced outbox it reports (once per moved-aside
+    file, audited); returns the highest seq stored for the terminal (the v2 answer)."""
+    r = db.outbox_replacements.c
     with db.write_txn(engine) as conn:
         conn.execute(
             update(db.terminals).where(db.terminals.c.terminal_id == terminal_id)
-            .values(last_heartbeat_at=now.timestamp(), heartbeat=hb.model_dump_json(),
+            .values(last_heartbeat_at=now.timestamp(),
+                    heartbeat=hb.model_dump_json(exclude={"outbox_replaced"}),
                     app_version=hb.app_version or None)
         )
+        for rep in hb.outbox_replaced:
+            known = conn.execute(select(r.id).where(
+                r.terminal_id == terminal_id, r.moved_to == rep.moved_to)).first()
+            if known is not None:
+                continue  # the same report again (an answer lost on the way back)
+            conn.execute(insert(db.outbox_replacements).values(
+                terminal_id=terminal_id, moved_to=rep.moved_to, first_seq=rep.first_seq,
+                last_seq=rep.last_seq, replaced_at=rep.at.timestamp(),
+                reported_at=now.timestamp()))
+            audit.record(conn, actor=f"terminal:{terminal_id}", action="outbox_replaced",
+                         target=terminal_id, at=now.timestamp(),
+                         detail={"moved_to": rep.moved_to, "first_seq": rep.first_seq,
+                                 "last_seq": rep.last_seq})
+        top = conn.execute(select(func.max(db.punches.c.seq)).where(
+            db.punches.c.terminal_id == terminal_id)).scalar()
+    return int(top or 0)

@@ -240,10 +240,15 @@ def test_kiosk_has_no_function_local_imports_but_optional_ones():
     assert not bad, bad
 
 
-def test_one_problems_module():
-    """Two ``problems.py`` (core and ui) were two names for one thing (issue #10)."""
+def test_one_problems_module_and_one_terminal_revoked():
+    """Two ``problems.py`` (core and ui) and two ``TerminalRevoked`` classes (the kiosk's
+    and the server's) were two names for one thing each (issue #10)."""
     problems = sorted(str(p.relative_to(REPO)) for p in (REPO / "kiosk").rglob("problems.py"))
     assert problems == ["kiosk/core/problems.py"]
+    defined = [str(p.relative_to(REPO)) for root in ("kiosk", "server_stub")
+               for p in sorted((REPO / root).rglob("*.py"))
+               if "class TerminalRevoked(" in p.read_text(encoding="utf-8")]
+    assert defined == ["kiosk/sync/client.py"]
 
 
 # ------------------------------------------------------------- no import circle (issue #10)

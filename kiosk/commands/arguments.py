@@ -93,6 +93,22 @@ def register_sync(subparsers: Subparsers) -> None:
                    help="one pass, then exit: 0 when everything was sent, 1 when not")
 
 
+def register_outbox(subparsers: Subparsers) -> None:
+    p = subparsers.add_parser(
+        "outbox", help="outbox maintenance: salvage a moved-aside file",
+        description="Outbox maintenance. 'kiosk outbox salvage FILE' re-queues every punch "
+        "still readable in a corrupt outbox that was moved aside, with its own event id and "
+        "sequence number, so the server stores each once; prints how many were re-queued "
+        "and skipped.")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION",
+                           help="salvage: re-queue a moved-aside file's readable punches")
+    s = sub.add_parser("salvage", help="re-queue the readable punches of a moved-aside file")
+    s.add_argument("file", metavar="FILE", help="the moved-aside outbox "
+                   "(outbox.sqlite3.corrupt-...)")
+    s.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS,
+                   help="keep config, data and logs under this folder")
+
+
 def register_set_pin(subparsers: Subparsers) -> None:
     subparsers.add_parser(
         "set-pin", help="set the admin PIN that opens the status panel (asked twice)",
@@ -129,5 +145,5 @@ def register_decode(subparsers: Subparsers) -> None:
 REGISTER: dict[str, Callable[[Subparsers], None]] = {
     "run": register_run, "demo": register_demo, "enroll": register_enroll,
     "status": register_status, "sync": register_sync, "set-pin": register_set_pin,
-    "decode": register_decode,
+    "decode": register_decode, "outbox": register_outbox,
 }

@@ -12,6 +12,7 @@ reason, never dropped). Only ``sent`` rows are purged by retention.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -40,6 +41,7 @@ from .errors import (  # the error classes are re-exported (see __all__)
     is_corruption,
     translate,
 )
+from .seqfile import SeqFile
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +178,8 @@ class Outbox:
         self._clock = clock
         self._lock = threading.RLock()
         self.recovered_from: Path | None = None
+        # the last seq per terminal, outside this file: it survives a replaced outbox
+        self.seqfile = SeqFile(self.path.with_name(self.path.name + ".seq"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = self._open_checked()
@@ -189,6 +193,51 @@ class Outbox:
         if max_db_pages is not None:
             # A size cap (also how the tests simulate a full disk).
             self._conn.execute(f"PRAGMA max_page_count = {int(max_db_pages)}")
+        if recover:
+            self._reconcile_seqs()
+
+    def _reconcile_seqs(self) -> None:
+        """Bring the sequence file up to this outbox (a file written before it existed) and,
+        when a corrupt outbox was just replaced, keep the report for the next heartbeat: the
+        moved-aside file's name and the seqs the server may not have (its last known + 1 up
+        to the last handed out)."""
+        try:
+            for tid, last in self._conn.execute("SELECT terminal_id, last_seq FROM seqs"):
+                self.seqfile.raise_last(str(tid), int(last))
+        except (sqlite3.Error, OSError) as exc:
+            log.error("could not bring the sequence file up to date: %s", exc)
+        if self.recovered_from is None:
+            return
+        at = _iso(self._clock.now())
+        report = [{"moved_to": self.recovered_from.name, "terminal_id": tid,
+                   "first_seq": self.seqfile.server(tid) + 1,
+                   "last_seq": self.seqfile.last(tid), "at": at}
+                  for tid in sorted(self.seqfile.terminals())] or [
+            {"moved_to": self.recovered_from.name, "terminal_id": None, "first_seq": 1,
+             "last_seq": 0, "at": at}]
+        old = self.replacement_report()
+        self.set_meta(outbox_replaced=json.dumps(old + report))
+
+    def replacement_report(self) -> list[dict[str, Any]]:
+        """Replaced outboxes not yet reported to the server (see :meth:`_reconcile_seqs`)."""
+        try:
+            value = json.loads(self.meta("outbox_replaced") or "[]")
+        except ValueError:
+            return []
+        return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+    def clear_replacement_report(self, reported: list[dict[str, Any]]) -> None:
+        """The server has these: drop them (a replacement reported meanwhile stays)."""
+        rest = [r for r in self.replacement_report() if r not in reported]
+        self.set_meta(outbox_replaced=json.dumps(rest) if rest else None)
+
+    def note_server_seq(self, terminal_id: str, seq: int) -> None:
+        """The server said it holds every punch up to ``seq`` at most: never hand it out
+        again, and know where a lost outbox's range begins."""
+        try:
+            self.seqfile.raise_server(terminal_id, seq)
+        except OSError as exc:
+            log.error("could not write the sequence file: %s", exc)
 
     # -- opening ------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -353,7 +402,7 @@ class Outbox:
                 row = conn.execute(
                     "SELECT last_seq FROM seqs WHERE terminal_id = ?", (terminal_id,)
                 ).fetchone()
-                seq = (row[0] if row else 0) + 1
+                seq = max(row[0] if row else 0, self.seqfile.last(terminal_id)) + 1
                 punch = Punch(
                     event_id=event_id, terminal_id=terminal_id, seq=seq, badge=badge,
                     wall_time=wall_time, clock_offset_s=clock_offset_s, source=source,
@@ -364,6 +413,7 @@ class Outbox:
                     "ON CONFLICT (terminal_id) DO UPDATE SET last_seq = excluded.last_seq",
                     (terminal_id, seq),
                 )
+                self._reserve(terminal_id, seq)  # on disk before the row commits
                 conn.execute(
                     "INSERT INTO punches (event_id, terminal_id, seq, badge, badge_id,"
                     " source, wall_time, clock_offset_s, app_version, recorded_at)"
@@ -371,12 +421,53 @@ class Outbox:
                     (str(event_id), terminal_id, seq, badge, badge_id, punch.source.value,
                      _iso(punch.wall_time), clock_offset_s, app_version, _iso(now)),
                 )
+        except OutboxError:  # rolled back: give the number back, no gap is left
+            self._unreserve(terminal_id)
+            raise
         except ValidationError as exc:  # rolled back: no seq was used
             raise OutboxError(
                 f"The punch is not valid ({exc.errors()[0]['loc'][0]}: "
                 f"{exc.errors()[0]['msg']}), so it could not be recorded."
             ) from None
         return punch
+
+    def _reserve(self, terminal_id: str, seq: int) -> None:
+        try:
+            self.seqfile.raise_last(terminal_id, seq)
+        except OSError as exc:  # rolled back by _write: the punch was NOT recorded
+            raise OutboxReadOnlyError(
+                f"The sequence file {self.seqfile.path} cannot be written "
+                f"({exc.strerror or type(exc).__name__}), so the punch could not be "
+                "recorded. Check the kiosk's data folder.") from None
+
+    def _unreserve(self, terminal_id: str) -> None:
+        try:
+            committed = self._conn.execute("SELECT last_seq FROM seqs WHERE terminal_id = ?",
+                                           (terminal_id,)).fetchone()
+            self.seqfile.lower_last(terminal_id, max(committed[0] if committed else 0,
+                                                     self.seqfile.server(terminal_id)))
+        except (sqlite3.Error, OSError):
+            pass  # the number stays used: a gap the server reports, never a reuse
+
+    def requeue(self, rows: Iterable[tuple[Punch, str]]) -> tuple[int, int]:
+        """Put punches read back from a moved-aside outbox in as pending, with their own
+        event ids and seqs (the server stores each event once); each row is (punch, badge id).
+        Returns (queued, already present)."""
+        queued = present = 0
+        now = _iso(self._clock.now())
+        with self._write("the punches could not be re-queued") as conn:
+            for p, badge_id in rows:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO punches (event_id, terminal_id, seq, badge, badge_id,"
+                    " source, wall_time, clock_offset_s, app_version, recorded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (str(p.event_id), p.terminal_id, p.seq, p.badge, badge_id,
+                     p.source.value, _iso(p.wall_time), p.clock_offset_s, p.app_version, now))
+                if cur.rowcount:
+                    queued += 1
+                else:
+                    present += 1
+        return queued, present
 
     def mark_verdicts(self, verdicts: Iterable[Verdict]) -> int:
         """Settle punches with the server's answers; returns how many rows changed."""
@@ -502,6 +593,7 @@ class Outbox:
         )
         meta = dict(self._query("SELECT key, value FROM meta"))
         last_seq = self._query("SELECT coalesce(max(last_seq), 0) FROM seqs")[0][0]
+        last_seq = max([last_seq, *(self.seqfile.last(t) for t in self.seqfile.terminals())])
         age = None
         if oldest:
             age = max(0.0, (self._clock.now() - datetime.fromisoformat(oldest[0][0]))

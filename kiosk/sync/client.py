@@ -42,6 +42,7 @@ from kiosk.core.protocol import (
     CorrectionRequest,
     ErrorBody,
     Heartbeat,
+    HeartbeatAnswer,
     Punch,
     PunchBatch,
     Roster,
@@ -291,9 +292,12 @@ class SyncClient:
         resp = self._request("POST", "/corrections", req.model_dump_json().encode())
         return _parse(CorrectionReceipt, resp, self.last_url)
 
-    def heartbeat(self, beat: Heartbeat) -> None:
+    def heartbeat(self, beat: Heartbeat) -> HeartbeatAnswer:
+        """Send the terminal's status; a v2 beat's answer carries the highest seq stored."""
         resp = self._request("POST", "/heartbeat", beat.model_dump_json().encode())
-        _parse(TimeResponse, resp, self.last_url)  # a captive portal's 200 is no heartbeat
+        if beat.v >= 2:  # a captive portal's 200 is no heartbeat: always parsed
+            return _parse(HeartbeatAnswer, resp, self.last_url)
+        return HeartbeatAnswer(server_time=_parse(TimeResponse, resp, self.last_url).server_time)
 
     def ack_command(self, command_id: int, status: str, detail: str | None = None) -> None:
         """Tell the server a pushed command was carried out (``done``) or not (``failed``)."""

@@ -38,6 +38,7 @@ from kiosk.core.protocol import (
     Verdict,
     VerdictStatus,
 )
+from kiosk.core.protocol.models import OutboxReplaced
 from kiosk.store import Outbox, OutboxError
 
 from .client import (
@@ -387,21 +388,37 @@ class SyncEngine:
                     else str(status)
             except Exception:
                 log.exception("status provider failed")
+        reported = [r for r in self.outbox.replacement_report()
+                    if r.get("terminal_id") in (None, self.config.terminal.id)][:20]
+        replaced = []
+        for r in reported:
+            try:
+                replaced.append(OutboxReplaced(
+                    moved_to=str(r["moved_to"])[:200], first_seq=max(1, int(r["first_seq"])),
+                    last_seq=int(r["last_seq"]), at=r["at"]))
+            except (KeyError, TypeError, ValueError) as exc:  # damaged: say so, drop it
+                log.error("a replaced outbox's report is damaged (%s); dropped", exc)
         beat = Heartbeat(
             app_version=self._app_version[:40], pending=stats.pending,
             oldest_pending_age_s=stats.oldest_pending_age_s, rejected=stats.rejected,
             last_error=(stats.last_error or None) and stats.last_error[:500],
             last_sync=stats.last_sync, clock_offset_s=self.offset.offset_s,
-            camera_state=str(camera)[:40], last_seq=stats.last_seq,
+            camera_state=str(camera)[:40], last_seq=stats.last_seq, v=2,
+            outbox_replaced=replaced,
         )
         try:
-            client.heartbeat(beat)
+            answer = client.heartbeat(beat)
         except (TransportError, ServerBusy, Refused) as exc:
             log.info("heartbeat failed: %s", exc)
             self._online = False
             self._extras_failed = True
             return
         self._attempt = 0
+        tid = self.config.terminal.id
+        self.outbox.note_server_seq(tid, answer.last_seq_stored)
+        if reported:
+            self.outbox.clear_replacement_report(reported)
+            log.warning("reported %d replaced outbox(es) to the server", len(reported))
 
     def _purge_if_due(self) -> None:
         now = self._clock.monotonic()

@@ -172,6 +172,7 @@ ZH_CN: dict[str, str] = {
     "Oldest waiting": "最久等待",
     "Clock offset": "时钟偏差",
     "Sequence gaps": "序号缺口",
+    "may be lost": "可能丢失",
     "Outbox replacements": "发件箱替换",
     "Last error": "最近错误",
     "never": "从未",

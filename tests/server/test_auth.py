@@ -96,3 +96,21 @@ def test_revocation_applies_at_once_to_an_active_terminal(world, term):
     assert r.json()["server_time"] is not None
     assert term.request("POST", "/heartbeat", b'{"app_version": "x", "pending": 0}').status_code == 403
     assert len(world.srv.admin.export_punches()) == 1
+
+
+def test_the_api_answers_are_error_classes():
+    """ApiError401 was a function that read like a class: ``isinstance`` and ``except``
+    could not use it. Both refusals of a terminal are ApiError classes now."""
+    from datetime import datetime, timezone
+
+    from server_stub import errors
+
+    now = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+    err = errors.ApiError401("bad_signature", now)
+    assert isinstance(err, errors.ApiError401) and isinstance(err, errors.ApiError)
+    assert (err.status, err.error, err.message, err.server_time) == (
+        401, "bad_signature", "The request signature does not match.", now)
+    assert errors.ApiError401("frobnicated", now).message == "Not authenticated."
+    revoked = errors.ApiError403Revoked(now)
+    assert isinstance(revoked, errors.ApiError)
+    assert (revoked.status, revoked.error) == (403, "terminal_revoked")

@@ -168,6 +168,16 @@ class Roster(_Model):
     timezone: str = "UTC"
 
 
+class OutboxReplaced(_Model):
+    """A corrupt outbox was moved aside and a fresh one started: the seqs in
+    ``first_seq..last_seq`` may be lost unless salvaged (empty when first > last)."""
+
+    moved_to: str = Field(min_length=1, max_length=200)  # the file's name on the terminal
+    first_seq: int = Field(ge=1, le=2**62)
+    last_seq: int = Field(ge=0, le=2**62)
+    at: UtcDatetime
+
+
 class Heartbeat(_Model):
     app_version: str = Field(max_length=40)
     pending: int = Field(ge=0)
@@ -178,6 +188,18 @@ class Heartbeat(_Model):
     clock_offset_s: float | None = None
     camera_state: str = Field(default="unknown", max_length=40)
     last_seq: int = Field(default=0, ge=0)
+    # 2: the terminal reads HeartbeatAnswer (the server's highest stored seq) and may report
+    # replaced outboxes; a 1 (older kiosk) gets the plain TimeResponse
+    v: int = Field(default=1, ge=1, le=2)
+    outbox_replaced: list[OutboxReplaced] = Field(default_factory=list, max_length=20)
+
+
+class HeartbeatAnswer(_Model):
+    """The answer to a v2 heartbeat: server time and the highest seq stored for the
+    terminal, so a fresh outbox never hands out a number the server already has."""
+
+    server_time: UtcDatetime
+    last_seq_stored: int = Field(default=0, ge=0)
 
 
 class CorrectionRequest(_Model):
