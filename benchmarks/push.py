@@ -43,7 +43,7 @@ from benchmarks.server_scale import pg_database
 from kiosk.core.protocol import API_PREFIX, sign_request
 from kiosk.core.protocol import events as wire
 from kiosk.core.protocol.signing import new_nonce
-from server_stub import service
+from server_stub import secretbox, service
 from server_stub.admin import Admin
 from server_stub.push import events as push_events
 
@@ -223,9 +223,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 sims = []
                 now = datetime.now(timezone.utc)
+                box = secretbox.secure(data, admin.engine)  # secrets are stored sealed
                 for i in range(args.terminals):
                     res = service.enroll(admin.engine, admin.add_terminal(f"T{i}", "HQ"),
-                                         "bench", now)
+                                         "bench", now, box)
                     assert res is not None
                     urls = [a.url, b.url] if i % 2 == 0 else [b.url, a.url]
                     sims.append(Sim(res.terminal_id, res.secret, urls))

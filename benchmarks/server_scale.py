@@ -131,7 +131,7 @@ async def _slow_terminals(creds: list[tuple[str, str, str]], tokens: list[str],
 
     latencies: list[float] = []
     errors: list[str] = []
-    dropped = [0]
+    dropped, failed = [0], [0]
     limits = httpx.Limits(max_connections=len(creds), max_keepalive_connections=len(creds))
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         start = time.monotonic()
@@ -152,14 +152,16 @@ async def _slow_terminals(creds: list[tuple[str, str, str]], tokens: list[str],
                 h = sign_request(tid, secret, "POST", path, body, int(time.time()))
                 h["Content-Type"] = "application/json"
                 t0 = time.perf_counter()
-                for attempt in range(3):  # a connection the server closed as idle: again
+                r = None
+                for _ in range(3):  # a connection the server closed (idle, or overloaded)
                     try:
                         r = await client.post(url + path, content=body, headers=h)
                         break
                     except httpx.TransportError:
                         dropped[0] += 1
-                        if attempt == 2:
-                            raise
+                if r is None:
+                    failed[0] += 1  # counted and reported, not timed
+                    continue
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     errors.append(f"{r.status_code} {r.text[:100]}")
@@ -168,7 +170,8 @@ async def _slow_terminals(creds: list[tuple[str, str, str]], tokens: list[str],
     if errors:
         raise SystemExit(f"{len(errors)} slow-terminal request(s) failed, first: {errors[0]}")
     if dropped[0]:
-        print(f"  ({dropped[0]} request(s) sent again on a new connection after a dropped one)")
+        print(f"  ({dropped[0]} connection(s) dropped by the server; {failed[0]} request(s) "
+              "failed three times and are not in the latencies)")
     return latencies
 
 
@@ -302,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--employees", type=int, default=2000)
     ap.add_argument("--export-punches", type=int, default=240_000)
     ap.add_argument("--skip-perf", action="store_true", help="leave out perf's figures")
-    ap.add_argument("--backends", nargs="+", choices=["postgresql", "sqlite"],
+    ap.add_argument("--backends", nargs="*", choices=["postgresql", "sqlite"],
                     default=["postgresql", "sqlite"])
     args = ap.parse_args(argv)
     fig: dict[str, float | int | str] = {}

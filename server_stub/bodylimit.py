@@ -67,8 +67,12 @@ class BodyLimitMiddleware:
         size = 0
         started = False
 
+        body_done = False
+
         async def limited_receive() -> Message:
-            nonlocal size
+            nonlocal size, body_done
+            if body_done:  # after the body: only the disconnect is left (a stream waits on it)
+                return await receive()
             left = deadline - loop.time()
             try:
                 message = await asyncio.wait_for(receive(), timeout=max(left, 0.001))
@@ -80,6 +84,7 @@ class BodyLimitMiddleware:
                 if size > self.max_body:
                     raise _Refused(413, "body_too_large",
                                    f"The body exceeds {self.max_body} bytes.")
+                body_done = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -117,8 +117,11 @@ class EventStreamResponse(StreamingResponse):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         async def watch() -> None:
-            while (await receive())["type"] != "http.disconnect":
-                pass
+            try:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+            except Exception:  # no disconnect to learn of this way: a failed write ends it
+                await asyncio.Event().wait()
 
         streamer = asyncio.ensure_future(self.stream_response(send))
         watcher = asyncio.ensure_future(watch())

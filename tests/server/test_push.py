@@ -224,3 +224,30 @@ def test_cli_command_commands_and_diagnostics(world, term, tmp_path, capsys):
     out = tmp_path / "d.zip"
     assert main(["diagnostics", term.terminal_id, "--out", str(out), *d]) == 0
     assert out.read_bytes() == zipped
+
+
+def test_a_stream_outlives_the_body_timeout(tmp_path, clock, monkeypatch):
+    """The body deadline (slowloris guard) is for the body: a stream waits on ``receive``
+    for the disconnect much longer, and must not be cut off when the deadline passes."""
+    import time
+
+    from server_stub import bodylimit
+    from tests.helpers.live_server import live_server
+
+    from .terminal_client import enroll
+
+    monkeypatch.setattr(bodylimit, "BODY_TIMEOUT_S", 0.5)
+    with live_server(tmp_path, clock=clock) as srv:
+        srv.admin.add_site("HQ", "Head office", "UTC")
+        srv.admin.add_employee("E1", "Ana", "HQ")
+        badge = srv.admin.issue_badge("E1").badge_id
+        term = enroll(srv.url, srv.admin.add_terminal("Door", "HQ"), clock)
+        s = Stream(term)
+        try:
+            s.next(skip_hello=False)
+            time.sleep(1.5)
+            srv.admin.revoke_badge(badge)
+            assert s.next(timeout=5).kind == "badge_revoked"
+        finally:
+            s.close()
+            term.close()

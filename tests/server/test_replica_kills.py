@@ -28,7 +28,7 @@ KILLS = 10
 TERMINALS = 6
 BATCH = 10
 PER_TERMINAL = 5000  # a bound: the terminals stop after the kills (or at the deadline)
-DEADLINE_S = 150
+DEADLINE_S = 300  # for the kills; the terminals then get 60 s more to drain
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_kill_one_replica_ten_times_while_terminals_upload(tmp_path, pg_url):
             deadline = time.monotonic() + DEADLINE_S
             # most prefer the replica that gets killed; one prefers the other
             terms = [FailoverTerminal([b.url, a.url] if i == 0 else [a.url, b.url], tid, secret,
-                                      tokens, PER_TERMINAL, BATCH, deadline)
+                                      tokens, PER_TERMINAL, BATCH, deadline + 60)
                      for i, (tid, secret) in enumerate(creds)]
             kills = run_kills(a, terms, KILLS, deadline=deadline)
         finally:
