@@ -58,6 +58,7 @@ from kiosk.sync.push import PushWorker
 from kiosk.sync.push_actions import PushActions
 from kiosk.sync.roster import RosterCache
 from kiosk.sync.secrets import SecretStore
+from kiosk.sync.tls import insecure_allowed
 from kiosk.ui.enroll_screen import EnrollScreen
 from kiosk.ui.i18n import install_translator, pick_language
 from kiosk.ui.main_window import KioskWindow
@@ -178,6 +179,7 @@ class KioskApp(QObject):
             terminal_id=cfg.terminal.id, terminal_name=cfg.terminal.name, site=cfg.terminal.site,
             version=__version__, server_urls=tuple(cfg.server.urls),
             keyring_backend=self.keyring_label,
+            insecure_http=insecure_allowed(cfg.server.urls, cfg.sync.allow_insecure_http),
         ), self)
         # The sync thread opens its connection first: the open runs the integrity check and
         # moves a corrupt file aside, so the recorder's thread waits for that, then opens a

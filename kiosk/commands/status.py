@@ -22,7 +22,7 @@ from kiosk.core.problem_text import describe
 from kiosk.core.problems import Problem, ProblemCode
 from kiosk.store import Outbox, OutboxError
 from kiosk.sync.secrets import SecretStoreError, open_secret_store
-from kiosk.sync.tls import is_loopback_url
+from kiosk.sync.tls import insecure_allowed
 
 OK, WARNING, CRITICAL = 0, 1, 2
 STALE_BACKLOG_S = 15 * 60
@@ -53,11 +53,9 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
         out.update(enrolled=config.enrolled, terminal_id=config.terminal.id or None,
                    terminal_name=config.terminal.name or None, site=config.terminal.site or None,
                    server_urls=list(config.server.urls))
-        insecure = [u for u in config.server.urls if u.startswith("http://")
-                    and not is_loopback_url(u)]
-        if config.sync.allow_insecure_http and insecure:
-            warnings.append(f"plain http:// to {', '.join(insecure)} is allowed "
-                            "([sync] allow_insecure_http = true): answers travel unencrypted")
+        insecure = insecure_allowed(config.server.urls, config.sync.allow_insecure_http)
+        if insecure is not None:
+            warnings.append(problem_text(insecure)[1])
         elif config.sync.allow_insecure_http:
             warnings.append("[sync] allow_insecure_http = true: plain http:// to other hosts "
                             "would be allowed")

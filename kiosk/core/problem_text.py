@@ -44,6 +44,9 @@ SENTENCES: dict[str, str] = {
                                                       "pending"),
     C.INSECURE_HTTP: QT_TRANSLATE_NOOP("Problem", "Plain http:// to a server that is not "
                                                   "this machine is refused (%1): use https://"),
+    C.INSECURE_HTTP_ALLOWED: QT_TRANSLATE_NOOP(
+        "Problem", "Warning: plain http:// to %1 is allowed ([sync] allow_insecure_http = "
+                   "true): punches and answers travel unencrypted"),
     C.NOT_ENROLLED: QT_TRANSLATE_NOOP("Problem", "Terminal not enrolled"),
     C.NO_SECRET: QT_TRANSLATE_NOOP("Problem", "Terminal secret missing: enrol the terminal "
                                               "again"),

@@ -30,6 +30,7 @@ class ProblemCode(enum.StrEnum):
     BAD_ANSWER = "bad_answer"  # an answer that is not our server's (or has no verdicts)
     NOT_AUTHENTICATED = "not_authenticated"  # an answer without a valid server receipt
     INSECURE_HTTP = "insecure_http"  # plain http:// to a host that is not loopback
+    INSECURE_HTTP_ALLOWED = "insecure_http_allowed"  # ... allowed by [sync] allow_insecure_http
     # the terminal itself
     NOT_ENROLLED = "not_enrolled"
     NO_SECRET = "no_secret"

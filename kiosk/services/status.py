@@ -62,6 +62,7 @@ class Status:
     version: str = ""  # init
     server_urls: tuple[str, ...] = ()  # init
     keyring_backend: str = ""  # init
+    insecure_http: Problem | None = None  # init: plain http:// allowed to a remote host
     servers: tuple[ServerLine, ...] = ()  # link: each URL's reachability (server_urls' order)
     online: bool | None = None  # link; None: no sync pass yet
     active_url: str | None = None  # link

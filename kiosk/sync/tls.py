@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import ssl
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPSConnection
 from urllib3.connectionpool import HTTPSConnectionPool
+
+from kiosk.core.problems import Problem, ProblemCode
 
 NOT_TRUSTED = "the server's certificate is not trusted"
 
@@ -46,6 +49,19 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def insecure_allowed(urls: Sequence[str], allow_insecure_http: bool) -> Problem | None:
+    """The warning when ``[sync] allow_insecure_http`` lets plain http:// reach a host that
+    is not loopback (the panel and ``kiosk status`` show it); None otherwise."""
+    hosts = [urlsplit(u).netloc or u for u in urls
+             if u.startswith("http://") and not is_loopback_url(u)]
+    if not allow_insecure_http or not hosts:
+        return None
+    arg = ", ".join(hosts)[:200]
+    return Problem(ProblemCode.INSECURE_HTTP_ALLOWED, arg,
+                   f"plain http:// to {arg} is allowed ([sync] allow_insecure_http = true): "
+                   "punches and answers travel unencrypted")
 
 
 def insecure_reason(url: str, allow_insecure_http: bool) -> str | None:

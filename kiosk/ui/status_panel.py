@@ -248,7 +248,8 @@ class StatusPanel(QWidget):
         f["disk"].setText(_bytes(st.disk_free_bytes))
         f["keyring"].setText(_T.translate("Source", st.keyring_backend) or "–")
         f["scanner"].setText(self._scanner_line(st.scanner_layout))
-        problems = [describe_problem(p) for p in (st.outbox_error, st.sync_error) if p]
+        problems = [describe_problem(p)
+                    for p in (st.insecure_http, st.outbox_error, st.sync_error) if p]
         if st.outbox_recovered_from:
             problems.append(self.tr("outbox was corrupt, moved to %1")
                             .replace("%1", st.outbox_recovered_from))

@@ -568,6 +568,10 @@
         <translation>终端已被服务器停用：打卡记录保留在本机，不再发送</translation>
     </message>
     <message>
+        <source>Warning: plain http:// to %1 is allowed ([sync] allow_insecure_http = true): punches and answers travel unencrypted</source>
+        <translation>警告：已允许以明文 http:// 连接 %1（[sync] allow_insecure_http = true）：打卡记录和服务器应答均未加密传输</translation>
+    </message>
+    <message>
         <source>Terminal not enrolled</source>
         <translation>终端尚未登记</translation>
     </message>

@@ -123,6 +123,12 @@ def test_status_warns_about_allowed_insecure_http(terminal: Terminal, capsys) ->
         kiosk_main(["--home", home, "status", "--json"])
         warnings = json.loads(capsys.readouterr().out)["warnings"]
         assert any("allow_insecure_http" in w for w in warnings) is allowed, warnings
+    # a remote plain-http URL: the panel's sentence for INSECURE_HTTP_ALLOWED
+    terminal.tune(allow_insecure_http=True, urls=["http://10.0.0.5:8765"])
+    capsys.readouterr()
+    kiosk_main(["--home", home, "status"])
+    out = capsys.readouterr().out
+    assert "warning:     Warning: plain http:// to 10.0.0.5:8765 is allowed" in out, out
 
 
 def test_serve_with_tls_files(tmp_path, certs) -> None:
