@@ -31,6 +31,7 @@ from kiosk.core.pin import PinLock
 from kiosk.core.policies import Cooldown
 from kiosk.core.protocol import BadgeVerifier, Roster
 from kiosk.core.recorder import Recorder
+from kiosk.flows.corrections import CorrectionFlow
 from kiosk.flows.enrolment import EnrolmentFlow
 from kiosk.flows.panel_actions import PanelActions
 from kiosk.flows.scan_routing import ScanRouter
@@ -51,6 +52,7 @@ from kiosk.services.status import Status, StatusModel
 from kiosk.services.sync_service import SyncService
 from kiosk.store import Outbox
 from kiosk.sync.clock_offset import ClockOffset
+from kiosk.sync.corrections import CorrectionQueue
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.push import PushWorker
 from kiosk.sync.push_actions import PushActions
@@ -187,6 +189,7 @@ class KioskApp(QObject):
             lambda outbox, listener: SyncEngine(
                 cfg, outbox, self.secret_store, clock, session=self.options.session,
                 listener=listener, status_provider=self._camera_state, roster=roster_cache,
+                corrections=CorrectionQueue(paths.data_dir / "corrections"),
             ), self)
 
         if self.options.push:
@@ -211,6 +214,8 @@ class KioskApp(QObject):
         window.set_timezone(self._tz)
         self.log_buffer.set_timezone(self._tz)
         router = self.router = ScanRouter(recorder, window, status, self)
+        self.corrections = CorrectionFlow(window, router, sync, clock, lambda: self._tz,
+                                          cfg.ui.corrections_offer_s, self)
         if self.camera is None:  # (else the enrolment screen's camera, already running)
             self.camera = self._make_camera()
         if self.wedge is None:

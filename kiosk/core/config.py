@@ -111,6 +111,9 @@ class UiSection(_Section):
     card_seconds: float = Field(default=4.0, gt=0, le=60)
     card_hold_max_s: float = Field(default=30.0, gt=0, le=600,
                                    description="Longest a card waits for a held badge to leave")
+    corrections_offer_s: float = Field(
+        default=8.0, ge=0, le=60,
+        description="Seconds the card offers 'Forgot a punch?' after a scan (0: off)")
     admin_pin_hash: str = Field(default="", description="scrypt hash of the admin PIN")
 
 

@@ -12,9 +12,9 @@ of the process).
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from kiosk.core.protocol import Verdict, VerdictStatus
 from kiosk.core.recorder import Outcome, OutcomeKind
@@ -28,7 +28,14 @@ MAX_AWAITED = 10_000  # punches recorded here still waiting for a verdict that w
 class ScanRouter(QObject):
     """Attributes:
         counts: scans, each outcome kind, acknowledged/accepted.
+
+    Signals:
+        badge_recognised(Outcome, str): after the card showed a recorded (or already
+            recorded) punch of a known employee: the outcome and the badge text scanned
+            (the make-up request is filed for that badge only). In-process only, never logged.
     """
+
+    badge_recognised = Signal(object, str)
 
     def __init__(self, recorder: RecorderService, window: KioskWindow, status: StatusModel,
                  parent: QObject | None = None) -> None:
@@ -38,6 +45,7 @@ class ScanRouter(QObject):
         self._status = status
         self._closed = False
         self._awaited: OrderedDict[str, None] = OrderedDict()
+        self._texts: deque[tuple[str, float | None, str]] = deque(maxlen=64)  # in flight
         self.counts = {"scans": 0, "recorded": 0, "already": 0, "refused": 0,
                        "storage_error": 0, "acknowledged": 0, "accepted": 0}
         recorder.punch_recorded.connect(self.show_outcome)
@@ -56,6 +64,7 @@ class ScanRouter(QObject):
         if self._closed:
             return
         self.counts["scans"] += 1
+        self._texts.append((source, frame_ts, text))
         self._recorder.submit(text, source, frame_ts)
 
     def on_code(self, text: str, polygon: list[list[int]], frame_ts: float) -> None:
@@ -74,6 +83,18 @@ class ScanRouter(QObject):
             while len(self._awaited) > MAX_AWAITED:
                 self._awaited.popitem(last=False)
         self._window.show_outcome(outcome)
+        text = self._text_of(outcome)
+        if text is not None and outcome.employee_id and \
+                outcome.kind in (OutcomeKind.RECORDED, OutcomeKind.ALREADY):
+            self.badge_recognised.emit(outcome, text)
+
+    def _text_of(self, outcome: Outcome) -> str | None:
+        """The text this outcome is the answer to (the recorder answers in order)."""
+        while self._texts:
+            source, frame_ts, text = self._texts.popleft()
+            if source == outcome.source and frame_ts == outcome.frame_ts:
+                return text
+        return None
 
     def show_verdicts(self, verdicts: list[Verdict]) -> None:
         for v in verdicts:

@@ -15,8 +15,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.core.protocol import Roster, Verdict
+from kiosk.core.protocol import CorrectionRequest, Roster, Verdict
 from kiosk.store import Outbox
+from kiosk.sync.corrections import CorrectionResult
 from kiosk.sync.engine import SyncEngine, SyncState
 
 log = logging.getLogger("kiosk.services.sync")
@@ -27,6 +28,8 @@ class SyncService(QObject):
         verdicts_received(list): server verdicts (kiosk.core.protocol.Verdict).
         sync_state_changed(object): the engine's SyncState (reachability, offset, error).
         roster_changed(object): a fresh Roster from the server.
+        corrections_answered(list): CorrectionResults, the server's answers to make-up
+            requests filed here (a receipt, or a refusal's code).
         outbox_opened(object, object): recovered_from (str or None), the open error (the
             exception, or None); the engine runs only when the error is None.
 
@@ -38,6 +41,7 @@ class SyncService(QObject):
     sync_state_changed = Signal(object)
     roster_changed = Signal(object)
     outbox_opened = Signal(object, object)
+    corrections_answered = Signal(list)
 
     def __init__(self, open_outbox: Callable[[], Outbox],
                  make_engine: Callable[[Outbox, SyncService], SyncEngine],
@@ -84,6 +88,18 @@ class SyncService(QObject):
 
     def on_roster(self, roster: Roster) -> None:
         self.roster_changed.emit(roster)
+
+    def on_corrections(self, results: list[CorrectionResult]) -> None:
+        self.corrections_answered.emit(list(results))
+
+    def file_correction(self, req: CorrectionRequest) -> bool:
+        """Hand a make-up request to the sync thread (returns at once; False: the engine is
+        not running, nothing was queued)."""
+        engine = self._engine
+        if engine is None:
+            return False
+        engine.file_correction(req)
+        return True
 
     # -- GUI-thread API ----------------------------------------------------------------------
     def start(self) -> None:

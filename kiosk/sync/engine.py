@@ -30,7 +30,14 @@ from kiosk import __version__
 from kiosk.core.clock import Clock
 from kiosk.core.config import Config
 from kiosk.core.problems import Problem, ProblemCode
-from kiosk.core.protocol import Heartbeat, Punch, Roster, Verdict, VerdictStatus
+from kiosk.core.protocol import (
+    CorrectionRequest,
+    Heartbeat,
+    Punch,
+    Roster,
+    Verdict,
+    VerdictStatus,
+)
 from kiosk.core.protocol.models import OutboxReplaced
 from kiosk.store import Outbox, OutboxError
 
@@ -44,6 +51,7 @@ from .client import (
     TransportError,
 )
 from .clock_offset import ClockOffset
+from .corrections import CorrectionQueue, CorrectionResult, QueueFull, send_pending
 from .roster import RosterCache
 from .secrets import SecretStore, SecretStoreError
 from .tls import make_session
@@ -129,8 +137,12 @@ class SyncEngine:
         roster: RosterCache | None = None,
         rng: random.Random | None = None,
         app_version: str = __version__,
+        corrections: CorrectionQueue | None = None,
     ) -> None:
         self.config = config
+        self.corrections = corrections  # make-up requests filed at the kiosk (None: off)
+        self._filed: list[CorrectionRequest] = []  # handed over by the GUI, not on disk yet
+        self._filed_lock = threading.Lock()
         self.outbox = outbox
         self._secrets = secret_store
         self._clock = clock
@@ -166,6 +178,13 @@ class SyncEngine:
     def clock_offset_s(self) -> float:
         """The offset to record on each new punch (server time - wall time)."""
         return self.offset.offset_s
+
+    def file_correction(self, req: CorrectionRequest) -> None:
+        """Queue a make-up request (any thread, returns at once): the sync thread writes it
+        to the durable queue at its next pass, which starts now, then sends it."""
+        with self._filed_lock:
+            self._filed.append(req)
+        self.wake()
 
     def wake(self) -> None:
         """Drain now (called after an append); safe from any thread."""
@@ -211,6 +230,7 @@ class SyncEngine:
     def sync_once(self, stop: threading.Event | None = None) -> SyncReport:
         """One pass: time, roster and heartbeat when due, then drain everything pending."""
         report = SyncReport()
+        self._store_filed()
         client = self._get_client(report)
         if client is not None and not self._revoked:
             answers = client.answers
@@ -222,6 +242,9 @@ class SyncEngine:
                 if self.roster.roster is None:  # badges cannot be verified without it
                     self._refresh_roster(client, now)
                 self._drain(client, report, stop)  # punches first; extras only if it worked
+                if report.problem is None and self.corrections is not None \
+                        and len(self.corrections):
+                    self._corrections_answered(send_pending(self.corrections, client))
                 if report.problem is None and now >= self._next_roster:
                     self._refresh_roster(client, now)
                 if report.problem is None and now >= self._next_heartbeat:
@@ -247,6 +270,24 @@ class SyncEngine:
         return report
 
     # -- the steps ----------------------------------------------------------------------
+    def _store_filed(self) -> None:
+        with self._filed_lock:
+            filed, self._filed = self._filed, []
+        for req in filed:
+            try:
+                if self.corrections is None:
+                    raise QueueFull("make-up requests are off on this terminal")
+                self.corrections.add(req)
+            except (OSError, QueueFull) as exc:
+                log.error("make-up request not stored: %s", exc)
+                self._corrections_answered([CorrectionResult(req.request_id,
+                                                             refused="not_stored")])
+
+    def _corrections_answered(self, results: list[CorrectionResult]) -> None:
+        notify = getattr(self._listener, "on_corrections", None)
+        if results and notify is not None:
+            notify(results)
+
     def _get_client(self, report: SyncReport) -> SyncClient | None:
         if self._client is not None:
             return self._client

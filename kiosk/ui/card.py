@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .messages import TONE_COLOURS, TONE_ICONS, CardMessage, Tone, idle
 from .resources import resource
+from .theme import TOUCH_PX
 
 # Room for a two-line title or detail and a CJK name at the card's font sizes: the card
 # keeps this height whatever it says, so the preview above it never jumps.
@@ -27,9 +28,11 @@ IDLE_ICON = "idle"  # round, like the outcome icons (kiosk.svg is the square app
 class FeedbackCard(QFrame):
     """Signals:
         message_shown(CardMessage): after the card changed (tests and the benchmark wait on it).
+        correction_requested(): "Forgot a punch?" was tapped (offered after a scan).
     """
 
     message_shown = Signal(object)
+    correction_requested = Signal()
 
     def __init__(self, card_seconds: float = 4.0, parent: QWidget | None = None, *,
                  hold_max_s: float = 30.0) -> None:
@@ -51,11 +54,22 @@ class FeedbackCard(QFrame):
         text.addWidget(self._name)
         text.addWidget(self._detail)
         text.addStretch(1)
+        # offered for a few seconds after a recognised scan (a make-up punch, 补卡)
+        self.correction_button = QPushButton(self.tr("Forgot a punch?"))
+        self.correction_button.setObjectName("cardAction")
+        self.correction_button.setMinimumHeight(TOUCH_PX)
+        self.correction_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.correction_button.clicked.connect(self.correction_requested)
+        self.correction_button.hide()
+        self._offer = QTimer(self)
+        self._offer.setSingleShot(True)
+        self._offer.timeout.connect(self.correction_button.hide)
         row = QHBoxLayout(self)
         row.setContentsMargins(24, 20, 24, 20)
         row.setSpacing(20)
         row.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addLayout(text, 1)
+        row.addWidget(self.correction_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.setFixedHeight(CARD_HEIGHT)
         self._clear = QTimer(self)
         self._clear.setSingleShot(True)
@@ -100,6 +114,15 @@ class FeedbackCard(QFrame):
                 self._hold_limit.stop()
         self.message_shown.emit(message)
 
+    def offer_correction(self, seconds: float) -> None:
+        """Show "Forgot a punch?" for ``seconds`` (while the card shows this scan)."""
+        self._offer.start(int(seconds * 1000))
+        self.correction_button.show()
+
+    def withdraw_correction(self) -> None:
+        self._offer.stop()
+        self.correction_button.hide()
+
     def release(self) -> None:
         """The held card's badge left the view: clear soon (not before ``card_seconds``)."""
         if not self.held:
@@ -127,6 +150,7 @@ class FeedbackCard(QFrame):
         self._hold_limit.stop()
         self._shown = False
         self.held = False
+        self.withdraw_correction()
         self.message = idle(self._camera)
         self._render(self.message, idle=True)
         self.message_shown.emit(self.message)
@@ -147,6 +171,9 @@ class FeedbackCard(QFrame):
             f"#cardTitle {{ font-size: {30 if idle else 40}px; font-weight: 600; }}"
             "#cardName { font-size: 30px; }"
             "#cardDetail { font-size: 22px; }"
+            f"#cardAction {{ color: white; background: rgba(0,0,0,0.28); font-size: 20px; "
+            f"border: 2px solid white; border-radius: 10px; padding: 6px 18px; "
+            f"min-height: {TOUCH_PX}px; min-width: {TOUCH_PX}px; }}"
         )
         self._title.setText(m.title)
         self._name.setText(m.name)

@@ -23,6 +23,7 @@ from kiosk.services.status import StatusModel
 
 from . import messages
 from .card import FeedbackCard
+from .correction_screen import CorrectionScreen
 from .header import HeaderBar
 from .pin_pad import PinPad
 from .preview import PreviewWidget
@@ -44,11 +45,13 @@ class KioskWindow(QMainWindow):
         card_changed(CardMessage): the card now shows this (tests, benchmark, demo summary).
         admin_opened(): the status panel was unlocked.
         close_requested(): the window is closing; the app stops the workers in order.
+        correction_filed(CorrectionForm): the employee confirmed a make-up request.
     """
 
     card_changed = Signal(object)
     admin_opened = Signal()
     close_requested = Signal()
+    correction_filed = Signal(object)
 
     def __init__(
         self,
@@ -107,8 +110,14 @@ class KioskWindow(QMainWindow):
         self.status_panel.closed.connect(self.show_kiosk)
         self.status_panel.leave_kiosk_requested.connect(self.leave_kiosk_mode)
 
+        self.correction_screen = CorrectionScreen()
+        self.correction_screen.filed.connect(self._correction_confirmed)
+        self.correction_screen.cancelled.connect(self.show_kiosk)
+        self.card.correction_requested.connect(self.open_correction)
+        self._correction_name = ""
+
         self.pages = QStackedWidget()
-        for page in (kiosk_page, self.pin_pad, self.status_panel):
+        for page in (kiosk_page, self.pin_pad, self.status_panel, self.correction_screen):
             self.pages.addWidget(page)
         self.kiosk_page = kiosk_page
         self.setCentralWidget(self.pages)
@@ -154,6 +163,25 @@ class KioskWindow(QMainWindow):
         self._panel_refresh.start()
         self.admin_opened.emit()
         log.info("status panel opened")
+
+    def offer_correction(self, name: str, seconds: float) -> None:
+        """After a recognised scan: "Forgot a punch?" on the card for ``seconds``."""
+        self._correction_name = name
+        self.card.offer_correction(seconds)
+
+    def open_correction(self) -> None:
+        self.card.withdraw_correction()
+        self.correction_screen.reset(self._correction_name)
+        self.pages.setCurrentWidget(self.correction_screen)
+
+    def _correction_confirmed(self, form: Any) -> None:
+        self.show_kiosk()
+        self.correction_filed.emit(form)
+
+    def show_correction_message(self, msg: messages.CardMessage) -> None:
+        self._pending_outcome = None
+        self._verdict_timer.stop()
+        self._show(msg, False)
 
     def show_kiosk(self) -> None:
         self._panel_refresh.stop()
@@ -201,6 +229,7 @@ class KioskWindow(QMainWindow):
     def show_outcome(self, outcome: Outcome) -> None:
         offline = self._status.status.online is False
         msg = messages.for_outcome(outcome, offline=offline)
+        self.card.withdraw_correction()  # a new scan: the last one's offer ends
         hold = outcome.source == "camera" and self._badge_in_view
         if outcome.kind is OutcomeKind.RECORDED and outcome.event_id:
             self._remember(self._names, outcome.event_id, outcome)

@@ -184,3 +184,29 @@ def idle(camera: bool = True) -> CardMessage:
         return CardMessage(_T.translate("Card", "Scan your badge at the badge scanner"), "", "",
                            Tone.INFO)
     return CardMessage(_T.translate("Card", "Show your badge to the camera"), "", "", Tone.INFO)
+
+
+def correction_queued(name: str) -> CardMessage:
+    """A make-up request is on the terminal's disk, on its way to the server."""
+    return CardMessage(_T.translate("Card", "Request saved – sending…"),
+                       _T.translate("Card", "It is sent as soon as the server can be reached."),
+                       name, Tone.INFO, sound=False)
+
+
+def correction_sent(name: str, work_date: str) -> CardMessage:
+    return CardMessage(_T.translate("Card", "Request sent – waiting for approval"),
+                       _T.translate("Card", "Make-up punch for %1; HR will decide.").replace(
+                           "%1", work_date), name, Tone.OK)
+
+
+def correction_refused(name: str, code: str) -> CardMessage:
+    """The server's (or the terminal's) refusal of a make-up request, by its code."""
+    detail = {
+        "quota_exceeded": _T.translate("Card", "The monthly limit of make-up requests is reached."),
+        "too_old": _T.translate("Card", "That day is too long ago for a make-up request."),
+        "in_future": _T.translate("Card", "That time has not come yet."),
+        "duplicate": _T.translate("Card", "This make-up punch was requested already."),
+        "wrong_site": _T.translate("Card", "You do not belong to this terminal's site."),
+        "not_stored": _T.translate("Card", "The terminal could not save the request. Please tell IT."),
+    }.get(code, _T.translate("Card", "The server refused the request. Please see HR."))
+    return CardMessage(_T.translate("Card", "Request not accepted"), detail, name, Tone.WARN)

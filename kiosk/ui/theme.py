@@ -20,8 +20,16 @@ MUTED = "#9aa0a6"
 ERROR_TEXT = "#ffb4a9"
 
 STYLE = f"""
-#statusPanel, #enrollScreen {{ background: {BACKGROUND}; }}
-#statusPanel QLabel, #enrollScreen QLabel {{ color: {TEXT}; font-size: 17px; }}
+#statusPanel, #enrollScreen, #correctionScreen {{ background: {BACKGROUND}; }}
+#statusPanel QLabel, #enrollScreen QLabel, #correctionScreen QLabel {{
+    color: {TEXT}; font-size: 17px; }}
+#correctionScreen QLabel#correctionTitle {{ font-size: 28px; font-weight: 600; }}
+#correctionScreen QLabel#correctionTime {{ font-size: 34px; font-weight: 600; }}
+#correctionScreen QPushButton {{
+    color: white; background: {RAISED}; border: 1px solid {BORDER}; border-radius: 10px;
+    font-size: 20px; min-height: {TOUCH_PX}px; min-width: {TOUCH_PX}px; padding: 4px 16px; }}
+#correctionScreen QPushButton:checked {{ background: #1f5fa8; border-color: #8ab4f8; }}
+#correctionScreen QPushButton#correctionConfirm {{ background: #1b7f3b; }}
 #statusPanel QLabel#statusKey {{ color: {MUTED}; }}
 #statusPanel QLabel#statusTitle, #enrollScreen QLabel#enrollTitle {{
     font-size: 28px; font-weight: 600; }}

@@ -199,6 +199,54 @@
         <translation>迟到 %1</translation>
     </message>
     <message>
+        <source>Request saved – sending…</source>
+        <translation>申请已保存 – 正在发送…</translation>
+    </message>
+    <message>
+        <source>It is sent as soon as the server can be reached.</source>
+        <translation>服务器可连接时将立即发送。</translation>
+    </message>
+    <message>
+        <source>Request sent – waiting for approval</source>
+        <translation>申请已提交 – 等待审批</translation>
+    </message>
+    <message>
+        <source>Make-up punch for %1; HR will decide.</source>
+        <translation>%1 的补卡申请；由人事审批。</translation>
+    </message>
+    <message>
+        <source>The monthly limit of make-up requests is reached.</source>
+        <translation>本月补卡次数已达上限。</translation>
+    </message>
+    <message>
+        <source>That day is too long ago for a make-up request.</source>
+        <translation>该日期太久远，无法补卡。</translation>
+    </message>
+    <message>
+        <source>That time has not come yet.</source>
+        <translation>该时间尚未到来。</translation>
+    </message>
+    <message>
+        <source>This make-up punch was requested already.</source>
+        <translation>此补卡已申请过。</translation>
+    </message>
+    <message>
+        <source>You do not belong to this terminal&apos;s site.</source>
+        <translation>您不属于本终端所在地点。</translation>
+    </message>
+    <message>
+        <source>The terminal could not save the request. Please tell IT.</source>
+        <translation>终端无法保存该申请，请通知 IT。</translation>
+    </message>
+    <message>
+        <source>The server refused the request. Please see HR.</source>
+        <translation>服务器拒绝了该申请，请联系人事。</translation>
+    </message>
+    <message>
+        <source>Request not accepted</source>
+        <translation>申请未被接受</translation>
+    </message>
+    <message>
         <source>Checked out</source>
         <translation>已签退</translation>
     </message>
@@ -241,6 +289,89 @@
     <message>
         <source>Show your badge to the camera</source>
         <translation>请将工牌对准摄像头</translation>
+    </message>
+</context>
+<context>
+    <name>CorrectionScreen</name>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Two days ago</source>
+        <translation>前天</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <source>Check out</source>
+        <translation>签退</translation>
+    </message>
+    <message>
+        <source>Forgot to scan</source>
+        <translation>忘记打卡</translation>
+    </message>
+    <message>
+        <source>Badge not at hand</source>
+        <translation>未带工牌</translation>
+    </message>
+    <message>
+        <source>Terminal was not working</source>
+        <translation>终端故障</translation>
+    </message>
+    <message>
+        <source>Working outside the office</source>
+        <translation>外出办公</translation>
+    </message>
+    <message>
+        <source>− hour</source>
+        <translation>− 1 小时</translation>
+    </message>
+    <message>
+        <source>− 5 min</source>
+        <translation>− 5 分钟</translation>
+    </message>
+    <message>
+        <source>+ 5 min</source>
+        <translation>+ 5 分钟</translation>
+    </message>
+    <message>
+        <source>+ hour</source>
+        <translation>+ 1 小时</translation>
+    </message>
+    <message>
+        <source>Send request</source>
+        <translation>提交申请</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Forgot a punch? %1</source>
+        <translation>忘记打卡？%1</translation>
     </message>
 </context>
 <context>
@@ -288,6 +419,13 @@
     <message>
         <source>The enrolment QR was not read completely: scan it again.</source>
         <translation>登记二维码未完整读取：请重新扫描。</translation>
+    </message>
+</context>
+<context>
+    <name>FeedbackCard</name>
+    <message>
+        <source>Forgot a punch?</source>
+        <translation>忘记打卡？</translation>
     </message>
 </context>
 <context>

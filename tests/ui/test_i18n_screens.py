@@ -118,6 +118,10 @@ class _Run:
         w._open_status()
         self.qtbot.wait(50)
         yield "status panel", w.status_panel
+        w.open_correction()  # the make-up punch screen (补卡), opened from the card
+        self.qtbot.wait(50)
+        yield "correction screen", w.correction_screen
+        w.show_kiosk()
 
     def __exit__(self, *exc):
         try:
