@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.corrections import DAYS_AGO, REASONS, CorrectionForm, step_time
 
+from . import theme
 from .theme import TOUCH_PX
 
 
@@ -36,6 +37,8 @@ class CorrectionScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("correctionScreen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(theme.STYLE)  # the kiosk's dark theme, touch-sized
         self.title = QLabel()
         self.title.setObjectName("correctionTitle")
         self.title.setWordWrap(True)
