@@ -199,3 +199,18 @@ def test_kb2_issue_refuses_times_outside_uint32():
         SIGNER.issue("b1", "E1", T0, datetime(2107, 1, 1, tzinfo=timezone.utc))
     with pytest.raises(ValueError, match="unknown badge version"):
         SIGNER.issue("b1", "E1", T0, T0 + timedelta(days=1), version="KB9")
+
+
+def test_expiry_and_the_not_yet_valid_leeway_are_exact():
+    """Expired at the very second of ``expires_at``; a badge issued up to 120 s in the future
+    is accepted (terminal clocks drift), 121 s is not (issue #11 item 8)."""
+    issued, expires = T0, T0 + timedelta(days=1)
+    token = SIGNER.issue("b00009", "E0000009", issued, expires)
+    VERIFIER.verify(token, expires - timedelta(seconds=1))
+    with pytest.raises(BadgeError) as err:
+        VERIFIER.verify(token, expires)
+    assert err.value.reason is BadgeErrorReason.EXPIRED
+    VERIFIER.verify(token, issued - timedelta(seconds=120))
+    with pytest.raises(BadgeError) as err:
+        VERIFIER.verify(token, issued - timedelta(seconds=121))
+    assert err.value.reason is BadgeErrorReason.NOT_YET_VALID

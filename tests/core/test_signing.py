@@ -68,3 +68,15 @@ def test_bad_timestamp_header(bad):
     headers["X-Kiosk-Timestamp"] = bad
     with pytest.raises(AuthError):
         read_headers(headers)
+
+
+def test_the_nonce_is_signed():
+    """A captured request replayed under a fresh nonce (to dodge the reuse check) is refused:
+    the nonce is inside the HMAC (issue #11 item 8: leaving it out passed every test)."""
+    from kiosk.core.protocol.signing import H_NONCE, new_nonce
+
+    headers = dict(sign_request("t1", SECRET, "POST", "/api/v1/punches", b"{}", NOW))
+    headers[H_NONCE] = new_nonce()
+    with pytest.raises(AuthError) as err:
+        _check(headers)
+    assert err.value.reason is AuthErrorReason.BAD_SIGNATURE
