@@ -83,7 +83,7 @@ class CorrectionScreen(QWidget):
         grid.addWidget(QLabel(self.tr("Reason")), 3, 0, Qt.AlignmentFlag.AlignTop)
         reasons = QGridLayout()
         for i, button in enumerate(self.reasons.buttons()):
-            reasons.addWidget(button, i // 2, i % 2)
+            reasons.addWidget(button, i, 0)  # one a row: long reasons (and zh) keep room
         grid.addLayout(reasons, 3, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.cancel)
