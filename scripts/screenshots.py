@@ -135,6 +135,13 @@ def shoot(language: str, size: tuple[int, int]) -> list[Path]:
         kiosk.camera.start()
         wait(lambda: kiosk.window.card.message.tone is messages.Tone.WARN)
         grab("late")
+        # "Forgot a punch?" on that card opens the make-up punch screen (补卡)
+        wait(lambda: kiosk.window.card.correction_button.isVisible())
+        kiosk.window.open_correction()
+        kiosk.window.correction_screen.press_stepper("m+")
+        app.processEvents()
+        grab("correction")
+        kiosk.window.show_kiosk()
         from kiosk.ui.enroll_screen import EnrollScreen
 
         screen = EnrollScreen(server.url)  # a terminal's first start, before enrolment

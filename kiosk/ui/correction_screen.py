@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.core.corrections import DAYS_AGO, REASONS, CorrectionForm, step_time
 
+from . import theme
 from .theme import TOUCH_PX
 
 
@@ -36,6 +37,8 @@ class CorrectionScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("correctionScreen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(theme.STYLE)  # the kiosk's dark theme, touch-sized
         self.title = QLabel()
         self.title.setObjectName("correctionTitle")
         self.title.setWordWrap(True)
@@ -80,7 +83,7 @@ class CorrectionScreen(QWidget):
         grid.addWidget(QLabel(self.tr("Reason")), 3, 0, Qt.AlignmentFlag.AlignTop)
         reasons = QGridLayout()
         for i, button in enumerate(self.reasons.buttons()):
-            reasons.addWidget(button, i // 2, i % 2)
+            reasons.addWidget(button, i, 0)  # one a row: long reasons (and zh) keep room
         grid.addLayout(reasons, 3, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.cancel)

@@ -37,6 +37,7 @@ ADMIN_SHORTCUT = "Ctrl+Alt+S"
 LONG_PRESS_MS = 3000
 CORNER_PX = 120
 NOTICE_MS = 30 * 60 * 1000  # IT's idle-screen message stays half an hour
+CORRECTION_IDLE_MS = 60_000  # the make-up screen left alone: back to the kiosk
 VERDICT_WAIT_MS = 2500  # no answer by then: "Saved on this terminal – will sync"
 
 
@@ -115,6 +116,10 @@ class KioskWindow(QMainWindow):
         self.correction_screen.cancelled.connect(self.show_kiosk)
         self.card.correction_requested.connect(self.open_correction)
         self._correction_name = ""
+        self.correction_idle = QTimer(self)  # someone walked away from the form
+        self.correction_idle.setSingleShot(True)
+        self.correction_idle.setInterval(CORRECTION_IDLE_MS)
+        self.correction_idle.timeout.connect(self._correction_abandoned)
 
         self.pages = QStackedWidget()
         for page in (kiosk_page, self.pin_pad, self.status_panel, self.correction_screen):
@@ -173,6 +178,12 @@ class KioskWindow(QMainWindow):
         self.card.withdraw_correction()
         self.correction_screen.reset(self._correction_name)
         self.pages.setCurrentWidget(self.correction_screen)
+        self.correction_idle.start()
+
+    def _correction_abandoned(self) -> None:
+        if self.pages.currentWidget() is self.correction_screen:
+            log.info("make-up screen left alone: back to the kiosk")
+            self.show_kiosk()
 
     def _correction_confirmed(self, form: Any) -> None:
         self.show_kiosk()
@@ -185,6 +196,7 @@ class KioskWindow(QMainWindow):
 
     def show_kiosk(self) -> None:
         self._panel_refresh.stop()
+        self.correction_idle.stop()
         self.pages.setCurrentWidget(self.kiosk_page)
 
     def leave_kiosk_mode(self) -> None:
@@ -323,6 +335,7 @@ class KioskWindow(QMainWindow):
         self._verdict_timer.stop()
         self._long_press.stop()
         self._panel_refresh.stop()
+        self.correction_idle.stop()
         self.close_requested.emit()
         event.accept()
 

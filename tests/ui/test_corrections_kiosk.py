@@ -94,3 +94,16 @@ def test_a_refusal_is_shown_in_words(qtbot, tmp_path):
         qtbot.waitUntil(lambda: "Request not accepted" in card_text(app), timeout=15000)
         assert "requested already" in card_text(app)
         assert len(_listed(srv)) == 1
+
+
+def test_a_form_left_alone_goes_back_to_the_kiosk(qtbot, tmp_path):
+    clock = FakeClock(MONDAY_0912)
+    with kiosk_on_site(qtbot, tmp_path, clock) as (srv, site, app):
+        app.submit(site.tokens["alice"], "wedge", 0.0)
+        qtbot.waitUntil(app.window.card.correction_button.isVisible, timeout=10000)
+        app.window.correction_idle.setInterval(300)  # (60 s at the door)
+        qtbot.mouseClick(app.window.card.correction_button, Qt.MouseButton.LeftButton)
+        assert app.window.pages.currentWidget() is app.window.correction_screen
+        qtbot.waitUntil(lambda: app.window.pages.currentWidget() is app.window.kiosk_page,
+                        timeout=3000)
+        assert _listed(srv) == []  # nothing filed
