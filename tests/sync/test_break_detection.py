@@ -4,6 +4,7 @@ names, made by hand, left the whole suite green."""
 from __future__ import annotations
 
 from kiosk.core.clock import SystemClock
+from kiosk.core.problems import ProblemCode
 from kiosk.store import Outbox
 from kiosk.sync.engine import SyncEngine
 from tests.helpers.faulty_proxy import FaultyProxy, http_response
@@ -58,8 +59,10 @@ def test_a_revoked_terminal_sends_nothing_at_all(server, terminal: Terminal) -> 
         fill(box, terminal, 1)
         engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
         assert engine.sync_once().revoked
-        before = proxy.connections
+        proxy.set_mode("drop")  # any request now fails: a pass that tries one says so
         for _ in range(3):
-            assert engine.sync_once().revoked
-        assert proxy.connections == before and box.stats().pending == 1
+            report = engine.sync_once()
+            assert report.revoked and report.problem is not None
+            assert report.problem.code is ProblemCode.REVOKED, report.problem
+        assert box.stats().pending == 1
         box.close()
