@@ -208,7 +208,7 @@ class FaultyProxy:
                     if mode in ("drop", "respond"):  # also on kept-alive connections
                         if mode == "respond":
                             try:
-                                client.sendall(self.response)
+                                client.sendall(self._signed(data, self.response))
                             except OSError:
                                 pass
                         _close(client)

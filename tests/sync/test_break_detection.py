@@ -19,13 +19,16 @@ def test_a_proxys_html_413_is_not_a_refusal_of_the_punches(server, terminal: Ter
     with FaultyProxy(server.port) as proxy:
         cfg = terminal.tune(urls=[proxy.url])
         box = Outbox(terminal.paths.outbox_file, SystemClock())
+        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
+        engine.sync_once()  # time and roster through the proxy: the next pass goes for punches
         fill(box, terminal, 2)
         proxy.set_mode("respond", receipt_secret=terminal.secrets.get(cfg.terminal.id),
                        response=http_response(413, "Request Entity Too Large",
                                               {"Content-Type": "text/html"}, HTML_413))
-        engine = SyncEngine(cfg, box, terminal.secrets, SystemClock())
         report = engine.sync_once()
         assert not report.ok and report.rejected == 0
+        assert report.problem is not None  # believed (receipted), and still not a refusal:
+        assert report.problem.code is not ProblemCode.NOT_AUTHENTICATED
         assert (box.stats().pending, box.stats().rejected) == (2, 0)
         box.close()
 
