@@ -6,6 +6,7 @@ answered is refused by the other.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -22,7 +23,13 @@ from benchmarks.replicas import (
 from server_stub.admin import Admin
 from tests.helpers import databases
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    # ~3.5 min: CI's 25-minute budget is spent; benchmarks.server_scale makes the same 10 kills.
+    pytest.mark.skipif(os.environ.get("KIOSK_TEST_REPLICA_KILLS") != "1",
+                       reason="10 replica kills take ~3.5 min: set KIOSK_TEST_REPLICA_KILLS=1 "
+                              "(python -m benchmarks.server_scale makes the same kills)"),
+]
 
 KILLS = 10
 TERMINALS = 6
