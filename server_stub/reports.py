@@ -214,7 +214,7 @@ def _punch_micros(
 
 
 def _chunks(conn: Connection, query: Select[Any], size: int = 5000) -> Iterator[tuple[Any, ...]]:
-    """The query's rows as column tuples, ``size`` rows at a time, from the driver's cursor
+    """The query's rows as columns (one list per column), ``size`` rows at a time, from the driver's cursor
     in this connection's transaction: the report reads ~100,000 punches a month, and
     SQLAlchemy's result rows cost more than the query (a server-side cursor on
     PostgreSQL, so memory stays flat)."""
@@ -231,7 +231,7 @@ def _chunks(conn: Connection, query: Select[Any], size: int = 5000) -> Iterator[
     try:
         cursor.execute(compiled.string, params)
         while rows := cursor.fetchmany(size):
-            yield tuple(zip(*rows, strict=True))
+            yield tuple(list(map(itemgetter(k), rows)) for k in range(len(rows[0])))
     finally:
         cursor.close()
 
