@@ -43,7 +43,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
@@ -92,7 +92,10 @@ def make_site(data: Path, url: str | None) -> tuple[Admin, list[str]]:
     tokens = []
     for i in range(N_STAFF):
         admin.add_employee(f"E{i:04d}", f"Person {i}", "HQ", "day")
-        tokens.append(admin.issue_badge(f"E{i:04d}").token)
+        # issued a month ago, as real badges are: the load's punch times (up to 10 h back)
+        # must fall inside the badge's validity, or the figure counts rejections
+        issued = datetime.now(timezone.utc) - timedelta(days=30)
+        tokens.append(admin.issue_badge(f"E{i:04d}", issued_at=issued).token)
     return admin, tokens
 
 
