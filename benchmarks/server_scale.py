@@ -48,6 +48,7 @@ from pathlib import Path
 
 import requests
 
+from benchmarks import pg
 from benchmarks.replicas import (
     FailoverTerminal,
     Replica,
@@ -63,26 +64,13 @@ from server_stub.admin import Admin
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ENV = "KIOSK_BENCH_PG_URL"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 N_STAFF = 200
 
 
 @contextmanager
 def pg_database() -> Iterator[str]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(os.environ.get(PG_ENV, DEFAULT_PG))
-    name = f"kiosk_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with pg.throwaway_database(os.environ.get(PG_ENV, pg.DEFAULT_PG_URL)) as url:
+        yield url
 
 
 def make_site(data: Path, url: str | None) -> tuple[Admin, list[str]]:

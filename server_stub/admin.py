@@ -7,7 +7,6 @@ so the CLI can print it as one line. Names here are a stable interface.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -68,7 +67,8 @@ def check_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise AdminError(f"unknown timezone {name!r} (use an IANA name like Europe/Berlin)")
+        raise AdminError(
+            f"unknown timezone {name!r} (use an IANA name like Europe/Berlin)") from None
 
 
 class Admin:

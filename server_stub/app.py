@@ -49,7 +49,16 @@ from kiosk.core.protocol import (
 from kiosk.core.protocol.signing import H_NONCE, H_TERMINAL, valid_nonce
 
 from . import (
-    completeness, datadir, db, errors, export, limits, report_jobs, reports, secretbox, service,
+    completeness,
+    datadir,
+    db,
+    errors,
+    export,
+    limits,
+    report_jobs,
+    reports,
+    secretbox,
+    service,
 )
 from .bodylimit import BodyLimitMiddleware
 from .errors import ApiError401, ApiError403Revoked

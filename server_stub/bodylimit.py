@@ -78,7 +78,8 @@ class BodyLimitMiddleware:
                 message = await asyncio.wait_for(receive(), timeout=max(left, 0.001))
             except TimeoutError:
                 raise _Refused(408, "request_timeout",
-                               f"The body did not arrive within {self.body_timeout_s:.0f} s.")
+                               f"The body did not arrive within {self.body_timeout_s:.0f} s."
+                               ) from None
             if message["type"] == "http.request":
                 size += len(message.get("body", b""))
                 if size > self.max_body:

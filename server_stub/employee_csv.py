@@ -72,7 +72,7 @@ def parse_rows(data: bytes, path: str) -> list[tuple[int, dict[str, str | None]]
         for raw in reader:
             if not any(x.strip() for x in raw):
                 continue
-            cells = dict(zip(names, raw))
+            cells = dict(zip(names, raw, strict=False))  # a short row: blanks
             row: dict[str, str | None] = {c: (cells.get(c) or "").strip() for c in REQUIRED}
             row["shift"] = (cells.get("shift") or "").strip() or None
             rows.append((reader.line_num, row))

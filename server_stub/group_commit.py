@@ -82,5 +82,5 @@ class GroupCommitter(Generic[P, R]):
             for j in group:
                 j.error, j.done = error, True
             return
-        for j, r in zip(group, results):
+        for j, r in zip(group, results, strict=True):
             j.result, j.done = r, True

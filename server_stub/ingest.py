@@ -149,7 +149,7 @@ class Ingestor:
             verdicts = self._one(conn, ctx, owners, flat, now)
             start = 0
             slots = (k for k, v in enumerate(out) if v is not None)
-            for (_, punches), k in zip(items, slots):
+            for (_, punches), k in zip(items, slots, strict=True):
                 out[k] = verdicts[start:start + len(punches)]
                 start += len(punches)
             for tid in sorted({term.terminal_id for term, _ in items}):  # one lock order
@@ -207,7 +207,7 @@ class Ingestor:
         seen: dict[str, tuple[str, int]] = {}  # event id -> (hash, index) within this batch
         candidates: list[tuple[int, Punch, Any]] = []  # (index, punch, badge) passing checks
         lo, hi = now - MAX_AGE, now + timedelta(seconds=MAX_FUTURE_S)
-        for i, (punch, h) in enumerate(zip(punches, hashes)):
+        for i, (punch, h) in enumerate(zip(punches, hashes, strict=True)):
             eid = str(punch.event_id)
             if punch.terminal_id != owners[i].terminal_id:
                 # Checked first: a terminal never learns another terminal's verdicts.
@@ -331,7 +331,6 @@ class Ingestor:
             badge_id, employee_id, kid = parsed.badge_id, parsed.employee_id, parsed.kid
         except BadgeError:
             pass
-        accepted = v.status is VerdictStatus.ACCEPTED
         when = punch.server_time
         return {
             "event_id": str(punch.event_id),

@@ -9,7 +9,6 @@ When no server answers, the test is skipped and the reason says so.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -18,8 +17,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from benchmarks import pg
+
 PG_ENV = "KIOSK_TEST_PG_URL"
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_PG_URL = pg.DEFAULT_PG_URL
 
 
 def _admin_url() -> str | None:
@@ -33,15 +34,8 @@ def _unreachable() -> str | None:
     url = _admin_url()
     if url is None:
         return f"PostgreSQL tests are off (${PG_ENV}=off)"
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip, and say why
-        return (f"no PostgreSQL at {make_url(url).render_as_string()} ({type(exc).__name__}); "
-                f"start it or set ${PG_ENV}")
-    return None
+    reason = pg.unreachable(url)
+    return f"{reason}; start it or set ${PG_ENV}" if reason else None
 
 
 @contextmanager
@@ -50,19 +44,8 @@ def postgres_database(tag: str = "t") -> Iterator[str]:
     reason = _unreachable()
     if reason:
         pytest.skip(reason)
-    url = make_url(_admin_url() or "")
-    name = f"kiosk_test_{tag}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with pg.throwaway_database(_admin_url() or "", prefix=f"kiosk_test_{tag}") as url:
+        yield url
 
 
 @contextmanager
