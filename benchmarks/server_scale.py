@@ -52,6 +52,7 @@ from pathlib import Path
 import requests
 
 from benchmarks import pg
+from benchmarks.rawhttp import ConnectionDropped, RawConnection
 from benchmarks.replicas import (
     FailoverTerminal,
     Replica,
@@ -61,7 +62,6 @@ from benchmarks.replicas import (
     stored_rows,
     verify,
 )
-from benchmarks.rawhttp import ConnectionDropped, RawConnection
 from benchmarks.server_ingest import SimTerminal, run_scenario
 from kiosk.core.protocol import API_PREFIX, sign_request
 from server_stub.admin import Admin

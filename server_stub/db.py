@@ -35,10 +35,10 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    exc,
     false,
     text,
 )
-from sqlalchemy import exc
 from sqlalchemy.engine import URL, make_url
 
 metadata = MetaData()
