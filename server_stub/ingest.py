@@ -178,14 +178,18 @@ class Ingestor:
         return verdicts
 
     def _verify(self, ctx: _Context, token: str, when: datetime) -> Badge:
-        """Signature from the cache when seen before; validity always at ``when``."""
+        """Signature from the cache when seen before; validity always at ``when``.
+
+        The signature is checked at the badge's own issue time, so a genuine badge is
+        remembered even when this punch lies outside its validity: a terminal that keeps
+        sending an expired (or not yet valid) badge costs one verification, not one each.
+        """
         badge = self._genuine.get(token)
         if badge is None:
-            badge = ctx.verifier.verify(token, when)
+            badge = ctx.verifier.verify(token, parse_badge(token).issued_at)
             self._genuine[token] = badge
             if len(self._genuine) > GENUINE_CACHE:
                 self._genuine.popitem(last=False)
-            return badge
         t = when.timestamp()
         if t >= badge.expires_at.timestamp():
             raise BadgeError(BadgeErrorReason.EXPIRED, "badge expired")

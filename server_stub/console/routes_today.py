@@ -5,39 +5,50 @@ from __future__ import annotations
 import hashlib
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import audit, db
-from . import today as today_model
-from .web import Ctx, page, render
+from .today_cache import Snapshot, TodayCache
+from .web import SECURITY_HEADERS, Ctx, page, render, render_text
 
 router = APIRouter()
 AUDIT_LIMIT = 500
 
 
-def _sites(ctx: Ctx) -> list[today_model.SiteToday]:
-    with db.read_txn(ctx.console.engine) as conn:
-        return today_model.today(conn, ctx.console.now())
+def _etag(ctx: Ctx, key: str) -> str:
+    who = ctx.account.username if ctx.account else ""
+    return '"' + hashlib.sha256(f"{key}|{ctx.lang}|{who}".encode()).hexdigest()[:32] + '"'
+
+
+def _fragment(ctx: Ctx, snap: Snapshot) -> str:
+    return TodayCache.fragment(snap, ctx.lang, lambda: render_text(
+        ctx, "_today_sites.html", sites=snap.sites))
 
 
 @router.get("/")
 def today_page(ctx: Ctx = Depends(page("today"))) -> Response:
-    return render(ctx, "today.html", sites=_sites(ctx))
+    snap = ctx.console.today.snapshot(ctx.console.engine, ctx.console.now())
+    return render(ctx, "today.html", live_html=Markup(_fragment(ctx, snap)),
+                  etag=_etag(ctx, snap.key))
 
 
 @router.get("/today/live")
 def today_live(ctx: Ctx = Depends(page("today", touch=False))) -> Response:
     """The page's live part alone; console.js asks every second with the ETag it has and
-    swaps the answer in. Unchanged (today_model.fingerprint): 304, nothing computed."""
-    with db.read_txn(ctx.console.engine) as conn:
-        tag = today_model.fingerprint(conn, ctx.console.now())
-    etag = '"' + hashlib.sha256(f"{tag}|{ctx.lang}|{ctx.account and ctx.account.username}"
-                                .encode()).hexdigest()[:32] + '"'
+    swaps the answer in. Unchanged (today.fingerprint): 304, nothing computed; changed:
+    the fragment every viewer shares (today_cache), computed once per change."""
+    console = ctx.console
+    key = console.today.key(console.engine, console.now())
+    etag = _etag(ctx, key)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if ctx.request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    response = render(ctx, "_today_sites.html", sites=_sites(ctx))
+    snap = console.today.snapshot(console.engine, console.now(), key)
+    headers["ETag"] = _etag(ctx, snap.key)
+    response = HTMLResponse(_fragment(ctx, snap))
+    response.headers.update(SECURITY_HEADERS)
     response.headers.update(headers)
     return response
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from .. import completeness, db, reports, rules
 
@@ -143,19 +143,32 @@ def _add_freshness(conn: Connection, now: datetime, sites: dict[str, SiteToday],
             sites[t["site"]].terminals.append((t["name"], t["summary"], t["current"]))
 
 
+# One row of small aggregates, one statement (plain SQL: building it with the expression
+# language cost more than running it). Each table is read once; the punches by time index.
+_FINGERPRINT = text(
+    "SELECT * FROM"
+    " (SELECT count(*), max(received_at), sum(punch_time) FROM punches"
+    "  WHERE punch_time >= :a AND punch_time < :b) AS p,"
+    " (SELECT max(id) FROM audit_log) AS au,"
+    " (SELECT count(*), max(enrolled_at) FROM terminals) AS t,"
+    " (SELECT count(*), sum(CASE WHEN active THEN 1 ELSE 0 END), max(created_at)"
+    "  FROM employees) AS e,"
+    " (SELECT count(*), max(id) FROM leaves) AS l,"
+    " (SELECT count(*) FROM holidays) AS h,"
+    " (SELECT count(*) FROM shifts) AS s,"
+    " (SELECT max(id), max(decided_at) FROM corrections) AS c")
+
+
 def fingerprint(conn: Connection, now: datetime) -> str:
     """Changes whenever Today's page could: a punch around now stored (count, latest
-    receipt, sum of times: a deletion shows too), anything audited (employees, leave,
-    holidays, corrections, terminals), or the minute (statuses turn with the clock,
-    heartbeats move the watermark). Cheap: an index range and two aggregates."""
-    p, au = db.punches.c, db.audit_log.c
+    receipt, sum of times: a deletion shows too), anything audited, the staff, leave,
+    holidays, shifts or corrections changed even without an audit entry (the CLI's Admin
+    API writes some directly), a terminal enrolled, or the minute (statuses turn with the
+    clock, heartbeats move the watermark). Cheap: an index range and small aggregates in
+    one round trip; :mod:`today_cache` keeps the computed page under it."""
     a, b = _window(now.date() - timedelta(days=1), now.date() + timedelta(days=2))
-    n, last, total = conn.execute(select(func.count(), func.max(p.received_at),
-                                         func.sum(p.punch_time))
-                                  .where(p.punch_time >= a, p.punch_time < b)).one()
-    audited = conn.execute(select(func.max(au.id))).scalar()
-    heard = conn.execute(select(func.count(), func.max(db.terminals.c.enrolled_at))).one()
-    return f"{n}-{last}-{total}-{audited}-{heard[0]}-{heard[1]}-{int(now.timestamp() // 60)}"
+    row = conn.execute(_FINGERPRINT, {"a": a, "b": b}).one()
+    return "-".join(str(x) for x in row) + f"-{int(now.timestamp() // 60)}"
 
 
 def _record(times: list[datetime], tz: ZoneInfo, shift: rules.ShiftRule | None, day: date,

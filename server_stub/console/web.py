@@ -26,6 +26,7 @@ from kiosk.core.clock import Clock
 
 from . import i18n, sessions
 from .accounts import PAGES, Account
+from .today_cache import TodayCache
 
 SESSION_COOKIE = "console_session"
 LOGIN_COOKIE = "console_login"  # double-submit CSRF token of the sign-in form
@@ -70,6 +71,7 @@ class Console:
     data_dir: Any
     idle_timeout_s: float
     templates: Environment = field(init=False)
+    today: TodayCache = field(init=False, default_factory=TodayCache)
 
     def __post_init__(self) -> None:
         folder = resources.files("server_stub.console") / "templates"
@@ -176,16 +178,19 @@ def form(name: str) -> Callable[[Request], Awaitable[Ctx]]:
     return dep
 
 
-def render(ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+def render_text(ctx: Ctx, template: str, **values: Any) -> str:
+    """A template rendered for this request (language, account, CSRF token) as text."""
     _ = i18n.gettext_for(ctx.lang)
-    now = ctx.console.now()
-    html = ctx.console.templates.get_template(template).render(
+    return ctx.console.templates.get_template(template).render(
         _=_, ctx=ctx, lang=ctx.lang, languages=i18n.LANGUAGE_NAMES, prefix=PREFIX,
-        account=ctx.account, csrf=ctx.csrf, pages=PAGES, now=now, fmt_ts=fmt_ts,
+        account=ctx.account, csrf=ctx.csrf, pages=PAGES, now=ctx.console.now(), fmt_ts=fmt_ts,
         messages=i18n.MESSAGES,
         lang_url=lambda code: _with_query(ctx.request, lang=code), **values,
     )
-    response = HTMLResponse(html, status_code=status)
+
+
+def render(ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    response = HTMLResponse(render_text(ctx, template, **values), status_code=status)
     if ctx.request.query_params.get("lang") in i18n.LANGUAGES:
         set_cookie(ctx.request, response, LANG_COOKIE, ctx.lang, max_age=365 * 86400)
     response.headers.update(SECURITY_HEADERS)

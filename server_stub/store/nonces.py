@@ -44,9 +44,11 @@ class DbNonceStore(NonceStore):
         stmt = self._insert(db.nonces).values(
             terminal_id=terminal_id, nonce=nonce, seen_at=now
         ).on_conflict_do_nothing(index_elements=[n.terminal_id, n.nonce]).returning(n.seen_at)
-        with db.write_txn(self._engine) as conn:
+        with db.one_statement(self._engine) as conn:  # atomic alone: no BEGIN/COMMIT
             # RETURNING, not rowcount: psycopg reports -1 for this statement.
             fresh = conn.execute(stmt).first() is not None
+            if self._engine.dialect.name == "sqlite":
+                conn.commit()
         self._maybe_prune(now)
         return fresh
 

@@ -56,6 +56,21 @@ def test_sign_in_then_a_punch_shows_on_today_within_5_s(page, admins, term) -> N
     assert statuses and set(statuses) <= {200, 304} and 304 in statuses, statuses
 
 
+def test_a_list_the_viewer_folded_stays_folded_across_live_updates(page, admins, term) -> None:
+    """Today's lists are <details> (long ones start folded, for phones); the live view
+    swaps the fragment in every change, and keeps what the viewer opened or folded."""
+    sign_in(page, admins.url, "hr1", PASSWORD)
+    hq = page.locator('[data-site="HQ"]')
+    not_in = hq.locator('[data-kind="not_in"] details')
+    assert not_in.get_attribute("open") is not None  # short lists start open
+    not_in.locator("summary").click()
+    assert not_in.get_attribute("open") is None
+    assert term.verdicts([term.punch(admins.tokens["E4"])])[0]["status"] == "accepted"
+    hq.locator('[data-kind="in"]').get_by_text("No Shift").wait_for(timeout=5_000)  # swapped
+    assert not_in.get_attribute("open") is None and "Ana Souza" in not_in.text_content()
+    assert hq.locator('[data-kind="in"] details').get_attribute("open") is not None
+
+
 def test_csv_with_a_bad_row_stores_nothing(page, admins) -> None:
     sign_in(page, admins.url, "hr1", PASSWORD)
     page.goto(admins.url + "/console/employees/import")

@@ -228,6 +228,25 @@ def test_today_live_answers_304_until_something_changes(client_for, admins, term
     assert r.status_code == 200 and "New Person" in r.text
 
 
+def test_today_is_kept_per_change_and_sees_changes_made_without_an_audit(client_for,
+                                                                      admins) -> None:
+    """The computed Today is shared until the data changes (today_cache); a change written
+    straight to the database (no audit entry) still makes it compute again."""
+    hr = client_for("hr1")
+    first = hr.get("/").text
+    assert hr.get("/").text == first  # the same minute, nothing changed: the kept page
+    with db.write_txn(admins.srv.admin.engine) as conn:
+        conn.execute(db.leaves.insert().values(
+            employee_id="E1", date_from="2026-11-02", date_to="2026-11-02", kind="sick",
+            note="flu", created_at=0.0, created_by="cli"))
+    assert "Ana Souza" in _section(hr.get("/").text, "leave")
+    with db.write_txn(admins.srv.admin.engine) as conn:
+        conn.execute(db.employees.update().where(db.employees.c.employee_id == "E4")
+                     .values(active=False))
+    live = hr.get("/today/live").text
+    assert "No Shift" not in live and "Ana Souza" in _section(live, "leave")
+
+
 def test_today_shows_each_sites_watermark_and_latest_punch(client_for, admins, term) -> None:
     assert term.verdicts([term.punch(admins.tokens["E1"])])[0]["status"] == "accepted"
     hq = client_for("hr1").get("/").text.split('data-site="HQ"')[1].split("</section>")[0]

@@ -13,7 +13,26 @@
   var url = live.getAttribute("data-live");
   var every = parseInt(live.getAttribute("data-interval"), 10) || 1000;
   var last = null;
-  var etag = null;  /* the server answers 304 while nothing on the page changed */
+  /* the server answers 304 while nothing on the page changed; the page came with its tag */
+  var etag = live.getAttribute("data-etag") || null;
+  /* lists the viewer opened or folded ("site/kind" -> open), kept across updates */
+  var folds = {};
+  function where(d) {
+    var col = d.closest("[data-kind]"), site = d.closest("[data-site]");
+    return col && site ? site.getAttribute("data-site") + "/" + col.getAttribute("data-kind") : null;
+  }
+  live.addEventListener("click", function (ev) {  /* a person's tap, not a new fragment's */
+    var s = ev.target && ev.target.closest ? ev.target.closest("summary") : null;
+    var d = s ? s.parentElement : null;
+    var k = d && d.tagName === "DETAILS" ? where(d) : null;
+    if (k) { folds[k] = !d.open; }  /* the click's default action opens or folds it next */
+  });
+  function refold() {
+    live.querySelectorAll("[data-kind] > details").forEach(function (d) {
+      var k = where(d);
+      if (k && Object.prototype.hasOwnProperty.call(folds, k)) { d.open = folds[k]; }
+    });
+  }
   function tick() {
     var headers = etag ? { "If-None-Match": etag } : {};
     fetch(url, { credentials: "same-origin", cache: "no-store", redirect: "follow",
@@ -25,7 +44,7 @@
         return r.text();
       })
       .then(function (html) {
-        if (html !== null && html !== last) { live.innerHTML = html; last = html; }
+        if (html !== null && html !== last) { live.innerHTML = html; last = html; refold(); }
         live.setAttribute("data-updated", String(Date.now()));
       })
       .catch(function () { live.setAttribute("data-stale", "1"); })
