@@ -370,6 +370,23 @@ def summary_rows(
     return out
 
 
+def monthly_rows(
+    conn: Connection, date_from: date, date_to: date, site: str | None, employee: str | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """:func:`summary_rows` per calendar month of the range, each row with its ``month``."""
+    out: list[dict[str, Any]] = []
+    start = date_from
+    while start <= date_to:
+        nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        end = min(date_to, nxt - timedelta(days=1))
+        month = start.strftime("%Y-%m")
+        out += [{"month": month, **row}
+                for row in summary_rows(conn, start, end, site, employee, now)]
+        start = nxt
+    return out
+
+
 def _utc(t: float) -> datetime:
     return datetime.fromtimestamp(t, tz=timezone.utc)
 
