@@ -12,7 +12,6 @@ same code), for a machine that cannot spare a process.
 from __future__ import annotations
 
 import atexit
-import json
 import multiprocessing
 import os
 import sys
@@ -65,10 +64,8 @@ def attendance(engine: Engine, now: datetime, date_from: date, date_to: date, si
         return Reply(reports.to_csv(rows, fields).encode(), "text/csv; charset=utf-8",
                      {"X-Completeness": marks["summary"]})
     body = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
-            "completeness": marks, "rows": rows}
-    # as Starlette's JSONResponse renders it
-    return Reply(json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None,
-                            separators=(",", ":")).encode(), "application/json")
+            "completeness": marks}
+    return Reply(reports.to_json(body, rows), "application/json")
 
 
 def workbook(engine: Engine, now: datetime, date_from: date, date_to: date, site: str | None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -24,6 +25,11 @@ import numpy
 from sqlalchemy import Connection, Select, select
 
 from . import db, rules
+
+try:  # optional: the same bytes as the json module for report rows, ~4x faster
+    import orjson
+except ImportError:  # pragma: no cover - the json module writes them
+    orjson = None  # type: ignore[assignment]
 
 REPORT_FIELDS = (
     "date", "employee_id", "name", "site", "shift", "shift_start", "shift_end", "grace_min",
@@ -385,6 +391,26 @@ def monthly_rows(
                 for row in summary_rows(conn, start, end, site, employee, now)]
         start = nxt
     return out
+
+
+def to_json(body: dict[str, Any], rows: list[dict[str, Any]]) -> bytes:
+    """``{**body, "rows": rows}`` as Starlette's JSONResponse renders it (compact UTF-8,
+    no NaN). The rows (texts, integers, booleans, None: ~20 MB for a month of 2,000
+    employees) go through orjson when it is installed: for those types it writes exactly
+    the json module's bytes (tests/server/test_reports.py checks), in a quarter of the time."""
+    def dumps(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None,
+                          separators=(",", ":")).encode()
+
+    head = dumps(body)
+    if orjson is None:
+        tail = dumps(rows)
+    else:
+        try:
+            tail = orjson.dumps(rows)
+        except TypeError:  # an integer beyond 64 bits, a lone surrogate: the json module's way
+            tail = dumps(rows)
+    return head[:-1] + (b',"rows":' if len(head) > 2 else b'"rows":') + tail + b"}"
 
 
 def _utc(t: float) -> datetime:
