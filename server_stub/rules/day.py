@@ -139,17 +139,36 @@ def utc_from_micros(us: int) -> datetime:
 
 
 _SPLIT = 1 << 62  # an hour with a change of offset in it: look each instant up
+_Plan = tuple[bool, int, int]  # the shift works that day, its start and end (UTC µs)
 
 
 class Zone:
     """A time zone's UTC offset at an instant, in microseconds, looked up in zoneinfo once
     per UTC hour (an hour with a transition in it: once per instant, so DST stays exact)."""
 
-    __slots__ = ("_hours", "tz")
+    __slots__ = ("_hours", "_plans", "tz")
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
         self._hours: dict[int, int] = {}
+        self._plans: dict[tuple[time, time, frozenset[int], date, date], list[_Plan]] = {}
+
+    def plan(self, shift: ShiftRule, date_from: date, date_to: date) -> list[_Plan]:
+        """Per day of the range: (the shift works that day, its window as microseconds);
+        the same for every employee on this shift and site, so worked out once."""
+        key = (shift.start, shift.end, shift.weekdays, date_from, date_to)
+        got = self._plans.get(key)
+        if got is None:
+            got = []
+            day = date_from
+            while day <= date_to:
+                got.append((shift.works_on(day), *window_us(shift.start, shift.end, day,
+                                                            self.tz)))
+                day += DAY
+            if len(self._plans) > 64:
+                self._plans.clear()
+            self._plans[key] = got
+        return got
 
     def offset(self, us: int) -> int:
         hour = us // HOUR_US
@@ -235,10 +254,13 @@ def day_facts(
     # The work day is the local wall time shifted by the boundary, in whole days.
     boundary = shift.day_boundary // _ONE_US if shift is not None else 0
     lo, hi = date_from.toordinal() - EPOCH_ORDINAL, date_to.toordinal() - EPOCH_ORDINAL
-    offset = zone.offset
+    hours, offset = zone._hours, zone.offset  # Zone.offset() inlined for the usual hour
     by_day: dict[int, list[int]] = {}
     for p in punches:
-        d = (p + offset(p) - boundary) // DAY_US
+        o = hours.get(p // HOUR_US)
+        if o is None or o == _SPLIT:
+            o = offset(p)
+        d = (p + o - boundary) // DAY_US
         if lo <= d <= hi:
             got = by_day.get(d)
             if got is None:
@@ -251,27 +273,29 @@ def day_facts(
             made.setdefault(m.work_date.toordinal() - EPOCH_ORDINAL, []).append(m)
     presence = min_presence(shift) // _ONE_US
     tz = zone.tz
+    plan = zone.plan(shift, date_from, date_to) if shift is not None else None
     out: list[DayFacts] = []
-    day, n = date_from, lo
-    while n <= hi:
-        times, extra = by_day.get(n), made.get(n)
+    day = date_from
+    for k in range(hi - lo + 1):
+        times, extra = by_day.get(lo + k), made.get(lo + k)
         if times or extra:
             if times:
                 times.sort()
             out.append(_day_with_punches(day, times or [], extra or [], tz, shift, now,
-                                         off.get(day), presence))
-        elif shift is not None and shift.works_on(day) and (absent_from is None or day >= absent_from):
-            out.append(_day_without(day, tz, shift, now, off.get(day)))
+                                         off.get(day), presence,
+                                         None if plan is None else plan[k]))
+        elif (shift is not None and plan is not None and plan[k][0]
+              and (absent_from is None or day >= absent_from)):
+            out.append(_day_without(day, shift, now, off.get(day), plan[k]))
         day += DAY
-        n += 1
     return out
 
 
-def _day_without(day: date, tz: ZoneInfo, shift: ShiftRule, now: int,
-                 off: DayOff | None) -> DayFacts:
+def _day_without(day: date, shift: ShiftRule, now: int, off: DayOff | None,
+                 plan: _Plan) -> DayFacts:
     if off is not None:
         return DayFacts(day, DayStatus.HOLIDAY if off.holiday else DayStatus.LEAVE, day_off=off)
-    start, end = window_us(shift.start, shift.end, day, tz)
+    _, start, end = plan
     if now < start + (shift.grace_min + 1) * MINUTE_US:
         return DayFacts(day, DayStatus.EXPECTED)
     return DayFacts(day, DayStatus.NOT_IN if now < end else DayStatus.ABSENT)
@@ -308,12 +332,13 @@ def _overtime(shift: ShiftRule | None, worked: int, planned: int) -> int:
 def _day_with_punches(
     day: date, times: Sequence[int], makeups: Sequence[MakeUp], tz: ZoneInfo,
     shift: ShiftRule | None, now: int, off: DayOff | None, presence: int,
+    plan: _Plan | None,
 ) -> DayFacts:
     counted, repeats = _counted(times, makeups, presence)
     first = counted[0]
-    scheduled = shift is not None and shift.works_on(day) and off is None
-    if shift is not None and scheduled:
-        start, end = window_us(shift.start, shift.end, day, tz)
+    scheduled = plan is not None and plan[0] and off is None
+    if shift is not None and plan is not None and scheduled:
+        _, start, end = plan
         late = (first - start) // MINUTE_US
         if late <= shift.grace_min:
             late = 0
@@ -322,7 +347,7 @@ def _day_with_punches(
         late = 0
     if len(counted) == 1:
         return _single(day, first, late, len(times), repeats, off, tuple(makeups), tz, shift,
-                       now)
+                       now, plan)
     last = counted[-1]
     if len(counted) == 2:
         breaks, unpaired = 0, 0
@@ -340,19 +365,19 @@ def _day_with_punches(
 
 def _single(day: date, first: int, late: int, punches: int, repeats: int, off: DayOff | None,
             corrections: tuple[MakeUp, ...], tz: ZoneInfo, shift: ShiftRule | None,
-            now: int) -> DayFacts:
+            now: int, plan: _Plan | None) -> DayFacts:
     """Only a check-in: open, missing its check-out, or closed at shift end by the rule."""
-    if shift is None:
+    if shift is None or plan is None:
         over = _midnight_us(day + DAY, tz) <= now
         status = DayStatus.MISSING_CHECK_OUT if over else DayStatus.OPEN
     else:
-        start, end = window_us(shift.start, shift.end, day, tz)
+        works, start, end = plan
         if end > now:
             status = DayStatus.OPEN
         elif not shift.auto_close or end <= first:
             status = DayStatus.MISSING_CHECK_OUT
         else:
-            scheduled = shift.works_on(day) and off is None
+            scheduled = works and off is None
             worked = end - first
             return DayFacts(day, DayStatus.AUTO_CLOSED, first, end, late, 0, punches,
                             worked // MINUTE_US, 0,
