@@ -14,7 +14,6 @@ until the first transaction ends, then finds the nonce taken.
 from __future__ import annotations
 
 import threading
-
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, Engine, delete, text
