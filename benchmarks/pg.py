@@ -33,15 +33,19 @@ def unreachable(url: str) -> str | None:
 
 
 @contextmanager
-def throwaway_database(admin_url: str, prefix: str = "kiosk_bench") -> Iterator[str]:
-    """A new empty database on the server of ``admin_url`` (named ``prefix_<random>``);
-    its URL, password included. Dropped WITH (FORCE) on exit."""
+def throwaway_database(
+    admin_url: str, prefix: str = "kiosk_bench", template: str | None = None
+) -> Iterator[str]:
+    """A new database on the server of ``admin_url`` (named ``prefix_<random>``): empty, or
+    a copy of the database ``template`` (which nobody may be connected to); its URL,
+    password included. Dropped WITH (FORCE) on exit."""
     url = make_url(admin_url)
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         try:
             yield url.set(database=name).render_as_string(hide_password=False)
         finally:

@@ -12,7 +12,6 @@ same code), for a machine that cannot spare a process.
 from __future__ import annotations
 
 import atexit
-import json
 import multiprocessing
 import os
 import sys
@@ -65,10 +64,8 @@ def attendance(engine: Engine, now: datetime, date_from: date, date_to: date, si
         return Reply(reports.to_csv(rows, fields).encode(), "text/csv; charset=utf-8",
                      {"X-Completeness": marks["summary"]})
     body = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
-            "completeness": marks, "rows": rows}
-    # as Starlette's JSONResponse renders it
-    return Reply(json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None,
-                            separators=(",", ":")).encode(), "application/json")
+            "completeness": marks}
+    return Reply(reports.to_json(body, rows), "application/json")
 
 
 def workbook(engine: Engine, now: datetime, date_from: date, date_to: date, site: str | None,
@@ -81,7 +78,27 @@ def workbook(engine: Engine, now: datetime, date_from: date, date_to: date, site
                     date_from, date_to)
 
 
-JOBS: dict[str, Callable[..., Any]] = {"attendance": attendance, "workbook": workbook}
+def attendance_page(engine: Engine, now: datetime, date_from: date, date_to: date,
+                    site: str | None, employee: str | None, shown: int) -> dict[str, Any]:
+    """The console's attendance page: the first ``shown`` day rows, how many there are,
+    and the summary per calendar month (what the page renders; the rest stays here)."""
+    with db.read_txn(engine) as conn:
+        rows = reports.attendance_rows(conn, date_from, date_to, site, employee, now)
+        months = reports.monthly_rows(conn, date_from, date_to, site, employee, now)
+    return {"rows": rows[:shown], "total": len(rows), "months": months}
+
+
+def attendance_csv(engine: Engine, now: datetime, date_from: date, date_to: date,
+                   site: str | None, employee: str | None) -> bytes:
+    """The console's CSV download (the CLI's file)."""
+    with db.read_txn(engine) as conn:
+        rows = reports.attendance_rows(conn, date_from, date_to, site, employee, now)
+    return reports.to_csv(rows).encode()
+
+
+JOBS: dict[str, Callable[..., Any]] = {"attendance": attendance, "workbook": workbook,
+                                       "attendance_page": attendance_page,
+                                       "attendance_csv": attendance_csv}
 
 # ------------------------------------------------------------------------------ the pool
 # Plain processes and pipes, no executor: ProcessPoolExecutor keeps a manager thread alive

@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
@@ -56,8 +55,13 @@ def _serial(when: datetime | date) -> float:
     return (when - _EPOCH).total_seconds() / 86400
 
 
-def _local(when: datetime, tz: ZoneInfo) -> float:
-    return _serial(when.astimezone(tz).replace(tzinfo=None))
+_EPOCH_US = 25569 * 86400 * 1_000_000  # 1899-12-30 to 1970-01-01
+
+
+def _local(us: int, zone: rules.Zone) -> float:
+    """:func:`_serial` of the local wall time of the instant ``us`` (UTC microseconds),
+    computed as ``_serial`` computes it (exact microseconds, then seconds, then days)."""
+    return (us + zone.offset(us) + _EPOCH_US) / 1_000_000 / 86400
 
 
 def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date,
@@ -97,20 +101,20 @@ def workbook(employees: Iterable[EmployeeDays], date_from: date, date_to: date,
         srow += 1
         totals: dict[str, Any] = {"employee_id": ed.employee_id, "name": ed.name, "site": ed.site,
                                   "shift": ed.shift.name if ed.shift else "",
-                                  **vars(rules.summarize(ed.days))}
+                                  **vars(rules.summarize(ed.facts))}
         srows.row(srow, [(col, totals[key], None) for col, (key, _, _) in
                          enumerate(SUMMARY_HEADINGS)])
-        for d in ed.days:
+        for d in ed.facts:
             drow += 1
             serial = serials.get(d.work_date)
             if serial is None:
                 serial = serials[d.work_date] = _serial(d.work_date)
             cells: list[Cell] = [(0, serial, day_fmt), (1, ed.employee_id, None),
                                  (2, ed.name, None), (3, d.status.value, None)]
-            if d.check_in is not None:
-                cells.append((4, _local(d.check_in, ed.tz), time_fmt))
-            if d.check_out is not None:
-                cells.append((5, _local(d.check_out, ed.tz), time_fmt))
+            if d.check_in_us is not None:
+                cells.append((4, _local(d.check_in_us, ed.zone), time_fmt))
+            if d.check_out_us is not None:
+                cells.append((5, _local(d.check_out_us, ed.zone), time_fmt))
             for col, value in enumerate((d.late_min, d.early_leave_min, d.worked_min,
                                          d.break_min, d.overtime_min), start=6):
                 if value:  # zero minutes stay blank: the late column shows only the late
@@ -226,7 +230,7 @@ class _RawRows(_Rows):
             self.sheet._check_dimensions(last_row, 0)
 
 
-def _notes(d: rules.DayRecord) -> str:
+def _notes(d: rules.DayFacts) -> str:
     parts = []
     if d.repeats:
         parts.append(f"repeats {d.repeats}")

@@ -31,7 +31,7 @@ DEFAULT_COOLDOWN_S = 60
 
 def get_terminal(engine: Engine, terminal_id: str, box: SecretBox) -> TerminalInfo | None:
     t = db.terminals.c
-    with engine.connect() as conn:
+    with db.one_statement(engine) as conn:
         row = conn.execute(
             select(t.terminal_id, t.name, t.site, t.secret, t.revoked_at)
             .where(t.terminal_id == terminal_id, t.enrolled_at.is_not(None))

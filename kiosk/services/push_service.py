@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.sync.push import PushState, PushWorker
 
+from .worker import WorkerThread
+
 log = logging.getLogger("kiosk.services.push")
 
 
@@ -37,7 +39,7 @@ class PushService(QObject):
         self._make_worker = make_worker
         self._worker: PushWorker | None = None
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = WorkerThread("kiosk-push", self._run, log)
 
     @property
     def worker(self) -> PushWorker | None:
@@ -55,11 +57,9 @@ class PushService(QObject):
 
     # -- GUI-thread API ----------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="kiosk-push")
-        self._thread.start()
+        if not self._thread.started:
+            self._stop.clear()
+            self._thread.start()
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -68,20 +68,13 @@ class PushService(QObject):
             worker.request_stop()
 
     def join(self, timeout: float) -> bool:
-        thread = self._thread
-        if thread is None:
-            return True
-        thread.join(max(0.0, timeout))
-        return not thread.is_alive()
+        return self._thread.join(timeout)
 
     def stop(self, timeout: float = 10.0) -> None:
-        self.request_stop()
-        if not self.join(timeout):
-            log.error("push thread did not stop within %.0f s", timeout)
+        self._thread.stop(self.request_stop, timeout)
 
     def threads(self) -> list[str]:
-        thread = self._thread
-        return [thread.name] if thread is not None and thread.is_alive() else []
+        return self._thread.threads()
 
     def _run(self) -> None:
         try:

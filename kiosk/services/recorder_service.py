@@ -24,6 +24,8 @@ from kiosk.core.problems import KioskError, Problem, problem_of
 from kiosk.core.recorder import Outcome, OutcomeKind, Recorder
 from kiosk.store import Outbox, OutboxError, RejectedPunch
 
+from .worker import WorkerThread
+
 log = logging.getLogger("kiosk.services.recorder")
 
 _STOP = object()
@@ -71,7 +73,7 @@ class RecorderService(QObject):
         self._data_dir = Path(data_dir)
         self._on_appended = on_appended
         self._jobs: queue.Queue[Any] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._thread = WorkerThread("kiosk-recorder", self._run, log)
         self._stats_queued = threading.Event()
         self._ready = threading.Event()
         self._stop_queued = False
@@ -79,9 +81,6 @@ class RecorderService(QObject):
 
     # -- GUI-thread API ------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name="kiosk-recorder")
         self._thread.start()
 
     def submit(self, text: str, source: str, frame_ts: float | None = None) -> None:
@@ -95,33 +94,26 @@ class RecorderService(QObject):
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the queued scans (each is a promise to someone at the door), then join."""
-        self.request_stop()
-        if not self.join(timeout):
-            log.error("recorder thread did not stop within %.0f s", timeout)
+        self._thread.stop(self.request_stop, timeout)
 
     def request_stop(self) -> None:
         """Queue the end after the scans already queued; returns at once."""
-        if self._thread is not None and not self._stop_queued:
+        if self._thread.started and not self._stop_queued:
             self._stop_queued = True
             self._jobs.put(_STOP)
 
     def join(self, timeout: float) -> bool:
         """Wait (any thread) for the worker; True when it has ended. A worker still
         running is kept (named by :meth:`threads`), never forgotten."""
-        thread = self._thread
-        if thread is None:
-            return True
-        thread.join(max(0.0, timeout))
-        return not thread.is_alive()
+        return self._thread.join(timeout)
 
     def threads(self) -> list[str]:
-        thread = self._thread
-        return [thread.name] if thread is not None and thread.is_alive() else []
+        return self._thread.threads()
 
     @property
     def healthy(self) -> bool:
         """Not started yet, or its thread still runs (False: it died; see the watchdog)."""
-        return self._thread is None or self._thread.is_alive()
+        return not self._thread.started or self._thread.alive
 
     def wait_ready(self, timeout: float = 5.0) -> bool:
         return self._ready.wait(timeout)

@@ -20,6 +20,8 @@ from kiosk.store import Outbox
 from kiosk.sync.corrections import CorrectionResult
 from kiosk.sync.engine import SyncEngine, SyncState
 
+from .worker import WorkerThread
+
 log = logging.getLogger("kiosk.services.sync")
 
 
@@ -54,7 +56,7 @@ class SyncService(QObject):
         self._engine: SyncEngine | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = WorkerThread("kiosk-sync", self._run, log)
         self._open_failed = False
 
     @property
@@ -71,8 +73,7 @@ class SyncService(QObject):
     def healthy(self) -> bool:
         """Not started, running, or ended because the outbox cannot be opened (the window
         says so; a restart would not help). False: the thread died."""
-        thread = self._thread
-        return thread is None or thread.is_alive() or self._open_failed
+        return not self._thread.started or self._thread.alive or self._open_failed
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
         """Block until the outbox was opened (or failed to): for the recorder's thread,
@@ -103,11 +104,9 @@ class SyncService(QObject):
 
     # -- GUI-thread API ----------------------------------------------------------------------
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="kiosk-sync")
-        self._thread.start()
+        if not self._thread.started:
+            self._stop.clear()
+            self._thread.start()
 
     def wake(self) -> None:
         """Send now (after an append, or "Sync now" on the status panel). Thread-safe; a
@@ -121,9 +120,7 @@ class SyncService(QObject):
             log.exception("waking the sync engine failed")
 
     def stop(self, timeout: float = 15.0) -> None:
-        self.request_stop()
-        if not self.join(timeout):
-            log.error("sync thread did not stop within %.0f s", timeout)
+        self._thread.stop(self.request_stop, timeout)
 
     def request_stop(self) -> None:
         """End the drain loop after its current request (each has timeouts); at once."""
@@ -133,15 +130,10 @@ class SyncService(QObject):
     def join(self, timeout: float) -> bool:
         """Wait (any thread) for the sync thread; True when it has ended (it closes the
         last outbox connection itself). One still running is kept, never forgotten."""
-        thread = self._thread
-        if thread is None:
-            return True
-        thread.join(max(0.0, timeout))
-        return not thread.is_alive()
+        return self._thread.join(timeout)
 
     def threads(self) -> list[str]:
-        thread = self._thread
-        return [thread.name] if thread is not None and thread.is_alive() else []
+        return self._thread.threads()
 
     # -- the sync thread ---------------------------------------------------------------------
     def _run(self) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -48,36 +47,18 @@ def _filters(
     return Filters(d_from, d_to, site or None, employee or None)
 
 
-def _rows(ctx: Ctx, f: Filters) -> list[dict[str, Any]]:
-    with db.read_txn(ctx.console.engine) as conn:
-        return reports.attendance_rows(conn, f.date_from, f.date_to, f.site, f.employee,
-                                       ctx.console.now())
-
-
-def monthly(ctx: Ctx, f: Filters) -> list[dict[str, Any]]:
-    """The report's summary per employee, one block per calendar month of the range."""
-    out: list[dict[str, Any]] = []
-    start = f.date_from
-    with db.read_txn(ctx.console.engine) as conn:
-        while start <= f.date_to:
-            nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
-            end = min(f.date_to, nxt - timedelta(days=1))
-            for row in reports.summary_rows(conn, start, end, f.site, f.employee,
-                                            ctx.console.now()):
-                out.append({"month": start.strftime("%Y-%m"), **row})
-            start = nxt
-    return out
-
-
 @router.get("/attendance")
 def attendance_page(ctx: Ctx = Depends(page("attendance")),
                     f: Filters = Depends(_filters)) -> Response:
-    rows = _rows(ctx, f)
+    c = ctx.console  # rows and monthly summary computed in a worker process (report_jobs)
+    got = report_jobs.run(c.engine, c.data_dir, "attendance_page", c.now(),
+                          date_from=f.date_from, date_to=f.date_to, site=f.site,
+                          employee=f.employee, shown=MAX_SHOWN)
     with ctx.console.engine.connect() as conn:
         sites = list(conn.execute(select(db.sites.c.code, db.sites.c.name)
                                   .order_by(db.sites.c.code)))
-    return render(ctx, "attendance.html", active="attendance", f=f, rows=rows[:MAX_SHOWN],
-                  total=len(rows), months=monthly(ctx, f), sites=sites,
+    return render(ctx, "attendance.html", active="attendance", f=f, rows=got["rows"],
+                  total=got["total"], months=got["months"], sites=sites,
                   query=ctx.request.url.query, max_shown=MAX_SHOWN)
 
 
@@ -98,5 +79,9 @@ def attendance_xlsx(ctx: Ctx = Depends(page("attendance")),
 def attendance_csv(ctx: Ctx = Depends(page("attendance")),
                    f: Filters = Depends(_filters)) -> Response:
     """The same file as ``kiosk-server report --format csv``."""
-    return Response(reports.to_csv(_rows(ctx, f)), media_type="text/csv; charset=utf-8",
+    c = ctx.console  # built in a worker process, off the threads taking uploads
+    body = report_jobs.run(c.engine, c.data_dir, "attendance_csv", c.now(),
+                           date_from=f.date_from, date_to=f.date_to, site=f.site,
+                           employee=f.employee)
+    return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{f.stem}.csv"'})

@@ -7,7 +7,21 @@ property-tested (tests/server/test_rules_*.py).
 """
 
 from .calendar import HOLIDAY, LEAVE_KINDS, DayOff, Leave, days_off
-from .day import WITHOUT_PUNCH, DayRecord, DayStatus, MakeUp, summarize_days
+from .day import (
+    EPOCH_ORDINAL,
+    WITHOUT_PUNCH,
+    DayFacts,
+    DayRecord,
+    DayStatus,
+    MakeUp,
+    Zone,
+    day_facts,
+    micros,
+    micros_from_timestamp,
+    summarize_days,
+    utc_from_micros,
+    window_us,
+)
 from .punch import Classification, PunchKind, classify, min_presence
 from .shifts import (
     DAY,
@@ -26,9 +40,9 @@ from .shifts import (
 from .summary import SUMMARY_FIELDS, Summary, summarize
 
 __all__ = [
-    "DAY", "DEFAULT_MIN_PRESENCE_MIN", "DEFAULT_OVERTIME_AFTER_MIN", "HOLIDAY", "LEAVE_KINDS",
-    "SUMMARY_FIELDS", "WEEKDAYS", "WITHOUT_PUNCH", "Classification", "DayOff", "DayRecord",
+    "DAY", "DEFAULT_MIN_PRESENCE_MIN", "EPOCH_ORDINAL", "DEFAULT_OVERTIME_AFTER_MIN", "HOLIDAY", "LEAVE_KINDS",
+    "SUMMARY_FIELDS", "WEEKDAYS", "WITHOUT_PUNCH", "Classification", "DayFacts", "DayOff", "DayRecord",
     "DayStatus", "Leave", "MakeUp", "PunchKind", "ShiftRule", "Summary", "classify", "days_off",
-    "early_leave_minutes", "format_weekdays", "late_minutes", "min_presence", "parse_hhmm",
-    "parse_weekdays", "summarize", "summarize_days", "whole_minutes", "work_date",
+    "Zone", "day_facts", "early_leave_minutes", "format_weekdays", "late_minutes", "micros", "micros_from_timestamp", "min_presence", "parse_hhmm",
+    "parse_weekdays", "summarize", "summarize_days", "utc_from_micros", "whole_minutes", "window_us", "work_date",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-from .day import DayRecord, DayStatus
+from .day import DayFacts, DayRecord, DayStatus
 
 _CHECKED_IN = frozenset({DayStatus.PRESENT, DayStatus.OPEN, DayStatus.MISSING_CHECK_OUT,
                          DayStatus.AUTO_CLOSED})
@@ -31,7 +31,7 @@ class Summary:
     corrections: int = 0
     unpaired: int = 0
 
-    def add(self, d: DayRecord) -> None:
+    def add(self, d: DayRecord | DayFacts) -> None:
         if d.status in _CHECKED_IN:
             self.days_present += 1
         self.late_count += d.late_min > 0
@@ -53,7 +53,7 @@ class Summary:
 SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
 
 
-def summarize(days: Iterable[DayRecord]) -> Summary:
+def summarize(days: Iterable[DayRecord | DayFacts]) -> Summary:
     s = Summary()
     for d in days:
         s.add(d)

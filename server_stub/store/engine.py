@@ -5,7 +5,7 @@
     {"database_url": "sqlite:///server.sqlite3"}       relative: inside the data folder
     {"database_url": "postgresql+psycopg://kiosk@db1/kiosk",
      "database_password_file": "db_password",           0600, relative to the data folder
-     "pool_size": 10, "max_overflow": 20}
+     "pool_size": 20, "max_overflow": 10}
 
 The password may instead come from ``$KIOSK_DATABASE_PASSWORD`` (it wins over the file), so
 the settings file never has to hold it. A SQLite path is kept relative to the data folder,

@@ -4,20 +4,28 @@ The server's URL comes from ``$KIOSK_TEST_PG_URL`` (``.ci/run`` sets it); unset 
 machine's default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``; ``off`` turns
 PostgreSQL tests off. Each test gets its own database with a unique name, dropped after it.
 When no server answers, the test is skipped and the reason says so.
+
+``schema=True`` gives a database already at the head schema, as ``Admin.init`` would make it
+(which accepts one): a copy of this session's template database, built once by
+``migrate.create`` and dropped when the session ends. Copying it takes a tenth of the time
+of building the tables per test (CREATE DATABASE ... TEMPLATE).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import cache
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from benchmarks import pg
+from server_stub.store import migrate
 
 PG_ENV = "KIOSK_TEST_PG_URL"
 DEFAULT_PG_URL = pg.DEFAULT_PG_URL
@@ -38,23 +46,40 @@ def _unreachable() -> str | None:
     return f"{reason}; start it or set ${PG_ENV}" if reason else None
 
 
+@cache
+def _schema_template() -> str:
+    """This session's template: a database holding only the head schema (no connection
+    stays open to it, so it can be copied); dropped at exit."""
+    stack = ExitStack()
+    url = stack.enter_context(pg.throwaway_database(_admin_url() or "", prefix="kiosk_test_tpl"))
+    atexit.register(stack.close)
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        migrate.create(engine)
+    finally:
+        engine.dispose()
+    return str(make_url(url).database)
+
+
 @contextmanager
-def postgres_database(tag: str = "t") -> Iterator[str]:
-    """A new empty database's URL; dropped (connections and all) on exit."""
+def postgres_database(tag: str = "t", schema: bool = False) -> Iterator[str]:
+    """A new database's URL (empty, or at the head schema); dropped (connections and all)
+    on exit."""
     reason = _unreachable()
     if reason:
         pytest.skip(reason)
-    with pg.throwaway_database(_admin_url() or "", prefix=f"kiosk_test_{tag}") as url:
+    with pg.throwaway_database(_admin_url() or "", prefix=f"kiosk_test_{tag}",
+                               template=_schema_template() if schema else None) as url:
         yield url
 
 
 @contextmanager
-def database_url(backend: str) -> Iterator[str | None]:
+def database_url(backend: str, schema: bool = False) -> Iterator[str | None]:
     """The URL for ``backend`` ("sqlite": None, i.e. the data folder's own file)."""
     if backend == "sqlite":
         yield None
         return
-    with postgres_database() as url:
+    with postgres_database(schema=schema) as url:
         yield url
 
 

@@ -23,6 +23,12 @@ from server_stub.store import migrate
 from . import legacy_schema
 
 
+@pytest.fixture
+def database_url(empty_database_url: str | None) -> str | None:
+    """Migrations start from an empty database (not the suite's copy of the head schema)."""
+    return empty_database_url
+
+
 def _url(tmp_path: Path, database_url: str | None) -> str:
     return database_url or f"sqlite:///{tmp_path / 'legacy.sqlite3'}"
 

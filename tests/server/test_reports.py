@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import requests
 
 from kiosk.core.protocol import API_PREFIX
+from server_stub import reports
 from server_stub.runner import EmbeddedServer
 
 from .conftest import T0
@@ -114,3 +116,22 @@ def test_report_day_status_breaks_and_overtime(world, term):
             mon["overtime_min"], mon["punches"], mon["repeats"], mon["unpaired"]) == (
         "present", 7, 518, 45, 38, 5, 1, 0)
     assert mon["check_out"] == "2026-11-02T18:30:00+01:00"
+
+
+def test_report_json_bytes_are_the_json_modules(world, term):
+    """reports.to_json (orjson for the rows when installed) writes exactly what
+    json.dumps writes as Starlette renders it: names with control characters, quotes,
+    backslashes, CJK and emoji, and numbers beyond 64 bits (the json module's way)."""
+    _week(world, term)
+    rows = _rows(world)
+    odd = "E\x00\x1f\x7f \"q\" \\ 王芳 \u2028 \U0001F600"
+    rows[0] = {**rows[0], "name": odd, "worked_min": 2 ** 70}
+    body = {"date_from": "2026-11-02", "completeness": {"summary": odd, "x": 1.5e-7}}
+
+    def plain(v):
+        return json.dumps(v, ensure_ascii=False, allow_nan=False, indent=None,
+                          separators=(",", ":")).encode()
+
+    assert reports.to_json(body, rows) == plain({**body, "rows": rows})
+    assert reports.to_json(body, rows[1:]) == plain({**body, "rows": rows[1:]})
+    assert reports.to_json({}, rows[1:]) == plain({"rows": rows[1:]})
