@@ -39,6 +39,7 @@ from kiosk.core.protocol import (
     ErrorBody,
     Heartbeat,
     HeartbeatAnswer,
+    NonceStore,
     PunchBatch,
     Roster,
     TimeResponse,
@@ -62,7 +63,7 @@ from . import (
 )
 from .bodylimit import BodyLimitMiddleware
 from .errors import ApiError401, ApiError403Revoked
-from .ingest import Ingestor, TerminalInfo
+from .ingest import Ingestor, NonceReused, TerminalInfo
 from .overview import overview_html, terminal_overview
 from .proxies import client_address, parse_proxies
 from .store import engine as store_engine
@@ -85,6 +86,17 @@ log = logging.getLogger(__name__)
 class SignedCall:
     terminal: TerminalInfo
     body: bytes
+    nonce: str = ""  # with ``signed(..., nonce_by_handler=True)``: the handler claims it
+
+
+class _ClaimedLater(NonceStore):
+    """For a handler that claims the nonce in its own transaction (the punch upload)."""
+
+    def add(self, terminal_id: str, nonce: str, now: float | None = None) -> bool:
+        return True
+
+
+_CLAIMED_LATER = _ClaimedLater()
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -122,7 +134,7 @@ def create_app(
     box = secretbox.secure(Path(data_dir), engine)  # converts an older database's data too
     admin_token = datadir.read_admin_token(Path(data_dir))
     nonces = DbNonceStore(engine, clock)  # shared by every replica
-    ingestor = Ingestor(engine, clock)
+    ingestor = Ingestor(engine, clock, nonces)
 
     app = FastAPI(
         title="Check-in kiosk server", version="1", docs_url=f"{API_PREFIX}/docs",
@@ -136,7 +148,8 @@ def create_app(
     known: dict[str, TerminalInfo] = {}  # enrolled, not revoked when first seen
 
     async def signed(
-        request: Request, handler: Callable[[SignedCall], Any], *, cached: bool = False
+        request: Request, handler: Callable[[SignedCall], Any], *, cached: bool = False,
+        nonce_by_handler: bool = False,
     ) -> Any:
         """Authenticate a terminal request, then run ``handler`` - both in ONE worker-thread
         hop (each hop costs ~1 ms on a busy 2-core box).
@@ -144,6 +157,9 @@ def create_app(
         ``cached``: take the terminal's secret and site from memory (they never change
         after enrolment); the handler must then check revocation itself, as the punch
         ingest does inside its transaction.
+
+        ``nonce_by_handler``: the handler records ``call.nonce`` in its own transaction and
+        raises ``ApiError401("nonce_reused")`` for a replay (answered with a receipt, as here).
         """
         now = clock.now()
         body = await errors.read_body(request)
@@ -174,7 +190,8 @@ def create_app(
             if not terminal.revoked and len(known) < MAX_KNOWN_TERMINALS:
                 known[terminal.terminal_id] = terminal
             try:
-                verify_request(hdr, secret, request.method, path, body, now.timestamp(), nonces)
+                verify_request(hdr, secret, request.method, path, body, now.timestamp(),
+                               _CLAIMED_LATER if nonce_by_handler else nonces)
             except AuthError as exc:
                 err = ApiError401(exc.reason.value, now)
                 if exc.reason in SIGNATURE_GOOD:  # the terminal is who it says: sign back
@@ -183,7 +200,7 @@ def create_app(
             try:
                 if terminal.revoked:
                     raise ApiError403Revoked(now)
-                resp = handler(SignedCall(terminal, body))
+                resp = handler(SignedCall(terminal, body, hdr.nonce))
             except errors.ApiError as exc:
                 resp = errors.response_for(exc)
             if not isinstance(resp, Response):
@@ -287,14 +304,17 @@ def create_app(
 
         def handle(call: SignedCall) -> Response:
             batch = _parse(PunchBatch, call.body)
-            verdicts = ingestor.ingest(call.terminal, batch.punches)
+            try:
+                verdicts = ingestor.ingest(call.terminal, batch.punches, call.nonce)
+            except NonceReused:
+                raise ApiError401(AuthErrorReason.NONCE_REUSED.value, clock.now()) from None
             if verdicts is None:  # revoked meanwhile (checked in the storing transaction)
                 raise ApiError403Revoked(clock.now())
             result = BatchResult(results=verdicts, server_time=clock.now())
             # Serialised directly: the model is already validated, skip a second pass.
             return Response(result.model_dump_json(), media_type="application/json")
 
-        response: Response = await signed(request, handle, cached=True)
+        response: Response = await signed(request, handle, cached=True, nonce_by_handler=True)
         return response
 
     @app.post(f"{API_PREFIX}/corrections", response_model=CorrectionReceipt, responses=_ERRORS,

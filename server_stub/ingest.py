@@ -38,6 +38,8 @@ from . import db, rules
 from .group_commit import GroupCommitter
 from .reports import load_shifts, load_sites
 from .store import bulk, locks, retry
+from .store import nonces as nonce_store
+from .store.nonces import DbNonceStore
 
 MAX_FUTURE_S = 300
 MAX_AGE = timedelta(days=60)
@@ -73,6 +75,14 @@ class TerminalInfo:
     revoked: bool
 
 
+class NonceReused(Exception):
+    """The upload's nonce was used before: a replay; nothing of it was stored."""
+
+
+_Job = tuple[TerminalInfo, Sequence[Punch], str | None]  # terminal, punches, request nonce
+_Result = list[Verdict] | None | NonceReused
+
+
 def content_hash(punch: Punch) -> str:
     return hashlib.sha256(punch.model_dump_json().encode()).hexdigest()
 
@@ -100,40 +110,49 @@ class Ingestor:
     for a year, and Ed25519 verification is the largest CPU cost per punch.
     """
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, nonces: DbNonceStore | None = None) -> None:
         self._engine = engine
         self._clock = clock
-        self._group: GroupCommitter[
-            tuple[TerminalInfo, Sequence[Punch]], list[Verdict] | None
-        ] = GroupCommitter(self._run_group)
+        self._nonces = nonces
+        self._group: GroupCommitter[_Job, _Result] = GroupCommitter(self._run_group)
         self._genuine: OrderedDict[str, Badge] = OrderedDict()  # token -> signature checked
         self._genuine_keys: dict[str, str] = {}
 
-    def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch]) -> list[Verdict] | None:
+    def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch],
+               nonce: str | None = None) -> list[Verdict] | None:
         """Verdicts in batch order; None when the terminal is revoked (checked inside the
-        storing transaction; nothing stored). The API answers that with 403."""
-        return self._group.submit((terminal, punches), size=len(punches))
+        storing transaction; nothing stored). The API answers that with 403.
 
-    def _run_group(
-        self, items: list[tuple[TerminalInfo, Sequence[Punch]]]
-    ) -> list[list[Verdict] | None]:
+        ``nonce``: the request's nonce, claimed in the same transaction (:func:`.nonces.claim`);
+        :class:`NonceReused` (nothing stored) when any replica had it already.
+        """
+        result = self._group.submit((terminal, punches, nonce), size=len(punches))
+        if self._nonces is not None and nonce is not None:
+            self._nonces.maybe_prune(self._clock.now().timestamp())
+        if isinstance(result, NonceReused):
+            raise result
+        return result
+
+    def _run_group(self, items: list[_Job]) -> list[_Result]:
         """One transaction for the group, run again if the database aborted it (deadlock)."""
         return retry.run(lambda: self._run_group_once(items), "punch upload")
 
-    def _run_group_once(
-        self, items: list[tuple[TerminalInfo, Sequence[Punch]]]
-    ) -> list[list[Verdict] | None]:
+    def _run_group_once(self, jobs: list[_Job]) -> list[_Result]:
         now = self._clock.now()
         tc = db.terminals.c
         with db.write_txn(self._engine) as conn:
             # Revocation is checked here, in the transaction that would store the punches,
             # so the HTTP layer may cache a terminal's (immutable) secret and site.
             revoked = set(conn.execute(select(tc.terminal_id).where(
-                tc.terminal_id.in_({term.terminal_id for term, _ in items}),
+                tc.terminal_id.in_({term.terminal_id for term, _, _ in jobs}),
                 tc.revoked_at.is_not(None))).scalars())
-            out: list[list[Verdict] | None] = [
-                None if term.terminal_id in revoked else [] for term, _ in items]
-            items = [it for it in items if it[0].terminal_id not in revoked]
+            out: list[_Result] = [
+                None if term.terminal_id in revoked else [] for term, _, _ in jobs]
+            replayed = self._claim_nonces(conn, jobs, revoked, now)
+            for k in replayed:
+                out[k] = NonceReused()
+            items = [(term, punches) for k, (term, punches, _) in enumerate(jobs)
+                     if out[k] is not None and k not in replayed]
             if not items:
                 return out
             keys = {r.kid: r.public_key for r in conn.execute(
@@ -148,7 +167,7 @@ class Ingestor:
             flat = [p for _, punches in items for p in punches]
             verdicts = self._one(conn, ctx, owners, flat, now)
             start = 0
-            slots = (k for k, v in enumerate(out) if v is not None)
+            slots = (k for k, v in enumerate(out) if isinstance(v, list))
             for (_, punches), k in zip(items, slots, strict=True):
                 out[k] = verdicts[start:start + len(punches)]
                 start += len(punches)
@@ -156,6 +175,23 @@ class Ingestor:
                 conn.execute(update(db.terminals).where(tc.terminal_id == tid)
                              .values(last_sync_at=now.timestamp()))
         return out
+
+    def _claim_nonces(self, conn: Any, jobs: list[_Job], revoked: set[str],
+                      now: datetime) -> set[int]:
+        """Indexes of the jobs whose nonce was used before (by any replica, or by an
+        earlier job of this group)."""
+        first: dict[tuple[str, str], int] = {}
+        replayed: set[int] = set()
+        for k, (term, _, nonce) in enumerate(jobs):
+            if nonce is None or term.terminal_id in revoked:
+                continue
+            key = (term.terminal_id, nonce)
+            if key in first:
+                replayed.add(k)
+            else:
+                first[key] = k
+        fresh = nonce_store.claim(conn, first, now.timestamp())
+        return replayed | {k for key, k in first.items() if key not in fresh}
 
     def _one(
         self, conn: Any, ctx: _Context, owners: list[TerminalInfo], punches: Sequence[Punch],

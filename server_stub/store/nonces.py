@@ -3,13 +3,20 @@
 One insert-if-absent per signed request (the primary key is the whole check, atomic across
 processes); rows older than the nonce window are deleted now and then by whichever process
 notices first. Before the window has passed, the timestamp check refuses them anyway.
+
+A punch upload claims its nonce inside the transaction that stores its punches
+(:func:`claim`): one commit per request instead of two (a commit waits for PostgreSQL's
+WAL fsync, ~4 ms on this machine), and with group commit one statement for the whole
+group. A replay sent to another replica at the same moment waits on the primary key
+until the first transaction ends, then finds the nonce taken.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -49,10 +56,11 @@ class DbNonceStore(NonceStore):
             fresh = conn.execute(stmt).first() is not None
             if self._engine.dialect.name == "sqlite":
                 conn.commit()
-        self._maybe_prune(now)
+        self.maybe_prune(now)
         return fresh
 
-    def _maybe_prune(self, now: float) -> None:
+    def maybe_prune(self, now: float) -> None:
+        """Delete rows past the window, at most every PRUNE_EVERY_S per process."""
         if now < self._next_prune or not self._prune_lock.acquire(blocking=False):
             return
         try:
@@ -61,3 +69,28 @@ class DbNonceStore(NonceStore):
                 conn.execute(delete(db.nonces).where(db.nonces.c.seen_at < now - self._ttl))
         finally:
             self._prune_lock.release()
+
+
+_CLAIM_PG = text(
+    "INSERT INTO nonces (terminal_id, nonce, seen_at) "
+    "SELECT t, n, :now FROM unnest(CAST(:tids AS varchar[]), CAST(:nonces AS varchar[])) "
+    "AS u(t, n) ORDER BY t, n ON CONFLICT DO NOTHING RETURNING terminal_id, nonce"
+)
+
+
+def claim(conn: Connection, pairs: Iterable[tuple[str, str]], now: float) -> set[tuple[str, str]]:
+    """Insert the (terminal id, nonce) pairs in ``conn``'s transaction; returns the pairs
+    that were fresh. In key order, so two transactions claiming overlapping nonces wait for
+    each other in one direction only. Each pair at most once: the caller dedupes."""
+    keys = sorted(set(pairs))
+    if not keys:
+        return set()
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(_CLAIM_PG, {"tids": [k[0] for k in keys],
+                                        "nonces": [k[1] for k in keys], "now": now})
+    else:
+        n = db.nonces.c
+        stmt = sqlite_insert(db.nonces).on_conflict_do_nothing().returning(n.terminal_id, n.nonce)
+        rows = conn.execute(stmt, [{"terminal_id": t, "nonce": k, "seen_at": now}
+                                   for t, k in keys])
+    return {(r[0], r[1]) for r in rows}

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from kiosk.core.protocol import new_secret
+from kiosk.core.protocol import H_RECEIPT, Punch, new_secret, receipt_valid
 from kiosk.core.protocol.signing import H_SIGNATURE
+from server_stub.ingest import Ingestor, NonceReused, TerminalInfo
+from server_stub.store.engine import open_engine
 
 
 def _nothing_stored(world) -> None:
@@ -63,6 +65,38 @@ def test_reused_nonce_refused_and_stores_nothing(world, term):
     replay = term.send([term.punch(world.tokens["E1"])], nonce=nonce)
     assert replay.status_code == 401 and replay.json()["error"] == "nonce_reused"
     assert world.srv.admin.export_punches() == []
+
+
+def test_a_replayed_upload_is_refused_with_a_receipt_and_stored_once(world, term):
+    """The upload claims its nonce in the transaction that stores its punches."""
+    nonce = "r" * 24
+    body = _body(term, world)
+    first = term.request("POST", "/punches", body, nonce=nonce)
+    assert first.status_code == 200 and not first.json()["results"][0]["duplicate"]
+    replay = term.request("POST", "/punches", body, nonce=nonce)
+    assert replay.status_code == 401 and replay.json()["error"] == "nonce_reused"
+    assert receipt_valid(term.secret, nonce, 401, replay.content, replay.headers.get(H_RECEIPT))
+    assert len(world.srv.admin.export_punches()) == 1
+    # ... and the nonce is spent for every endpoint, not only for uploads
+    hb = term.request("POST", "/heartbeat", json.dumps({"app_version": "a", "pending": 0}).encode(),
+                      nonce=nonce)
+    assert hb.status_code == 401 and hb.json()["error"] == "nonce_reused"
+
+
+def test_one_nonce_twice_in_one_group_stores_nothing_for_the_second(world, term):
+    """Two uploads with one nonce decided in the same transaction: the second is a replay."""
+    engine = open_engine(world.srv.data_dir)
+    try:
+        info = TerminalInfo(term.terminal_id, "Door", "HQ", term.secret, False)
+        ingestor = Ingestor(engine, world.clock)
+        jobs = [(info, [Punch.model_validate(term.punch(world.tokens["E1"]))], "g" * 20),
+                (info, [Punch.model_validate(term.punch(world.tokens["E2"]))], "g" * 20)]
+        out = ingestor._run_group_once(jobs)
+        assert isinstance(out[0], list) and out[0][0].status.value == "accepted"
+        assert isinstance(out[1], NonceReused)
+    finally:
+        engine.dispose()
+    assert [p["employee_id"] for p in world.srv.admin.export_punches()] == ["E1"]
 
 
 def test_signature_covers_query_string(world, term):
