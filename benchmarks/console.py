@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from server_stub import db, reports
-from server_stub.console import i18n, today, web
+from server_stub.console import i18n, today, today_rows, web
 from tests.console.conftest import PASSWORD, Browserless, _password_hash
 from tests.helpers.browser import chromium, sign_in, why_no_browser
 from tests.helpers.clock import FakeClock
@@ -113,7 +113,8 @@ def today_ms(srv: LiveServer, clock: FakeClock, term: Term, tokens: dict[str, st
             bare.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             env.get_template("_today_sites.html").render(
-                _=i18n.gettext_for("en"), sites=sites, now=clock.now(), fmt_ts=web.fmt_ts)
+                _=i18n.gettext_for("en"), sites=sites, now=clock.now(), fmt_ts=web.fmt_ts,
+                people=today_rows.Rows().people, lang="en")
             render_ms.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             for site in ("HQ", "LAB"):

@@ -24,7 +24,7 @@ def _etag(ctx: Ctx, key: str) -> str:
 
 def _fragment(ctx: Ctx, snap: Snapshot) -> str:
     return TodayCache.fragment(snap, ctx.lang, lambda: render_text(
-        ctx, "_today_sites.html", sites=snap.sites))
+        ctx, "_today_sites.html", sites=snap.sites, people=ctx.console.today.rows.people))
 
 
 @router.get("/")
@@ -40,13 +40,11 @@ def today_live(ctx: Ctx = Depends(page("today", touch=False))) -> Response:
     swaps the answer in. Unchanged (today.fingerprint): 304, nothing computed; changed:
     the fragment every viewer shares (today_cache), computed once per change."""
     console = ctx.console
-    key = console.today.key(console.engine, console.now())
-    etag = _etag(ctx, key)
+    snap = console.today.snapshot(console.engine, console.now())
+    etag = _etag(ctx, snap.key)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if ctx.request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    snap = console.today.snapshot(console.engine, console.now(), key)
-    headers["ETag"] = _etag(ctx, snap.key)
     response = HTMLResponse(_fragment(ctx, snap))
     response.headers.update(SECURITY_HEADERS)
     response.headers.update(headers)

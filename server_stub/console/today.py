@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select, text
@@ -62,13 +63,37 @@ class SiteToday:
         return len(self.present) + len(self.not_in) + len(self.left) + len(self.on_leave) + self.off
 
 
-def today(conn: Connection, now: datetime) -> list[SiteToday]:
+# Where a person goes on Today: "in", "left", "not_in", "leave" or "off"; late or not;
+# the row (None for "off", which is only counted).
+Place = tuple[str, bool, "Person | None"]
+
+
+@dataclass
+class Memo:
+    """Each person's place from the previous computation, under everything it came from.
+
+    A place depends on the person's row, their punches around now, their leave and
+    approved make-up punches, the site's zone and holidays, the shifts, their current work
+    day, and ``now`` only through comparisons with whole-minute instants (a shift's start
+    plus grace, its end, midnight), so within one minute the same inputs give the same
+    place. When one punch arrives, Today then runs the rules for that one person, not for
+    everyone. The key holds all of those inputs, so a stale entry can only miss.
+    """
+
+    places: dict[str, tuple[tuple[object, ...], Place]] = field(default_factory=dict)
+    sites: dict[str, tuple[object, ...]] = field(default_factory=dict)  # each site's part
+
+
+def today(conn: Connection, now: datetime, memo: Memo | None = None,
+          marks: dict[str, Any] | None = None) -> list[SiteToday]:
     """Every site with its active staff sorted into in / late / not in yet / left / leave.
 
-    One pass: the active staff and one ordered punch stream (around now) merged by id, the
-    site's holidays, leave and approved make-up punches looked up in dicts, and the rules
-    run for each person's current work day only (and the next one when that shift is over
-    without a punch), never for a range of days.
+    One pass: the active staff (in display order), their punches around now from one
+    index range, the site's holidays, leave and approved make-up punches looked up in
+    dicts, and the rules run for each person's current work day only (and the next one
+    when that shift is over without a punch), never for a range of days; with ``memo``,
+    only for the people whose inputs changed since the previous call. ``marks``: the
+    completeness watermarks to show (:func:`completeness.completeness`; computed when None).
     """
     sites = {r.code: SiteToday(r.code, r.name, r.timezone,
                                now.astimezone(ZoneInfo(r.timezone)).date())
@@ -77,45 +102,95 @@ def today(conn: Connection, now: datetime) -> list[SiteToday]:
     shifts = reports.load_shifts(conn)
     e = db.employees.c
     staff = sorted(conn.execute(select(e.employee_id, e.name, e.site, e.shift, e.created_at)
-                                .where(e.active.is_(True))), key=lambda r: r[0])
+                                .where(e.active.is_(True))),
+                   key=lambda r: (r[1], r[0]))  # the order every list is shown in
     utc_day = now.date()  # every site's current work day is within a day of this
     lo, hi = utc_day - timedelta(days=1), utc_day + timedelta(days=2)
     holidays = reports.load_holidays(conn, lo, hi)
     leaves = reports.load_leaves(conn, lo, hi)
     makeups = reports.load_makeups(conn, lo, hi)
+    punched = _punch_times(conn, lo, hi)
+    minute = int(now.timestamp() // 60)
+    shift_sig = tuple(sorted(shifts.items()))
+    site_sig: dict[str, tuple[object, ...]] = {
+        code: (minute, code, z.key, tuple(sorted(holidays.get(code, {}).items())), shift_sig)
+        for code, z in zones.items()}
+    if memo is not None:  # the previous object when equal: the keys then compare by identity
+        site_sig = {code: old if (old := memo.sites.get(code)) == sig else sig
+                    for code, sig in site_sig.items()}
+        memo.sites = site_sig
     # (site, shift) -> the current work day, and whether that shift is already over
     days: dict[tuple[str, str | None], tuple[date, bool]] = {}
-    stream = reports._punch_stream(conn, lo, hi, None, None)
-    pending = next(stream, None)
+    before = memo.places if memo is not None else {}
+    after: dict[str, tuple[tuple[object, ...], Place]] = {}
     for emp_id, name, site_code, shift_name, created_at in staff:
-        while pending is not None and pending[0] < emp_id:
-            pending = next(stream, None)
-        times: list[datetime] = []
-        if pending is not None and pending[0] == emp_id:
-            times = pending[1]
-            pending = next(stream, None)
         tz = zones[site_code]
         shift = shifts.get(shift_name) if shift_name else None
-        key = (site_code, shift.name if shift else None)
-        got = days.get(key)
+        got = days.get((site_code, shift_name))
         if got is None:
             day = rules.work_date(now, tz, shift)
-            got = days[key] = (day, shift is not None and shift.window(day, tz)[1] <= now)
-        day, over = got
-        hired = datetime.fromtimestamp(created_at, tz).date()
-        record = _record(times, tz, shift, day, now, hired, holidays.get(site_code, {}),
-                         leaves.get(emp_id, ()), makeups.get(emp_id, ()))
-        if over and (record is None or record.status is rules.DayStatus.ABSENT):
-            # That shift is over and nobody came: show the next one ("starts 22:00").
-            record = _record(times, tz, shift, day + timedelta(days=1), now, hired,
-                             holidays.get(site_code, {}), leaves.get(emp_id, ()),
-                             makeups.get(emp_id, ()))
-        _sort_one(sites[site_code], emp_id, name, tz, shift, record)
-    for site in sites.values():
-        for people in (site.present, site.late, site.not_in, site.left, site.on_leave):
-            people.sort(key=lambda p: (p.name, p.employee_id))
-    _add_freshness(conn, now, sites, zones, lo, hi)
+            got = days[(site_code, shift_name)] = (
+                day, shift is not None and shift.window(day, tz)[1] <= now)
+        raw = punched.get(emp_id, ())
+        its_leave, its_makeups = tuple(leaves.get(emp_id, ())), tuple(makeups.get(emp_id, ()))
+        key = (site_sig[site_code], name, shift_name, created_at, got, raw, its_leave,
+               its_makeups)
+        kept = before.get(emp_id)
+        if kept is not None and kept[0] == key:
+            place = kept[1]
+        else:
+            place = _place(emp_id, name, tz, shift, got, now, created_at, raw,
+                           holidays.get(site_code, {}), its_leave, its_makeups)
+        after[emp_id] = (key, place)
+        site = sites[site_code]
+        kind, late, person = place
+        if person is None:
+            site.off += 1
+            continue
+        {"in": site.present, "left": site.left, "not_in": site.not_in,
+         "leave": site.on_leave}[kind].append(person)
+        if late:
+            site.late.append(person)
+    if memo is not None:
+        memo.places = after
+    _add_freshness(conn, now, sites, zones, lo, hi, marks)
     return list(sites.values())
+
+
+def _punch_times(conn: Connection, lo: date, hi: date) -> dict[str, tuple[float, ...]]:
+    """Each employee's accepted punch times (Unix seconds, ascending) in the window the
+    work days [lo, hi] can draw on (as reports' punch stream), from the time index; plain
+    SQL and the driver's rows (no result processing: these are a text and a float)."""
+    a, b = _window(lo, hi)
+    out: dict[str, list[float]] = {}
+    for emp_id, at in conn.execute(_PUNCH_TIMES, {"a": a, "b": b}):
+        got = out.get(emp_id)
+        if got is None:
+            out[emp_id] = [at]
+        else:
+            got.append(at)
+    return {emp_id: tuple(times) for emp_id, times in out.items()}
+
+
+_PUNCH_TIMES = text(
+    "SELECT employee_id, punch_time FROM punches"
+    " WHERE status = 'accepted' AND punch_time >= :a AND punch_time < :b ORDER BY punch_time")
+
+
+def _place(emp_id: str, name: str, tz: ZoneInfo, shift: rules.ShiftRule | None,
+           got: tuple[date, bool], now: datetime, created_at: float, raw: tuple[float, ...],
+           holidays: dict[date, str], leaves: tuple[rules.Leave, ...],
+           makeups: tuple[rules.MakeUp, ...]) -> Place:
+    """One person's place on Today: the rules for their current work day."""
+    day, over = got
+    times = [datetime.fromtimestamp(t, timezone.utc) for t in raw]
+    hired = datetime.fromtimestamp(created_at, tz).date()
+    record = _record(times, tz, shift, day, now, hired, holidays, leaves, makeups)
+    if over and (record is None or record.status is rules.DayStatus.ABSENT):
+        # That shift is over and nobody came: show the next one ("starts 22:00").
+        record = _record(times, tz, shift, day + timedelta(days=1), now, hired, holidays,
+                         leaves, makeups)
+    return _sort_one(emp_id, name, tz, shift, record)
 
 
 def _window(lo: date, hi: date) -> tuple[float, float]:
@@ -125,7 +200,8 @@ def _window(lo: date, hi: date) -> tuple[float, float]:
 
 
 def _add_freshness(conn: Connection, now: datetime, sites: dict[str, SiteToday],
-                   zones: dict[str, ZoneInfo], lo: date, hi: date) -> None:
+                   zones: dict[str, ZoneInfo], lo: date, hi: date,
+                   marks: dict[str, Any] | None) -> None:
     """Each site's latest punch received, its completeness watermark and its terminals'."""
     p = db.punches.c
     a, b = _window(lo, hi)
@@ -134,7 +210,7 @@ def _add_freshness(conn: Connection, now: datetime, sites: dict[str, SiteToday],
             .group_by(p.site)):
         if code in sites and last is not None:
             sites[code].last_punch_at = datetime.fromtimestamp(last, zones[code])
-    comp = completeness.completeness(conn, now)
+    comp = marks if marks is not None else completeness.completeness(conn, now)
     for code, mark in comp["sites"].items():
         if code in sites:
             sites[code].complete = mark["summary"]
@@ -182,32 +258,25 @@ def _record(times: list[datetime], tz: ZoneInfo, shift: rules.ShiftRule | None, 
     return got[0] if got else None
 
 
-def _sort_one(site: SiteToday, emp_id: str, name: str, tz: ZoneInfo,
-              shift: rules.ShiftRule | None, record: rules.DayRecord | None) -> None:
+def _sort_one(emp_id: str, name: str, tz: ZoneInfo, shift: rules.ShiftRule | None,
+              record: rules.DayRecord | None) -> Place:
     shift_name = shift.name if shift else None
     start = shift.start.strftime("%H:%M") if shift else None
     if record is None:  # no punch, and not a day they are expected
         if shift is None:
-            site.not_in.append(Person(emp_id, name, shift_name, start))
-        else:
-            site.off += 1
-        return
+            return "not_in", False, Person(emp_id, name, shift_name, start)
+        return "off", False, None
     status = record.status
     if status in _NOT_IN:
-        site.not_in.append(Person(emp_id, name, shift_name, start,
-                                  started=status is not rules.DayStatus.EXPECTED))
-        return
+        return "not_in", False, Person(emp_id, name, shift_name, start,
+                                       started=status is not rules.DayStatus.EXPECTED)
     if status is rules.DayStatus.LEAVE:
-        site.on_leave.append(Person(emp_id, name, shift_name, start,
-                                    note=record.day_off.label if record.day_off else ""))
-        return
+        return "leave", False, Person(emp_id, name, shift_name, start,
+                                      note=record.day_off.label if record.day_off else "")
     if status is rules.DayStatus.HOLIDAY:
-        site.off += 1
-        return
+        return "off", False, None
     counted = record.punches - record.repeats + len(record.corrections)
     person = Person(emp_id, name, shift_name, start, started=True, late_min=record.late_min,
                     check_in=record.check_in.astimezone(tz) if record.check_in else None,
                     check_out=record.check_out.astimezone(tz) if record.check_out else None)
-    (site.present if counted % 2 else site.left).append(person)
-    if record.late_min:
-        site.late.append(person)
+    return "in" if counted % 2 else "left", bool(record.late_min), person

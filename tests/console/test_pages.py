@@ -284,3 +284,60 @@ def test_one_pass_today_agrees_with_the_reference(admins, term) -> None:
             got, want = today.today(conn, now), today_reference.today(conn, now)
         assert [[getattr(s, k) for k in compared] for s in got] == \
             [[getattr(s, k) for k in compared] for s in want], hours
+
+
+def test_today_with_its_memo_agrees_with_computing_afresh(admins, term) -> None:
+    """today(..., memo) runs the rules only for people whose inputs changed; through punches,
+    a repeat, leave and a make-up arriving between calls, seconds and minutes apart (within
+    a minute and across shift start, grace and end), it sorts everyone as a fresh call."""
+    from server_stub import corrections, daysoff
+    from server_stub.console import today
+
+    a = admins.srv.admin
+    memo = today.Memo()
+    steps: list[tuple[int, str | None]] = [
+        (-30, None), (-29, "E1"), (0, None), (4 * 60 + 50, None), (5 * 60 + 10, "E4"),
+        (6 * 60 - 1, None), (6 * 60 + 1, None), (6 * 60 + 20, "E1"), (6 * 60 + 40, "leave"),
+        (40 * 60, "E1"), (40 * 60 + 30, "makeup"), (9 * 3600 - 5, None), (9 * 3600 + 5, None),
+        (13 * 3600 + 59, "E2"), (14 * 3600, None)]
+    hits = 0
+    for offset, change in steps:
+        now = T0 + timedelta(seconds=offset)
+        if change in admins.tokens:
+            term.verdicts([term.punch(admins.tokens[change], now)])
+        elif change == "leave":
+            daysoff.add_leave(a.engine, "E3", T0.date(), T0.date(), "sick", actor="cli", now=now)
+        elif change == "makeup":
+            c = corrections.request(a.engine, "E2", T0 - timedelta(minutes=30), "check_out",
+                                    "forgot", requested_by="cli", now=now)
+            corrections.decide(a.engine, c.id, True, actor="cli", now=now)
+        with db.read_txn(a.engine) as conn:
+            kept = dict(memo.places)
+            got, fresh = today.today(conn, now, memo), today.today(conn, now)
+        hits += sum(1 for k, v in memo.places.items() if kept.get(k) == v)
+        assert [vars(s) for s in got] == [vars(s) for s in fresh], offset
+    assert hits >= 8  # the memo was used, not just filled
+
+
+def test_today_cache_reuses_completeness_marks_for_at_most_5_s(admins, term) -> None:
+    """A change within 5 s of the last completeness marks reuses them; once they are 5 s old
+    the page is built again with fresh ones, even when nothing else changed."""
+    from server_stub.console.today_cache import TodayCache
+
+    ticks = [100.0]
+    cache = TodayCache(ticker=lambda: ticks[0])
+    engine, now = admins.srv.admin.engine, admins.clock.now
+    first = cache.snapshot(engine, now())
+    assert not first.marks_reused and cache.snapshot(engine, now()) is first
+    term.verdicts([term.punch(admins.tokens["E1"])])
+    ticks[0] += 2
+    second = cache.snapshot(engine, now())
+    assert second is not first and second.marks_reused and second.marks_at == first.marks_at
+    ticks[0] += 2.9
+    assert cache.snapshot(engine, now()) is second
+    ticks[0] += 0.2  # the reused marks are 5.1 s old
+    third = cache.snapshot(engine, now())
+    assert third is not second and not third.marks_reused and third.key != second.key
+    assert third.fingerprint == second.fingerprint
+    ticks[0] += 60
+    assert cache.snapshot(engine, now()) is third  # fresh marks: kept until a change
