@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 
 from kiosk.core.clock import Clock
 from kiosk.core.protocol import (
@@ -55,6 +55,25 @@ _BADGE_REASONS = {
 
 
 GENUINE_CACHE = 50_000
+
+# PostgreSQL: a digest of every row the decisions read from badge_keys, sites and shifts.
+_DIGEST_SQL = (
+    "md5(concat_ws('|', "
+    "(SELECT string_agg(kid || ':' || public_key, ',' ORDER BY kid) FROM badge_keys "
+    "WHERE retired_at IS NULL), "
+    "(SELECT string_agg(CAST(s AS text), ',' ORDER BY s.code) FROM sites s), "
+    "(SELECT string_agg(CAST(h AS text), ',' ORDER BY h.name) FROM shifts h)))")
+_DIGEST = text(f"SELECT {_DIGEST_SQL}")
+# The rows are locked in terminal id order (the sort runs below the lock), so two groups
+# with overlapping terminals wait for each other in one direction only.
+_SYNCED_PG = text(
+    "WITH locked AS MATERIALIZED (SELECT terminal_id FROM terminals WHERE terminal_id = "
+    "ANY(CAST(:tids AS varchar[])) ORDER BY terminal_id FOR UPDATE) "
+    "UPDATE terminals SET last_sync_at = :now FROM locked "
+    "WHERE terminals.terminal_id = locked.terminal_id")
+_REVOKED_AND_DIGEST = text(
+    "SELECT ARRAY(SELECT terminal_id FROM terminals WHERE terminal_id = "
+    f"ANY(CAST(:tids AS varchar[])) AND revoked_at IS NOT NULL), {_DIGEST_SQL}")
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,7 @@ class Ingestor:
         self._group: GroupCommitter[_Job, _Result] = GroupCommitter(self._run_group)
         self._genuine: OrderedDict[str, Badge] = OrderedDict()  # token -> signature checked
         self._genuine_keys: dict[str, str] = {}
+        self._ctx: tuple[str, _Context] | None = None  # (digest, context), PostgreSQL only
 
     def ingest(self, terminal: TerminalInfo, punches: Sequence[Punch],
                nonce: str | None = None) -> list[Verdict] | None:
@@ -143,9 +163,14 @@ class Ingestor:
         with db.write_txn(self._engine) as conn:
             # Revocation is checked here, in the transaction that would store the punches,
             # so the HTTP layer may cache a terminal's (immutable) secret and site.
-            revoked = set(conn.execute(select(tc.terminal_id).where(
-                tc.terminal_id.in_({term.terminal_id for term, _, _ in jobs}),
-                tc.revoked_at.is_not(None))).scalars())
+            tids = sorted({term.terminal_id for term, _, _ in jobs})
+            digest: str | None = None
+            if conn.dialect.name == "postgresql":  # one round trip for both
+                row = conn.execute(_REVOKED_AND_DIGEST, {"tids": tids}).one()
+                revoked, digest = set(row[0]), row[1]
+            else:
+                revoked = set(conn.execute(select(tc.terminal_id).where(
+                    tc.terminal_id.in_(tids), tc.revoked_at.is_not(None))).scalars())
             out: list[_Result] = [
                 None if term.terminal_id in revoked else [] for term, _, _ in jobs]
             replayed = self._claim_nonces(conn, jobs, revoked, now)
@@ -155,13 +180,7 @@ class Ingestor:
                      if out[k] is not None and k not in replayed]
             if not items:
                 return out
-            keys = {r.kid: r.public_key for r in conn.execute(
-                select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
-            if keys != self._genuine_keys:  # a key was added or retired: forget the cache
-                self._genuine.clear()
-                self._genuine_keys = keys
-            ctx = _Context(BadgeVerifier(keys, leeway_s=MAX_FUTURE_S), load_sites(conn),
-                           load_shifts(conn))
+            ctx = self._context(conn, digest)
             # The whole group is decided as one batch: one round of queries, one INSERT.
             owners = [term for term, punches in items for _ in punches]
             flat = [p for _, punches in items for p in punches]
@@ -171,10 +190,32 @@ class Ingestor:
             for (_, punches), k in zip(items, slots, strict=True):
                 out[k] = verdicts[start:start + len(punches)]
                 start += len(punches)
-            for tid in sorted({term.terminal_id for term, _ in items}):  # one lock order
-                conn.execute(update(db.terminals).where(tc.terminal_id == tid)
-                             .values(last_sync_at=now.timestamp()))
+            synced = sorted({term.terminal_id for term, _ in items})
+            if conn.dialect.name == "postgresql":  # one statement, rows locked in id order
+                conn.execute(_SYNCED_PG, {"tids": synced, "now": now.timestamp()})
+            else:
+                for tid in synced:  # one lock order
+                    conn.execute(update(db.terminals).where(tc.terminal_id == tid)
+                                 .values(last_sync_at=now.timestamp()))
         return out
+
+    def _context(self, conn: Any, digest: str | None) -> _Context:
+        """Keys, sites and shifts; on PostgreSQL kept while their ``digest`` is unchanged
+        (they change when HR or IT edits them, not per upload: reading three tables and
+        rebuilding the verifier and shift rules per group was a fifth of a small upload)."""
+        if digest is not None and self._ctx is not None and self._ctx[0] == digest:
+            return self._ctx[1]
+        keys = {r.kid: r.public_key for r in conn.execute(
+            select(db.badge_keys).where(db.badge_keys.c.retired_at.is_(None)))}
+        if keys != self._genuine_keys:  # a key was added or retired: forget the cache
+            self._genuine.clear()
+            self._genuine_keys = keys
+        ctx = _Context(BadgeVerifier(keys, leeway_s=MAX_FUTURE_S), load_sites(conn),
+                       load_shifts(conn))
+        # kept only if nothing changed while it was read (each statement sees the latest)
+        if digest is not None and conn.execute(_DIGEST).scalar() == digest:
+            self._ctx = (digest, ctx)
+        return ctx
 
     def _claim_nonces(self, conn: Any, jobs: list[_Job], revoked: set[str],
                       now: datetime) -> set[int]:
