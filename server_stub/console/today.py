@@ -50,7 +50,9 @@ class SiteToday:
     on_leave: list[Person] = field(default_factory=list)
     off: int = 0  # not a work day of their shift, or a holiday, and no punch
     last_punch_at: datetime | None = None  # freshness: the latest punch received (site-local)
-    complete: str | None = None  # the completeness watermark's sentence for the site
+    complete: str | None = None  # the completeness watermark's sentence for the site (English)
+    complete_up_to: datetime | None = None  # the same watermark (site-local), for a translation
+    current_terminals: tuple[int, int] = (0, 0)  # current, of all the site's terminals
     terminals: list[tuple[str, str, bool]] = field(default_factory=list)  # name, sentence, current
 
     @property
@@ -214,6 +216,10 @@ def _add_freshness(conn: Connection, now: datetime, sites: dict[str, SiteToday],
     for code, mark in comp["sites"].items():
         if code in sites:
             sites[code].complete = mark["summary"]
+            if mark["watermark"]:
+                sites[code].complete_up_to = datetime.fromisoformat(
+                    mark["watermark"]).astimezone(zones[code])
+            sites[code].current_terminals = (mark["current"], mark["terminals"])
     for t in comp["terminals"]:
         if t["site"] in sites:
             sites[t["site"]].terminals.append((t["name"], t["summary"], t["current"]))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 
 from server_stub import audit, db
 from server_stub.admin import Admin
@@ -75,4 +75,6 @@ def test_verify_is_argon2id_and_unknown_users_cost_the_same(tmp_path: Path) -> N
     with engine.connect() as conn:
         stored = conn.execute(db.admins.select()).one().password_hash
     assert PasswordHasher().verify(stored, "pass word 1")
+    # the unknown user's check runs against a hash with the same parameters (so the same cost)
+    assert extract_parameters(accounts._DUMMY_HASH) == extract_parameters(stored)
     engine.dispose()
