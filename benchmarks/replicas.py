@@ -3,7 +3,10 @@
 Used by ``tests/server/test_replica_kills.py`` and ``benchmarks.server_scale``:
 
 - :class:`Replica`: one real ``serve`` process on a 127.0.0.1 port; ``kill()`` is SIGKILL,
-  ``start()`` waits until ``GET /api/v1/health`` says 200.
+  ``start()`` waits until ``GET /api/v1/health`` says 200 (``launch()`` then ``wait_ready()``
+  start several at once). :class:`ForkedReplica`: the same, forked from a
+  :class:`ReplicaForker` that imported the server once, so a restart takes a fraction of a
+  cold start (the kill is the same SIGKILL of a serve process).
 - :class:`FailoverTerminal`: the kiosk's own :class:`kiosk.sync.client.SyncClient` with both
   URLs (failover on a refused connection, back to the first after ``failback_s``); it keeps
   every punch until a verdict for it arrives, and resends a batch whose answer was lost,
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -60,22 +64,42 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 60.0) -> None:
+        self.launch()
+        self.wait_ready(timeout_s)
+
+    def serve_args(self) -> list[str]:
+        return ["serve", "--data", str(self.data), "--port", str(self.port),
+                "--log-level", "error", "--workers", str(self.workers)]
+
+    def launch(self) -> None:
+        """Start the process; returns at once (it takes seconds to import and bind)."""
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server_stub.cli", "serve", "--data", str(self.data),
-             "--port", str(self.port), "--log-level", "error", "--workers", str(self.workers)],
+            [sys.executable, "-m", "server_stub.cli", *self.serve_args()],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def exited(self) -> str | None:
+        """None while the process runs; else what it said on its way out."""
+        if self.proc is None:
+            return "not started"
+        if self.proc.poll() is None:
+            return None
+        return self.proc.stderr.read().decode(errors="replace")[-500:] if self.proc.stderr else ""
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        """Until ``/health`` says 200. Refused connections are answered at once, so the
+        poll is tight: the replica counts as back the moment it is."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                raise RuntimeError(f"replica on {self.port} exited: {err[-500:]}")
+            err = self.exited()
+            if err is not None:
+                raise RuntimeError(f"replica on {self.port} exited: {err}")
             try:
                 if requests.get(self.url + API_PREFIX + "/health", timeout=2).status_code == 200:
                     return
             except requests.RequestException:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.02)
         self.stop()
         raise RuntimeError(f"replica on {self.port} did not become healthy in {timeout_s:g} s")
 
@@ -103,12 +127,97 @@ class Replica:
         self.proc = None
 
 
+class ReplicaForker:
+    """One ``python -m benchmarks.forkserver`` process (see there); ``fork(argv)`` starts a
+    ``kiosk-server`` child and returns its pid. Its children's stderr goes to ``log``."""
+
+    def __init__(self, log: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self._log = log.open("ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.forkserver"], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._log)
+
+    def fork(self, argv: list[str]) -> int:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(argv).encode() + b"\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the fork server exited (code {self.proc.wait(10)})")
+        return int(line)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self._log.close()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+class ForkedReplica(Replica):
+    """A :class:`Replica` whose process is forked by ``forker`` (one worker process)."""
+
+    def __init__(self, data: Path, forker: ReplicaForker, port: int | None = None) -> None:
+        super().__init__(data, port)
+        self.forker = forker
+        self.pid: int | None = None
+
+    def launch(self) -> None:
+        self.pid = self.forker.fork(self.serve_args())
+
+    def exited(self) -> str | None:
+        if self.pid is None:
+            return "not started"
+        return "(its stderr is in the fork server's log)" if _gone(self.pid) else None
+
+    def kill(self) -> None:
+        if self.pid is not None and not _gone(self.pid):
+            os.kill(self.pid, signal.SIGKILL)
+            self._wait_gone(10)
+            self.kills += 1
+        self.pid = None
+
+    def stop(self) -> None:
+        if self.pid is not None and not _gone(self.pid):
+            os.kill(self.pid, signal.SIGTERM)
+            if not self._wait_gone(10):
+                os.kill(self.pid, signal.SIGKILL)
+                self._wait_gone(10)
+        self.pid = None
+
+    def _wait_gone(self, timeout_s: float) -> bool:
+        assert self.pid is not None
+        deadline = time.monotonic() + timeout_s
+        while not _gone(self.pid):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+
 class FailoverTerminal(threading.Thread):
     """A terminal uploading up to ``total`` punches in batches (until stopped or the
-    deadline), keeping each batch until it has a verdict for it."""
+    deadline), keeping each batch until it has a verdict for it. ``pause_s``: the wait
+    after an acknowledged batch (0: a closed loop, as fast as the servers answer; a real
+    door sends when people punch, and a test leaves the cores to the replica restarting)."""
 
     def __init__(self, urls: list[str], terminal_id: str, secret: str, tokens: list[str],
-                 total: int, batch: int, deadline: float, failback_s: float = 0.5) -> None:
+                 total: int, batch: int, deadline: float, failback_s: float = 0.5,
+                 pause_s: float = 0.0) -> None:
         super().__init__(daemon=True, name=f"terminal-{terminal_id}")
         clock = SystemClock()
         self.client = SyncClient(urls, terminal_id, secret, clock, ClockOffset(clock, 0.0),
@@ -117,6 +226,7 @@ class FailoverTerminal(threading.Thread):
         self.terminal_id = terminal_id
         self.tokens = tokens
         self.total, self.batch, self.deadline = total, batch, deadline
+        self.pause_s = pause_s
         self.created: list[str] = []  # event ids, in seq order
         self.acknowledged = 0
         self.resent = 0  # batches sent again after no answer (same event ids)
@@ -156,6 +266,8 @@ class FailoverTerminal(threading.Thread):
                     raise RuntimeError("the answer does not cover the batch")
                 self.acknowledged += len(pending)
                 pending = []
+                if self.pause_s:
+                    self.stop_event.wait(self.pause_s)
             if pending:
                 self.error = "deadline reached before every punch was acknowledged"
         except Exception as exc:  # noqa: BLE001 - reported by the caller

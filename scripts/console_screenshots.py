@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server_stub import db  # noqa: E402
+from server_stub import corrections, daysoff, db  # noqa: E402
 from tests.console.conftest import PASSWORD, _password_hash  # noqa: E402
 from tests.helpers.browser import chromium, sign_in, why_no_browser  # noqa: E402
 from tests.helpers.clock import FakeClock  # noqa: E402
@@ -31,7 +31,8 @@ STAFF = [("E1001", "Ana Souza", "day"), ("E1002", "Jonas Becker", "day"),
          ("E1005", "Mateo García", "day"), ("E1006", "李伟", "early")]
 PAGES = [("today", "/"), ("attendance", "/attendance?from=2026-10-26&to=2026-11-02"),
          ("employees", "/employees"), ("employee", "/employees/E1001"),
-         ("terminals", "/terminals"), ("audit", "/audit")]
+         ("corrections", "/corrections"), ("terminals", "/terminals"), ("audit", "/audit")]
+IT_PAGES = ("terminals",)
 
 
 def main() -> int:
@@ -71,12 +72,18 @@ def main() -> int:
                        term.punch(tokens["E1003"], T0.replace(hour=8, minute=3)),
                        term.punch(tokens["E1006"], T0.replace(hour=4, minute=58)),
                        term.punch(tokens["E1006"], T0.replace(hour=8, minute=30))])
+        daysoff.add_leave(a.engine, "E1005", T0.date(), T0.date(), "annual", actor="cli",
+                          now=T0)
+        corrections.request(a.engine, "E1004", T0.replace(hour=7, minute=58), "check_in",
+                            "Badge left at home", requested_by="cli", now=T0)
         hb = {"app_version": "0.1.0", "pending": 0, "clock_offset_s": 0.4,
               "camera_state": "ok", "last_seq": term.seq}
         term.request("POST", "/heartbeat", json.dumps(hb).encode())
         with chromium() as browser:
             for lang in ("en", "zh_CN"):
-                for user, pages in (("hr.lead", PAGES[:4] + PAGES[5:]), ("it.desk", PAGES[4:5])):
+                hr_pages = [p for p in PAGES if p[0] not in IT_PAGES]
+                it_pages = [p for p in PAGES if p[0] in IT_PAGES]
+                for user, pages in (("hr.lead", hr_pages), ("it.desk", it_pages)):
                     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
                     page = ctx.new_page()
                     sign_in(page, srv.url, user, PASSWORD)
@@ -89,9 +96,12 @@ def main() -> int:
                 page = ctx.new_page()
                 page.goto(f"{srv.url}/console/login?lang={lang}")
                 page.screenshot(path=str(OUT / f"console-login-{lang}.png"))
-                if lang == "en":
-                    sign_in(page, srv.url, "hr.lead", PASSWORD)
-                    page.screenshot(path=str(OUT / "console-today-phone-en.png"), full_page=True)
+                ctx.close()
+                ctx = browser.new_context(viewport={"width": 390, "height": 760})
+                page = ctx.new_page()
+                sign_in(page, srv.url, "hr.lead", PASSWORD)  # (the form in English)
+                page.goto(f"{srv.url}/console/?lang={lang}")
+                page.screenshot(path=str(OUT / f"console-today-phone-{lang}.png"), full_page=True)
                 ctx.close()
         term.close()
     print(f"screenshots in {OUT}")

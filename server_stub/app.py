@@ -139,6 +139,9 @@ def create_app(
     app = FastAPI(
         title="Check-in kiosk server", version="1", docs_url=f"{API_PREFIX}/docs",
         openapi_url=f"{API_PREFIX}/openapi.json", redoc_url=None,
+        # FastAPI >= 0.160 asks OpenTelemetry per request whether anyone listens (~5 % of
+        # a small upload's CPU); nothing here exports traces. Older FastAPI ignores it.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.engine = engine
     errors.install(app)

@@ -303,7 +303,8 @@ outbox_replacements = Table(
 )
 
 Index("ix_punches_terminal_seq", punches.c.terminal_id, punches.c.seq)
-Index("ix_punches_employee_day", punches.c.employee_id, punches.c.work_date)
+Index("ix_punches_employee_day_time", punches.c.employee_id, punches.c.work_date,
+      punches.c.punch_time)
 # punch_time first (range queries); employee and status make it cover the reports' read
 Index("ix_punches_time_employee", punches.c.punch_time, punches.c.employee_id,
       punches.c.status)

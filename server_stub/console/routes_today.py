@@ -45,7 +45,16 @@ def today_live(ctx: Ctx = Depends(page("today", touch=False))) -> Response:
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if ctx.request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    response = HTMLResponse(_fragment(ctx, snap))
+    headers["Vary"] = "Accept-Encoding"
+    if "gzip" in ctx.request.headers.get("accept-encoding", ""):
+        # Only this fragment is compressed: it holds no CSRF token nor anything from the
+        # request, so compression cannot leak a secret (BREACH); the pages are sent plain.
+        response: Response = Response(
+            TodayCache.fragment_gzip(snap, ctx.lang, lambda: _fragment(ctx, snap)),
+            media_type="text/html; charset=utf-8")
+        headers["Content-Encoding"] = "gzip"
+    else:
+        response = HTMLResponse(_fragment(ctx, snap))
     response.headers.update(SECURITY_HEADERS)
     response.headers.update(headers)
     return response

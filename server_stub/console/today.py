@@ -50,7 +50,9 @@ class SiteToday:
     on_leave: list[Person] = field(default_factory=list)
     off: int = 0  # not a work day of their shift, or a holiday, and no punch
     last_punch_at: datetime | None = None  # freshness: the latest punch received (site-local)
-    complete: str | None = None  # the completeness watermark's sentence for the site
+    complete: str | None = None  # the completeness watermark's sentence for the site (English)
+    complete_up_to: datetime | None = None  # the same watermark (site-local), for a translation
+    current_terminals: tuple[int, int] = (0, 0)  # current, of all the site's terminals
     terminals: list[tuple[str, str, bool]] = field(default_factory=list)  # name, sentence, current
 
     @property
@@ -100,10 +102,7 @@ def today(conn: Connection, now: datetime, memo: Memo | None = None,
              for r in conn.execute(select(db.sites).order_by(db.sites.c.code))}
     zones = {code: ZoneInfo(s.timezone) for code, s in sites.items()}
     shifts = reports.load_shifts(conn)
-    e = db.employees.c
-    staff = sorted(conn.execute(select(e.employee_id, e.name, e.site, e.shift, e.created_at)
-                                .where(e.active.is_(True))),
-                   key=lambda r: (r[1], r[0]))  # the order every list is shown in
+    staff = sorted(conn.execute(_STAFF), key=lambda r: (r[1], r[0]))  # as the lists show them
     utc_day = now.date()  # every site's current work day is within a day of this
     lo, hi = utc_day - timedelta(days=1), utc_day + timedelta(days=2)
     holidays = reports.load_holidays(conn, lo, hi)
@@ -123,6 +122,8 @@ def today(conn: Connection, now: datetime, memo: Memo | None = None,
     days: dict[tuple[str, str | None], tuple[date, bool]] = {}
     before = memo.places if memo is not None else {}
     after: dict[str, tuple[tuple[object, ...], Place]] = {}
+    lists = {code: {"in": s.present, "left": s.left, "not_in": s.not_in, "leave": s.on_leave}
+             for code, s in sites.items()}
     for emp_id, name, site_code, shift_name, created_at in staff:
         tz = zones[site_code]
         shift = shifts.get(shift_name) if shift_name else None
@@ -132,7 +133,8 @@ def today(conn: Connection, now: datetime, memo: Memo | None = None,
             got = days[(site_code, shift_name)] = (
                 day, shift is not None and shift.window(day, tz)[1] <= now)
         raw = punched.get(emp_id, ())
-        its_leave, its_makeups = tuple(leaves.get(emp_id, ())), tuple(makeups.get(emp_id, ()))
+        its_leave = tuple(leaves[emp_id]) if emp_id in leaves else ()
+        its_makeups = tuple(makeups[emp_id]) if emp_id in makeups else ()
         key = (site_sig[site_code], name, shift_name, created_at, got, raw, its_leave,
                its_makeups)
         kept = before.get(emp_id)
@@ -142,15 +144,13 @@ def today(conn: Connection, now: datetime, memo: Memo | None = None,
             place = _place(emp_id, name, tz, shift, got, now, created_at, raw,
                            holidays.get(site_code, {}), its_leave, its_makeups)
         after[emp_id] = (key, place)
-        site = sites[site_code]
         kind, late, person = place
         if person is None:
-            site.off += 1
+            sites[site_code].off += 1
             continue
-        {"in": site.present, "left": site.left, "not_in": site.not_in,
-         "leave": site.on_leave}[kind].append(person)
+        lists[site_code][kind].append(person)
         if late:
-            site.late.append(person)
+            sites[site_code].late.append(person)
     if memo is not None:
         memo.places = after
     _add_freshness(conn, now, sites, zones, lo, hi, marks)
@@ -172,6 +172,7 @@ def _punch_times(conn: Connection, lo: date, hi: date) -> dict[str, tuple[float,
     return {emp_id: tuple(times) for emp_id, times in out.items()}
 
 
+_STAFF = text("SELECT employee_id, name, site, shift, created_at FROM employees WHERE active")
 _PUNCH_TIMES = text(
     "SELECT employee_id, punch_time FROM punches"
     " WHERE status = 'accepted' AND punch_time >= :a AND punch_time < :b ORDER BY punch_time")
@@ -214,6 +215,10 @@ def _add_freshness(conn: Connection, now: datetime, sites: dict[str, SiteToday],
     for code, mark in comp["sites"].items():
         if code in sites:
             sites[code].complete = mark["summary"]
+            if mark["watermark"]:
+                sites[code].complete_up_to = datetime.fromisoformat(
+                    mark["watermark"]).astimezone(zones[code])
+            sites[code].current_terminals = (mark["current"], mark["terminals"])
     for t in comp["terminals"]:
         if t["site"] in sites:
             sites[t["site"]].terminals.append((t["name"], t["summary"], t["current"]))

@@ -38,8 +38,9 @@ def _writer(kind: str, gettext: Callable[[str], str]) -> Callable[[Person], str]
         def detail(p: Person) -> str:
             return f"{_hm(p.check_in)}–{_hm(p.check_out)}"
     elif kind == "leave":
-        def detail(p: Person) -> str:
-            return str(escape(p.note))
+        def detail(p: Person) -> str:  # "sick: flu": the kind in the reader's language
+            leave_kind, colon, note = p.note.partition(": ")
+            return str(escape(gettext(leave_kind) + colon + note))
     else:
         started, starts = escape(gettext("shift started")), escape(gettext("shift starts"))
         no_shift = escape(gettext("no shift"))

@@ -1,26 +1,21 @@
-"""``kiosk-server add-admin / set-password / remove-admin`` as a user runs them."""
+"""``kiosk-server add-admin / set-password / remove-admin`` as a user runs them (each in a
+process of its own, forked by tests/server/test_cli.py's ``run``)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 
 from server_stub import audit, db
 from server_stub.admin import Admin
 from server_stub.console import accounts
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.server.test_cli import run
 
 
 def cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "server_stub.cli", *args, "--data",
-                           str(tmp_path / "data")], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=60, check=False)
+    return run(*args, "--data", str(tmp_path / "data"), cwd=tmp_path, ok=False, stdin=stdin)
 
 
 def test_accounts_from_the_command_line(tmp_path: Path) -> None:
@@ -75,4 +70,6 @@ def test_verify_is_argon2id_and_unknown_users_cost_the_same(tmp_path: Path) -> N
     with engine.connect() as conn:
         stored = conn.execute(db.admins.select()).one().password_hash
     assert PasswordHasher().verify(stored, "pass word 1")
+    # the unknown user's check runs against a hash with the same parameters (so the same cost)
+    assert extract_parameters(accounts._DUMMY_HASH) == extract_parameters(stored)
     engine.dispose()

@@ -117,10 +117,21 @@ def test_readable_on_a_phone(browser, admins) -> None:
     pg.get_by_label("密码").fill(PASSWORD)
     pg.get_by_role("button", name="登录").click()
     pg.wait_for_url("**/console/")
-    for path in ("/", "/attendance", "/employees", "/audit"):
+    for path in ("/", "/attendance", "/employees", "/employees/E1", "/employees/import",
+                 "/corrections", "/audit"):
         pg.goto(admins.url + "/console" + path)
         width = pg.evaluate("document.documentElement.scrollWidth")
         assert width <= 380, (path, width)  # wide tables scroll inside their box
+    context.close()
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="en-US")
+    pg = context.new_page()
+    sign_in(pg, admins.url, "it1", PASSWORD)  # IT's pages: the overview, a new terminal's QR
+    pg.goto(admins.url + "/console/terminals")
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 380
+    pg.get_by_label("Name", exact=True).fill("Side door")
+    pg.get_by_role("button", name="Add").click()
+    assert pg.locator(".qr img").is_visible()
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 380
     context.close()
 
 

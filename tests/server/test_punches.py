@@ -7,8 +7,10 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import update
 
-from kiosk.core.protocol import BatchResult, MAX_BATCH
+from kiosk.core.protocol import MAX_BATCH, BatchResult, parse_badge
+from server_stub import db
 from tests.helpers.badges import make_signer, make_token
 
 from .conftest import T0
@@ -238,3 +240,22 @@ def test_a_terminal_cannot_replay_another_terminals_punch(world, term):
         assert len(world.srv.admin.export_punches()) == 1
     finally:
         other.close()
+
+
+def test_decisions_follow_edited_shifts_and_new_keys_at_once(world, term):
+    """The ingest keeps keys, sites and shifts between uploads only while their digest is
+    unchanged (PostgreSQL): an edit applies to the very next upload."""
+    world.clock.advance(3600)
+    t = world.tokens["E1"]
+    (v,) = term.verdicts([term.punch(t, T0 + timedelta(minutes=7))])
+    assert (v["direction"], v["late_min"], v["grace_min"]) == ("check_in", 7, 5)
+    with world.srv.admin.engine.begin() as conn:
+        conn.execute(update(db.shifts).where(db.shifts.c.name == "day").values(grace_min=10))
+    world.clock.advance(86400)
+    (v,) = term.verdicts([term.punch(t, T0 + timedelta(days=1, minutes=7))])
+    assert (v["direction"], v["late_min"], v["grace_min"]) == ("check_in", 0, 10)
+    kid = world.srv.admin.add_key()
+    new = world.srv.admin.issue_badge("E3", issued_at=T0 - timedelta(days=1))
+    assert parse_badge(new.token).kid == kid
+    (v,) = term.verdicts([term.punch(new.token, T0 + timedelta(days=1, minutes=1))])
+    assert v["reason"] == "wrong_site"  # verified with the new key (E3 works at LAB)
