@@ -23,7 +23,7 @@ database is created for the run (``$KIOSK_BENCH_PG_URL``, default the machine's
   times).
 - perf's figures (issue 13 item 6, owned by the perf work; measured with whatever main has):
   ``report_month_2000_employees_s`` (``benchmarks.reports``' month of punches and its JSON
-  report), ``export_240k_peak_mb`` (peak RSS of ``kiosk-server export`` over
+  report; on SQLite, and ``..._postgresql`` beside it), ``export_240k_peak_mb`` (peak RSS of ``kiosk-server export`` over
   ``--export-punches`` stored punches), ``upload_p95_ms_during_report`` (paced uploads to a
   server while the same server computes month reports over HTTP).
 
@@ -255,6 +255,16 @@ def export_peak_mb(data: Path, out: Path) -> tuple[float, float]:
     return int(kb) / 1024, float(secs)
 
 
+def report_month_s(folder: Path, employees: int, url: str | None) -> float:
+    """The month JSON report alone (benchmarks.reports' data and path) on ``url``."""
+    from benchmarks import reports
+
+    admin = reports.build(folder, employees, database_url=url)
+    seconds, _ = reports.best(lambda: reports.month_json(admin), 1)
+    admin.close()  # type: ignore[attr-defined]
+    return seconds
+
+
 def report_figures(folder: Path, employees: int) -> dict[str, float]:
     from benchmarks import reports  # perf's benchmark: its data and its report path
 
@@ -349,6 +359,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['report_month_s']:.2f} s; upload p95 while {r['reports_during']} "
                   f"report(s) ran on the same server: "
                   f"{r['upload_p95_ms_during_report']:.1f} ms", flush=True)
+            with pg_database() as pg_url:  # the same month report on PostgreSQL, beside it
+                secs = report_month_s(root / "reports-postgresql", args.employees, pg_url)
+            fig["report_month_2000_employees_s_postgresql"] = round(secs, 2)
+            print(f"perf's     postgresql, month report for {args.employees} employees "
+                  f"(JSON): {secs:.2f} s", flush=True)
             data = root / "export"
             admin = Admin.init(data)
             admin.add_site("HQ", "Head office", "UTC")

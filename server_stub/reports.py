@@ -259,13 +259,24 @@ def attendance_rows(
     day_text, local = text.date, text.local
     for ed in employee_days(conn, date_from, date_to, site, employee, now):
         # day_row() inlined: ~40,000 rows for a month of 2,000 employees
-        fixed = employee_columns(ed)  # the same for each of the employee's days
+        # the columns that are the same on each of the employee's days (employee_columns)
+        shift = ed.shift
+        emp_id, name, site_code = ed.employee_id, ed.name, ed.site
+        shift_name, start, end, grace = (
+            (shift.name, shift.start.strftime("%H:%M"), shift.end.strftime("%H:%M"),
+             shift.grace_min) if shift else (None, None, None, None))
         zone, tz = ed.zone, ed.tz
         for d in ed.facts:
             cin, cout, off = d.check_in_us, d.check_out_us, d.day_off
-            out.append({
+            out.append({  # a literal: faster than merging a dict of the fixed columns
                 "date": day_text(d.work_date),
-                **fixed,
+                "employee_id": emp_id,
+                "name": name,
+                "site": site_code,
+                "shift": shift_name,
+                "shift_start": start,
+                "shift_end": end,
+                "grace_min": grace,
                 "status": d.status.value,
                 "check_in": None if cin is None else local(cin, zone),
                 "check_out": None if cout is None else local(cout, zone),

@@ -7,6 +7,7 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
 import requests
 
 from kiosk.core.protocol import API_PREFIX
@@ -118,10 +119,13 @@ def test_report_day_status_breaks_and_overtime(world, term):
     assert mon["check_out"] == "2026-11-02T18:30:00+01:00"
 
 
-def test_report_json_bytes_are_the_json_modules(world, term):
+@pytest.mark.parametrize("with_orjson", [True, False])
+def test_report_json_bytes_are_the_json_modules(world, term, monkeypatch, with_orjson):
     """reports.to_json (orjson for the rows when installed) writes exactly what
     json.dumps writes as Starlette renders it: names with control characters, quotes,
     backslashes, CJK and emoji, and numbers beyond 64 bits (the json module's way)."""
+    if not with_orjson:
+        monkeypatch.setattr(reports, "orjson", None)
     _week(world, term)
     rows = _rows(world)
     odd = "E\x00\x1f\x7f \"q\" \\ 王芳 \u2028 \U0001F600"
