@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
@@ -27,20 +27,33 @@ def _fragment(ctx: Ctx, snap: Snapshot) -> str:
         ctx, "_today_sites.html", sites=snap.sites, people=ctx.console.today.rows.people))
 
 
+def _snapshot(ctx: Ctx, background: BackgroundTasks) -> Snapshot:
+    """Today now; a new minute's statuses and due completeness marks are computed after
+    the answer (today_cache), so a poll never waits for them."""
+    console = ctx.console
+    snap = console.today.snapshot(console.engine, console.now())
+    if console.today.rebuild_due():  # the minute turned: statuses move with the clock
+        background.add_task(console.today.rebuild, console.engine, console.now)
+    if console.today.marks_due():
+        background.add_task(console.today.refresh_marks, console.engine, console.now)
+    return snap
+
+
 @router.get("/")
-def today_page(ctx: Ctx = Depends(page("today"))) -> Response:
-    snap = ctx.console.today.snapshot(ctx.console.engine, ctx.console.now())
+def today_page(background: BackgroundTasks,
+               ctx: Ctx = Depends(page("today"))) -> Response:
+    snap = _snapshot(ctx, background)
     return render(ctx, "today.html", live_html=Markup(_fragment(ctx, snap)),
                   etag=_etag(ctx, snap.key))
 
 
 @router.get("/today/live")
-def today_live(ctx: Ctx = Depends(page("today", touch=False))) -> Response:
+def today_live(background: BackgroundTasks,
+               ctx: Ctx = Depends(page("today", touch=False))) -> Response:
     """The page's live part alone; console.js asks every second with the ETag it has and
     swaps the answer in. Unchanged (today.fingerprint): 304, nothing computed; changed:
     the fragment every viewer shares (today_cache), computed once per change."""
-    console = ctx.console
-    snap = console.today.snapshot(console.engine, console.now())
+    snap = _snapshot(ctx, background)
     etag = _etag(ctx, snap.key)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if ctx.request.headers.get("if-none-match") == etag:

@@ -324,25 +324,52 @@ def test_today_with_its_memo_agrees_with_computing_afresh(admins, term) -> None:
     assert hits >= 8  # the memo was used, not just filled
 
 
-def test_today_cache_reuses_completeness_marks_for_at_most_5_s(admins, term) -> None:
-    """A change within 5 s of the last completeness marks reuses them; once they are 5 s old
-    the page is built again with fresh ones, even when nothing else changed."""
+def test_today_cache_refreshes_completeness_marks_off_the_request(admins, term) -> None:
+    """A change reuses the completeness marks; once they are 5 s old the next request asks
+    for a refresh (once), which runs apart, and the request after it shows the new marks
+    under a new key (the page's ETag moves) even though nothing else changed."""
     from server_stub.console.today_cache import TodayCache
 
     ticks = [100.0]
     cache = TodayCache(ticker=lambda: ticks[0])
     engine, now = admins.srv.admin.engine, admins.clock.now
     first = cache.snapshot(engine, now())
-    assert not first.marks_reused and cache.snapshot(engine, now()) is first
+    assert cache.snapshot(engine, now()) is first and not cache.marks_due()
     term.verdicts([term.punch(admins.tokens["E1"])])
     ticks[0] += 2
     second = cache.snapshot(engine, now())
-    assert second is not first and second.marks_reused and second.marks_at == first.marks_at
+    assert second is not first and second.marks_at == first.marks_at  # marks reused
+    assert "Ana Souza" in [p.name for s in second.sites for p in s.present]
     ticks[0] += 2.9
-    assert cache.snapshot(engine, now()) is second
-    ticks[0] += 0.2  # the reused marks are 5.1 s old
+    assert not cache.marks_due()
+    ticks[0] += 0.2  # the marks are 5.1 s old
+    assert cache.marks_due() and not cache.marks_due()  # once, until the refresh has run
+    assert cache.snapshot(engine, now()) is second  # (this request does not wait for it)
+    cache.refresh_marks(engine, now)
     third = cache.snapshot(engine, now())
-    assert third is not second and not third.marks_reused and third.key != second.key
-    assert third.fingerprint == second.fingerprint
-    ticks[0] += 60
-    assert cache.snapshot(engine, now()) is third  # fresh marks: kept until a change
+    assert third is not second and third.marks_at == ticks[0] and third.key != second.key
+    assert third.fingerprint == second.fingerprint and not cache.marks_due()
+    ticks[0] += 5
+    assert cache.snapshot(engine, now()) is third and cache.marks_due()
+
+
+def test_today_cache_builds_a_new_minute_after_the_answer(admins, term) -> None:
+    """When only the minute turned, the request gets the kept page and a rebuild is asked
+    for (once), which runs apart; a change of data still builds at once."""
+    from server_stub.console.today_cache import TodayCache
+
+    cache = TodayCache()
+    engine, clock = admins.srv.admin.engine, admins.clock
+    clock.advance(4 * 60)  # 09:04 Berlin: E1 is expected, not late yet (grace 5 min)
+    first = cache.snapshot(engine, clock.now())
+    assert not first.sites[0].not_in[0].started
+    clock.advance(120)  # 09:06: the shift has started for those not in
+    assert cache.snapshot(engine, clock.now()) is first
+    assert cache.rebuild_due() and not cache.rebuild_due()
+    cache.rebuild(engine, clock.now)
+    second = cache.snapshot(engine, clock.now())
+    assert second is not first and second.sites[0].not_in[0].started
+    clock.advance(60)
+    term.verdicts([term.punch(admins.tokens["E1"])])  # data changed too: built now
+    third = cache.snapshot(engine, clock.now())
+    assert third is not second and "Ana Souza" in [p.name for p in third.sites[0].present]
