@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, case, func, select, tuple_
 
@@ -362,32 +363,49 @@ def completeness(conn: Connection, now: datetime,
 REPORT_FIELDS = ("provisional", "complete_up_to")  # what annotate_report adds to each row
 
 
+class ReportMarks:
+    """What marks a report's rows: each site's watermark and zone, from one look at the
+    terminals. :func:`annotate_report` puts them on row dicts; the month JSON report
+    (``reports.attendance_json``) writes them as text, once per site and day."""
+
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self.comp = completeness(conn, now)
+        self.zones: dict[str, tzinfo] = {
+            r.code: ZoneInfo(r.timezone) for r in conn.execute(select(db.sites))}
+        self.waters = {code: _ts(s["watermark"]) for code, s in self.comp["sites"].items()}
+
+    def row(self, site: str, day: date) -> tuple[bool, str | None]:
+        """(provisional, complete_up_to) of a row of ``site`` on ``day``."""
+        water = self.waters.get(site)
+        return provisional(day, self.zones.get(site, timezone.utc), water), _iso(water)
+
+    def summary(self, site: str | None, provisional_rows: int) -> dict[str, Any]:
+        """The summary the report carries."""
+        scope = self.comp["sites"].get(site) if site else self.comp["company"]
+        if scope is None:  # a site without terminals: nothing can be vouched for
+            scope = {"watermark": None, "terminals": 0, "current": 0,
+                     "summary": "no terminals at this site", "held_by": []}
+        water = _ts(scope["watermark"])
+        zones = self.zones
+        tz = zones.get(site, timezone.utc) if site else (
+            next(iter(zones.values())) if len(zones) == 1 else timezone.utc)
+        first = None if water is None else datetime.fromtimestamp(
+            water, tz=timezone.utc).astimezone(tz)
+        return {"scope": site or "company", **scope,
+                # the first day not yet complete: that day and every later one are provisional
+                "provisional_from": None if first is None else first.date().isoformat(),
+                "provisional_rows": provisional_rows}
+
+
 def annotate_report(conn: Connection, now: datetime, rows: list[dict[str, Any]],
                     site: str | None = None) -> dict[str, Any]:
     """Mark each attendance row ``provisional`` (its day ends after its site's watermark)
     with the site's ``complete_up_to``; returns the summary the report carries."""
-    from zoneinfo import ZoneInfo
-
-    comp = completeness(conn, now)
-    zones = {r.code: ZoneInfo(r.timezone) for r in conn.execute(select(db.sites))}
-    waters = {code: _ts(s["watermark"]) for code, s in comp["sites"].items()}
+    marks = ReportMarks(conn, now)
     for row in rows:
-        water = waters.get(row["site"])
-        row["provisional"] = provisional(date.fromisoformat(row["date"]),
-                                         zones.get(row["site"], timezone.utc), water)
-        row["complete_up_to"] = _iso(water)
-    scope = comp["sites"].get(site) if site else comp["company"]
-    if scope is None:  # a site without terminals: nothing can be vouched for
-        scope = {"watermark": None, "terminals": 0, "current": 0,
-                 "summary": "no terminals at this site", "held_by": []}
-    water = _ts(scope["watermark"])
-    tz = zones.get(site, timezone.utc) if site else (
-        next(iter(zones.values())) if len(zones) == 1 else timezone.utc)
-    first = None if water is None else datetime.fromtimestamp(water, tz=timezone.utc).astimezone(tz)
-    return {"scope": site or "company", **scope,
-            # the first day not yet complete: that day and every later one are provisional
-            "provisional_from": None if first is None else first.date().isoformat(),
-            "provisional_rows": sum(1 for r in rows if r["provisional"])}
+        row["provisional"], row["complete_up_to"] = marks.row(
+            row["site"], date.fromisoformat(row["date"]))
+    return marks.summary(site, sum(1 for r in rows if r["provisional"]))
 
 
 def _ts(iso: str | None) -> float | None:

@@ -53,6 +53,11 @@ def attendance(engine: Engine, now: datetime, date_from: date, date_to: date, si
             name = f"attendance_{date_from}_{date_to}.xlsx"
             return Reply(book, MEDIA_TYPE, {"Content-Disposition": f'attachment; filename="{name}"',
                                             "X-Completeness": marks["summary"]})
+        if fmt == "json" and not summary:  # the day rows written as JSON text directly
+            head = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+            return Reply(reports.attendance_json(conn, date_from, date_to, site, employee, now,
+                                                 head, completeness.ReportMarks(conn, now)),
+                         "application/json")
         rows = (reports.summary_rows if summary else reports.attendance_rows)(
             conn, date_from, date_to, site, employee, now)
         # day rows get provisional/complete_up_to; summary rows only the report's summary

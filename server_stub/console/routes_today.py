@@ -28,9 +28,12 @@ def _fragment(ctx: Ctx, snap: Snapshot) -> str:
 
 
 def _snapshot(ctx: Ctx, background: BackgroundTasks) -> Snapshot:
-    """Today now; when its completeness marks are due, they are computed after the answer."""
+    """Today now; a new minute's statuses and due completeness marks are computed after
+    the answer (today_cache), so a poll never waits for them."""
     console = ctx.console
     snap = console.today.snapshot(console.engine, console.now())
+    if console.today.rebuild_due():  # the minute turned: statuses move with the clock
+        background.add_task(console.today.rebuild, console.engine, console.now)
     if console.today.marks_due():
         background.add_task(console.today.refresh_marks, console.engine, console.now)
     return snap

@@ -67,20 +67,34 @@ class TodayCache:
         self._marks: tuple[float, dict[str, Any]] | None = None  # (computed at, marks)
         self._due_lock = threading.Lock()
         self._refreshing = False
+        self._minute_due = False  # the minute turned: rebuild after the answer
+        self._rebuilding = False
         self.rows = today_rows.Rows()  # the fragment's rows, kept per person
 
     def _current(self, snap: Snapshot | None, fingerprint: str) -> bool:
         return (snap is not None and snap.fingerprint == fingerprint
                 and (self._marks is None or snap.marks_at == self._marks[0]))
 
-    def snapshot(self, engine: Engine, now: datetime) -> Snapshot:
+    def _only_the_minute(self, snap: Snapshot, fingerprint: str) -> bool:
+        return (snap.fingerprint.rpartition("-")[0] == fingerprint.rpartition("-")[0]
+                and (self._marks is None or snap.marks_at == self._marks[0]))
+
+    def snapshot(self, engine: Engine, now: datetime, *, rebuild: bool = False) -> Snapshot:
         """Today as of now: the kept one while it is current, else computed (once, however
-        many requests ask at the same time), from one consistent read of the database."""
+        many requests ask at the same time), from one consistent read of the database.
+        When only the minute turned, the kept one, until :meth:`rebuild` has run."""
         with db.read_txn(engine) as conn:
             fingerprint = today_model.fingerprint(conn, now)
             latest = self._latest
             if self._current(latest, fingerprint):
                 assert latest is not None
+                return latest
+            if not rebuild and latest is not None and self._only_the_minute(latest, fingerprint):
+                # Only the clock moved: everyone's place is looked at again (the memo is per
+                # minute), which costs the rules for everyone; that runs after the answer
+                # (rebuild_due), and this request shows the page of a moment ago.
+                with self._due_lock:
+                    self._minute_due = not self._rebuilding
                 return latest
             with self._lock:
                 latest = self._latest
@@ -95,6 +109,23 @@ class TodayCache:
                 snap = Snapshot(f"{fingerprint}|{marks_at}", fingerprint, sites, marks_at)
                 self._latest = snap
                 return snap
+
+    def rebuild_due(self) -> bool:
+        """True (once) when the minute turned with nothing else changed and no rebuild is
+        under way: the caller then runs :meth:`rebuild`, after its answer is sent."""
+        with self._due_lock:
+            if not self._minute_due or self._rebuilding:
+                return False
+            self._minute_due, self._rebuilding = False, True
+            return True
+
+    def rebuild(self, engine: Engine, now: Callable[[], datetime]) -> None:
+        """Today for the new minute (off the request: a background task)."""
+        try:
+            self.snapshot(engine, now(), rebuild=True)
+        finally:
+            with self._due_lock:
+                self._rebuilding = False
 
     def marks_due(self) -> bool:
         """True (once) when the marks are :data:`MARKS_MAX_AGE_S` old and no refresh is

@@ -9,6 +9,8 @@ property-tested (tests/server/test_rules_*.py).
 from .calendar import HOLIDAY, LEAVE_KINDS, DayOff, Leave, days_off
 from .day import (
     EPOCH_ORDINAL,
+    HOUR_US,
+    SPLIT,
     WITHOUT_PUNCH,
     DayFacts,
     DayRecord,
@@ -40,7 +42,7 @@ from .shifts import (
 from .summary import SUMMARY_FIELDS, Summary, summarize
 
 __all__ = [
-    "DAY", "DEFAULT_MIN_PRESENCE_MIN", "EPOCH_ORDINAL", "DEFAULT_OVERTIME_AFTER_MIN", "HOLIDAY", "LEAVE_KINDS",
+    "DAY", "DEFAULT_MIN_PRESENCE_MIN", "EPOCH_ORDINAL", "HOUR_US", "SPLIT", "DEFAULT_OVERTIME_AFTER_MIN", "HOLIDAY", "LEAVE_KINDS",
     "SUMMARY_FIELDS", "WEEKDAYS", "WITHOUT_PUNCH", "Classification", "DayFacts", "DayOff", "DayRecord",
     "DayStatus", "Leave", "MakeUp", "PunchKind", "ShiftRule", "Summary", "classify", "days_off",
     "Zone", "day_facts", "early_leave_minutes", "format_weekdays", "late_minutes", "micros", "micros_from_timestamp", "min_presence", "parse_hhmm",

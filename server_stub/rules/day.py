@@ -138,7 +138,7 @@ def utc_from_micros(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
-_SPLIT = 1 << 62  # an hour with a change of offset in it: look each instant up
+SPLIT = 1 << 62  # an hour with a change of offset in it: look each instant up
 _Plan = tuple[bool, int, int]  # the shift works that day, its start and end (UTC µs)
 
 
@@ -175,8 +175,8 @@ class Zone:
         off = self._hours.get(hour)
         if off is None:
             a, b = self._at(hour * 3600), self._at(hour * 3600 + 3599)
-            off = self._hours[hour] = a if a == b else _SPLIT
-        if off == _SPLIT:
+            off = self._hours[hour] = a if a == b else SPLIT
+        if off == SPLIT:
             return self._at(us // US)
         return off
 
@@ -258,7 +258,7 @@ def day_facts(
     by_day: dict[int, list[int]] = {}
     for p in punches:
         o = hours.get(p // HOUR_US)
-        if o is None or o == _SPLIT:
+        if o is None or o == SPLIT:
             o = offset(p)
         d = (p + o - boundary) // DAY_US
         if lo <= d <= hi:

@@ -351,3 +351,25 @@ def test_today_cache_refreshes_completeness_marks_off_the_request(admins, term) 
     assert third.fingerprint == second.fingerprint and not cache.marks_due()
     ticks[0] += 5
     assert cache.snapshot(engine, now()) is third and cache.marks_due()
+
+
+def test_today_cache_builds_a_new_minute_after_the_answer(admins, term) -> None:
+    """When only the minute turned, the request gets the kept page and a rebuild is asked
+    for (once), which runs apart; a change of data still builds at once."""
+    from server_stub.console.today_cache import TodayCache
+
+    cache = TodayCache()
+    engine, clock = admins.srv.admin.engine, admins.clock
+    clock.advance(4 * 60)  # 09:04 Berlin: E1 is expected, not late yet (grace 5 min)
+    first = cache.snapshot(engine, clock.now())
+    assert not first.sites[0].not_in[0].started
+    clock.advance(120)  # 09:06: the shift has started for those not in
+    assert cache.snapshot(engine, clock.now()) is first
+    assert cache.rebuild_due() and not cache.rebuild_due()
+    cache.rebuild(engine, clock.now)
+    second = cache.snapshot(engine, clock.now())
+    assert second is not first and second.sites[0].not_in[0].started
+    clock.advance(60)
+    term.verdicts([term.punch(admins.tokens["E1"])])  # data changed too: built now
+    third = cache.snapshot(engine, clock.now())
+    assert third is not second and "Ana Souza" in [p.name for p in third.sites[0].present]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import requests
 
 from kiosk.core.protocol import API_PREFIX
-from server_stub import reports
+from server_stub import completeness, corrections, daysoff, db, reports
 from server_stub.runner import EmbeddedServer
 
 from .conftest import T0
@@ -139,3 +139,42 @@ def test_report_json_bytes_are_the_json_modules(world, term, monkeypatch, with_o
     assert reports.to_json(body, rows) == plain({**body, "rows": rows})
     assert reports.to_json(body, rows[1:]) == plain({**body, "rows": rows[1:]})
     assert reports.to_json({}, rows[1:]) == plain({"rows": rows[1:]})
+
+
+def test_report_json_written_directly_is_the_rows_dumped(world, term):
+    """reports.attendance_json (row texts straight from the day facts) writes exactly
+    to_json over attendance_rows, with and without the completeness columns: two sites,
+    a night shift, an employee without a shift, a holiday, leave, an approved make-up
+    punch, an inactive employee, names that need escaping, one employee and one day."""
+    admin, eng, now = world.srv.admin, world.srv.admin.engine, world.clock.now()
+    admin.add_employee("E5", "=1+2 \"q\" \\ \x01 \u2028 \U0001F600 王", "HQ", "day")
+    admin.add_employee("E6", "Gone", "LAB", "day")
+    daysoff.add_holiday(eng, "HQ", date(2026, 11, 4), "Feiertag \"B\" ü", actor="cli", now=now)
+    daysoff.add_leave(eng, "E3", date(2026, 11, 3), date(2026, 11, 4), "sick", actor="cli",
+                      now=now)
+    _week(world, term)
+    fix = corrections.request(eng, "E1", T0 + timedelta(days=1, hours=8), "check_out", "forgot",
+                              requested_by="E1", now=world.clock.now())
+    corrections.decide(eng, fix.id, True, actor="admin:hr", now=world.clock.now())
+    term.verdicts([term.punch(world.tokens["E3"], T0 + timedelta(hours=-7))])
+    admin.set_employee_active("E6", False)
+    now = world.clock.now()
+    cases = [(date(2026, 11, 1), date(2026, 11, 8), None, None),
+             (date(2026, 11, 2), date(2026, 11, 2), "HQ", None),
+             (date(2026, 11, 1), date(2026, 11, 8), None, "E1"),
+             (date(2026, 11, 20), date(2026, 11, 20), "LAB", "E9")]  # no rows
+    with db.read_txn(eng) as conn:
+        for d_from, d_to, site, emp in cases:
+            rows = reports.attendance_rows(conn, d_from, d_to, site, emp, now)
+            assert reports.attendance_json(conn, d_from, d_to, site, emp, now, {}) == \
+                reports.to_json({}, rows)
+            body = {"date_from": d_from.isoformat(), "date_to": d_to.isoformat()}
+            marks = completeness.annotate_report(conn, now, rows, site)
+            got = reports.attendance_json(conn, d_from, d_to, site, emp, now, body,
+                                          completeness.ReportMarks(conn, now))
+            assert got == reports.to_json({**body, "completeness": marks}, rows)
+        full = json.loads(reports.attendance_json(conn, *cases[0][:2], None, None, now, {}))
+    kinds = {(r["status"], r["day_off"], bool(r["corrections"])) for r in full["rows"]}
+    assert {("holiday", 'Feiertag "B" ü', False), ("leave", "sick", False)} <= kinds
+    assert any(fixed for _, _, fixed in kinds)  # the make-up punch's note
+    assert {r["employee_id"] for r in full["rows"]} >= {"E1", "E2", "E3", "E4", "E5"}
