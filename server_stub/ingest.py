@@ -260,8 +260,8 @@ class Ingestor:
     ) -> list[Verdict]:
         """``owners[i]`` is the authenticated terminal that uploaded ``punches[i]``."""
         hashes = [content_hash(p) for p in punches]
-        ids = {str(p.event_id) for p in punches}
-        verdicts, rows = self._decide(conn, ctx, owners, punches, hashes, ids, now)
+        eids = [str(p.event_id) for p in punches]  # once: str(UUID) ran 5 times per punch
+        verdicts, rows = self._decide(conn, ctx, owners, punches, hashes, eids, now)
         if rows:
             # Every writer inserts in event id order, so two transactions storing some of the
             # same ids wait for each other in one direction only: no deadlock.
@@ -296,20 +296,20 @@ class Ingestor:
 
     def _decide(
         self, conn: Any, ctx: _Context, owners: list[TerminalInfo], punches: Sequence[Punch],
-        hashes: list[str], ids: set[str], now: datetime,
+        hashes: list[str], eids: list[str], now: datetime,
     ) -> tuple[list[Verdict], list[dict[str, Any]]]:
+        """``eids[i]`` is ``str(punches[i].event_id)``."""
         p = db.punches.c
         existing = {
             r.event_id: r for r in conn.execute(
-                select(p.event_id, p.content_hash, p.verdict).where(bulk.one_of(conn, p.event_id, ids))
+                select(p.event_id, p.content_hash, p.verdict).where(bulk.one_of(conn, p.event_id, eids))
             )
         }
         verdicts: list[Verdict | None] = [None] * len(punches)
         seen: dict[str, tuple[str, int]] = {}  # event id -> (hash, index) within this batch
         candidates: list[tuple[int, Punch, Any]] = []  # (index, punch, badge) passing checks
         lo, hi = now - MAX_AGE, now + timedelta(seconds=MAX_FUTURE_S)
-        for i, (punch, h) in enumerate(zip(punches, hashes, strict=True)):
-            eid = str(punch.event_id)
+        for i, (punch, h, eid) in enumerate(zip(punches, hashes, eids, strict=True)):
             if punch.terminal_id != owners[i].terminal_id:
                 # Checked first: a terminal never learns another terminal's verdicts.
                 verdicts[i] = _reject(punch, RejectReason.TERMINAL_MISMATCH,
@@ -343,8 +343,7 @@ class Ingestor:
         self._judge(conn, ctx, owners, candidates, verdicts, meta)
         badge_of = {i: badge for i, _, badge in candidates}
         rows = []
-        for i, punch in enumerate(punches):
-            eid = str(punch.event_id)
+        for i, (punch, eid) in enumerate(zip(punches, eids, strict=True)):
             first = seen.get(eid)
             if first is None or (verdicts[i] is not None and first[1] != i):
                 continue  # replayed, conflicting, or another terminal's: answered above
@@ -358,7 +357,8 @@ class Ingestor:
                 continue
             v = verdicts[i]
             assert v is not None
-            rows.append(self._row(punch, h, v, now, badge_of.get(i), *meta.get(i, (None, None))))
+            rows.append(self._row(punch, eid, h, v, now, badge_of.get(i),
+                                  *meta.get(i, (None, None))))
         return [v for v in verdicts if v is not None], rows
 
     def _judge(
@@ -431,7 +431,7 @@ class Ingestor:
             meta[i] = (owners[i].site, wd)
 
     def _row(
-        self, punch: Punch, h: str, v: Verdict, now: datetime, badge: Badge | None,
+        self, punch: Punch, eid: str, h: str, v: Verdict, now: datetime, badge: Badge | None,
         site: str | None, work_date: str | None,
     ) -> dict[str, Any]:
         badge_id = employee_id = kid = None
@@ -442,7 +442,7 @@ class Ingestor:
             pass
         when = punch.server_time
         return {
-            "event_id": str(punch.event_id),
+            "event_id": eid,
             "terminal_id": punch.terminal_id,
             "seq": punch.seq,
             "badge_id": badge_id,
