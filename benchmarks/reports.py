@@ -5,7 +5,7 @@
 Builds a SQLite data folder per size with one month (November 2026) of punches: a day
 shift (Mon-Fri, every third employee takes a lunch break, one in twenty forgets to check
 out) and a night shift for one employee in ten, then times the whole report path from
-SQL to bytes: ``attendance_rows`` + ``reports.to_json`` (what the API answers) and
+SQL to bytes: ``reports.attendance_json`` (what the API answers) and
 ``report_xlsx.workbook`` over ``employee_days`` (XlsxWriter, constant memory). Beside
 ours, the same workbook through openpyxl's write-only mode (the other well-kept library),
 at the smallest size. Each figure is the best of ``--repeat`` runs.
@@ -115,8 +115,8 @@ def month_json(admin: object) -> bytes:
     from server_stub import db, reports
 
     with db.read_txn(admin.engine) as conn:  # type: ignore[attr-defined]
-        rows = reports.attendance_rows(conn, *MONTH, None, None, NOW)
-    return reports.to_json({}, rows)  # the API's bytes (compact; orjson when installed)
+        # the API's day rows (its JSON writes them so, with the completeness columns)
+        return reports.attendance_json(conn, *MONTH, None, None, NOW, {})
 
 
 def month_xlsx(admin: object) -> bytes:
