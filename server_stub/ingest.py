@@ -117,12 +117,27 @@ def _reject(p: Punch, reason: RejectReason, message: str, employee_id: str | Non
 
 
 def _verdict(**fields: Any) -> Verdict:
-    """A Verdict from values this module built itself: skip re-validation (hot path)."""
-    return Verdict.model_construct(**{**_VERDICT_DEFAULTS, **fields})
+    """A Verdict from values this module built itself: skip re-validation (hot path).
+
+    What ``model_construct`` leaves behind, set directly: its per-field default handling
+    was the largest Python item of a batch upload (~12 of ~16 µs per punch). The template
+    keeps the fields' declared order (the JSON's key order); every field counts as set,
+    as it did with ``model_construct`` over the full defaults.
+    """
+    v = _new(Verdict)
+    values = _VERDICT_TEMPLATE.copy()
+    values.update(fields)
+    _set(v, "__dict__", values)
+    _set(v, "__pydantic_fields_set__", set(_VERDICT_TEMPLATE))
+    _set(v, "__pydantic_extra__", None)
+    _set(v, "__pydantic_private__", None)
+    return v
 
 
-_VERDICT_DEFAULTS: dict[str, Any] = {
-    name: f.default for name, f in Verdict.model_fields.items() if not f.is_required()
+_new, _set = object.__new__, object.__setattr__
+# Every field in declaration order: the required ones (event_id, status) are always given.
+_VERDICT_TEMPLATE: dict[str, Any] = {
+    name: None if f.is_required() else f.default for name, f in Verdict.model_fields.items()
 }
 
 
