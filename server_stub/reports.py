@@ -314,10 +314,11 @@ def attendance_json(
     (id, name, site, shift) are JSON-encoded once per employee, dates and local instants
     come from cached parts (:class:`_LocalText`), the numbers are plain integers."""
     text = _LocalText()
-    day_text, quoted = text.date, text.quoted
-    # (day, site) -> [its rows' completeness columns and closing brace, provisional 0/1,
-    # its rows in employee id order]: sorted, the rows come out as attendance_rows sorts them
-    buckets: dict[tuple[date, str], list[Any]] = {}
+    quoted = text.quoted
+    # site -> day -> [the rows' first column, their completeness columns and closing brace,
+    # provisional 0/1, the rows in employee id order]; by (day, site), the rows come out
+    # as attendance_rows sorts them
+    buckets: dict[str, dict[date, list[Any]]] = {}
     labels: dict[str, str] = {}
     status_text = {s: s.value for s in rules.DayStatus}
     for ed in employee_days(conn, date_from, date_to, site, employee, now):
@@ -329,28 +330,32 @@ def attendance_json(
                     if shift else 'null,"shift_start":null,"shift_end":null,"grace_min":null')
                  + ',"status":"')
         zone, tz = ed.zone, ed.tz
+        site_buckets = buckets.get(site_code)
+        if site_buckets is None:
+            site_buckets = buckets[site_code] = {}
         for (day, status, cin, cout, late, early, punches, worked, breaks, overtime, repeats,
              unpaired, off, corrections) in ed.facts:
-            bucket = buckets.get((day, site_code))
+            bucket = site_buckets.get(day)
             if bucket is None:
-                bucket = buckets[(day, site_code)] = [*_marks_tail(marks, site_code, day), []]
+                bucket = site_buckets[day] = [f'{{"date":"{text.date(day)}"',
+                                              *_marks_tail(marks, site_code, day), []]
             if off is None:
                 label = "null"
             else:
                 label = labels.get(off.label) or labels.setdefault(off.label, _text(off.label))
-            bucket[2].append(
-                f'{{"date":"{day_text(day)}"{fixed}{status_text[status]}","check_in":'
+            bucket[3].append(
+                f'{bucket[0]}{fixed}{status_text[status]}","check_in":'
                 f'{"null" if cin is None else quoted(cin, zone)},'
                 f'"check_out":{"null" if cout is None else quoted(cout, zone)},'
                 f'"late_min":{late},"early_leave_min":{early},"worked_min":{worked},'
                 f'"break_min":{breaks},"overtime_min":{overtime},"punches":{punches},'
                 f'"repeats":{repeats},"unpaired":{unpaired},"day_off":{label},"corrections":'
                 f'{_text(_note(corrections, tz)) if corrections else "null"}'
-                f'{bucket[0]}')
+                f'{bucket[1]}')
     texts: list[str] = []
     provisional_rows = 0
-    for key in sorted(buckets):
-        _, prov, rows_of = buckets[key]
+    for day, site_code in sorted((day, s) for s, days in buckets.items() for day in days):
+        _, _, prov, rows_of = buckets[site_code][day]
         texts += rows_of
         provisional_rows += prov * len(rows_of)
     if marks is not None:

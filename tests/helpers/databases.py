@@ -8,16 +8,20 @@ When no server answers, the test is skipped and the reason says so.
 ``schema=True`` gives a database already at the head schema, as ``Admin.init`` would make it
 (which accepts one): a copy of this session's template database, built once by
 ``migrate.create`` and dropped when the session ends. Copying it takes a tenth of the time
-of building the tables per test (CREATE DATABASE ... TEMPLATE).
+of building the tables per test (CREATE DATABASE ... TEMPLATE). :func:`sqlite_at_head` is the
+same for SQLite: a copy of a file made once per session.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from functools import cache
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from benchmarks import pg
+from server_stub import datadir, db
 from server_stub.store import migrate
 
 PG_ENV = "KIOSK_TEST_PG_URL"
@@ -59,6 +64,27 @@ def _schema_template() -> str:
     finally:
         engine.dispose()
     return str(make_url(url).database)
+
+
+@cache
+def _sqlite_template() -> Path:
+    """This session's SQLite file at the head schema (the server's own engine settings)."""
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-test-schema-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / datadir.DB_FILE
+    engine = db.make_engine(f"sqlite:///{path}")
+    try:
+        migrate.create(engine)
+    finally:
+        engine.dispose()
+    return path
+
+
+def sqlite_at_head(data_dir: Path) -> None:
+    """A new data folder (0700) holding a database at the head schema where
+    ``Admin.init(data_dir)`` looks for its SQLite file (it accepts one; init makes the rest)."""
+    data_dir.mkdir(mode=0o700, parents=True)
+    shutil.copyfile(_sqlite_template(), data_dir / datadir.DB_FILE)
 
 
 @contextmanager

@@ -61,6 +61,8 @@ def empty_database_url(backend) -> Iterator[str | None]:
 
 @pytest.fixture
 def world(tmp_path, clock, database_url) -> Iterator[World]:
+    if database_url is None:  # SQLite: a copy of a file at the head schema, as on PostgreSQL
+        databases.sqlite_at_head(tmp_path / "server-data")
     with live_server(tmp_path, clock=clock, database_url=database_url) as srv:
         a = srv.admin
         a.add_site("HQ", "Head office", "Europe/Berlin")
