@@ -7,6 +7,11 @@ the last sequence number handed out (``last``) and the highest one the server sa
 stored (``server``). :meth:`SeqFile.raise_last` writes it atomically (temp file, fsync,
 rename, fsync of the folder) *before* the outbox row with that number commits, so the file
 is never behind the outbox; a fresh outbox continues at ``max(outbox, file, server) + 1``.
+
+Several processes may hold the same outbox (the kiosk, ``kiosk sync``, ``kiosk outbox``):
+each change re-reads the file under an exclusive lock on ``<file>.lock`` and merges it
+(numbers only ever rise but by :meth:`SeqFile.lower_last`), so a process with an older view
+never writes a number back down, and each writer has its own temporary file.
 """
 
 from __future__ import annotations
@@ -15,9 +20,23 @@ import json
 import logging
 import os
 import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; each writer's own temporary file still keeps them apart
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger(__name__)
+
+_Maps = tuple[dict[str, int], dict[str, int]]
+
+
+def _merged(mine: dict[str, int], disk: dict[str, int]) -> dict[str, int]:
+    return {k: max(mine.get(k, 0), disk.get(k, 0)) for k in set(mine) | set(disk)}
 
 
 class SeqFile:
@@ -62,12 +81,11 @@ class SeqFile:
 
     def lower_last(self, terminal_id: str, seq: int) -> None:
         """Give back a number whose row did not commit (rolled back), so no gap is left."""
-        with self._lock:
-            if self._last.get(terminal_id) != seq + 1:
-                return
-            last = {**self._last, terminal_id: seq}
-            self._write(last, self._server)
-            self._last = last
+        def change(last: dict[str, int], server: dict[str, int]) -> _Maps | None:
+            if last.get(terminal_id) != seq + 1:
+                return None  # another process has handed out a higher number since
+            return {**last, terminal_id: seq}, server
+        self._update(change)
 
     def server(self, terminal_id: str) -> int:
         with self._lock:
@@ -78,30 +96,68 @@ class SeqFile:
         with self._lock:
             if seq <= self._last.get(terminal_id, 0):
                 return
-            last = {**self._last, terminal_id: seq}
-            self._write(last, self._server)
-            self._last = last
+
+        def change(last: dict[str, int], server: dict[str, int]) -> _Maps | None:
+            if seq <= last.get(terminal_id, 0):
+                return None
+            return {**last, terminal_id: seq}, server
+        self._update(change)
 
     def raise_server(self, terminal_id: str, seq: int) -> bool:
         """Remember the server's highest stored seq; True when it was news."""
         with self._lock:
             if seq <= self._server.get(terminal_id, 0):
                 return False
-            server = {**self._server, terminal_id: seq}
-            self._write(self._last, server)
-            self._server = server
-            return True
+        news = [False]
+
+        def change(last: dict[str, int], server: dict[str, int]) -> _Maps | None:
+            if seq <= server.get(terminal_id, 0):
+                return None
+            news[0] = True
+            return last, {**server, terminal_id: seq}
+        self._update(change)
+        return news[0]
+
+    def _update(self, change: Callable[[dict[str, int], dict[str, int]], _Maps | None]) -> None:
+        """Apply ``change`` to the file as it is on disk now, merged with what this
+        process knows, under the cross-process lock; write only when it changed."""
+        with self._lock, self._locked():
+            disk_last, disk_server = self._read()
+            last = _merged(self._last, disk_last)
+            server = _merged(self._server, disk_server)
+            new = change(last, server)
+            if new is not None:
+                self._write(*new)
+                last, server = new
+            self._last, self._server = last, server
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if fcntl is None:
+            yield
+            return
+        fd = os.open(self.path.with_name(self.path.name + ".lock"),
+                     os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def _write(self, last: dict[str, int], server: dict[str, int]) -> None:
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex[:12]}.tmp")
         data = json.dumps({"last": last, "server": server}, sort_keys=True).encode()
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
         try:
             dfd = os.open(self.path.parent, os.O_RDONLY)
         except OSError:  # Windows: no folder handles; the rename is durable enough there
