@@ -31,6 +31,9 @@ class PinCheck(QObject):
         super().__init__(parent)
         self._lock = lock
         self._thread: threading.Thread | None = None
+        # Cleared before the answer is sent, not when the thread ends: a pad that shows the
+        # answer and takes the next PIN at once must not find the old thread still alive.
+        self._running = False
 
     @property
     def configured(self) -> bool:
@@ -42,20 +45,23 @@ class PinCheck(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._running
 
     def check(self, pin: str) -> bool:
         """Start checking ``pin``; False (and nothing happens) while a check runs."""
-        if self.busy:
+        if self._running:
             return False
+        self._running = True
 
         def run() -> None:
             try:
                 answer = self._lock.try_pin(pin)
             except Exception:  # a bug: the pad must not hang on "checking"
                 log.exception("PIN check failed")
+                self._running = False
                 self.failed.emit()
                 return
+            self._running = False
             self.answered.emit(answer)
 
         self._thread = threading.Thread(target=run, name="kiosk-pin")
@@ -64,7 +70,8 @@ class PinCheck(QObject):
 
     def threads(self) -> list[threading.Thread]:
         """The check still running, for the shutdown's account of every thread."""
-        return [self._thread] if self.busy and self._thread is not None else []
+        alive = self._thread is not None and self._thread.is_alive()
+        return [self._thread] if alive and self._thread is not None else []
 
 
 __all__ = ["PinAnswer", "PinCheck"]

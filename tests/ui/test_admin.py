@@ -217,3 +217,16 @@ def test_status_panel_times_are_the_sites_like_the_header(qtbot):
     win.set_timezone(ZoneInfo("Asia/Shanghai"))  # UTC+8, whatever the machine's zone
     assert win.status_panel.fields["last_sync"].text() == "2026-11-02 15:57:10 CST"  # the zone named
     assert win.header.clock_label.text() == "15:58:00"
+
+
+def test_the_next_pin_is_taken_as_soon_as_the_answer_arrives(qtbot):
+    """The pad takes the next PIN the moment it shows an answer; the checking thread may
+    not have ended yet then (seen under load: the right PIN after a wrong one was dropped)."""
+    check = PinCheck(PinLock(hash_pin("2468", **FAST), FakeClock()))
+    taken: list[bool] = []
+    # Direct: the slot runs in the checking thread, before that thread can end.
+    check.answered.connect(lambda _a: taken.append(check.check("2468")) if not taken else None,
+                           Qt.ConnectionType.DirectConnection)
+    assert check.check("1111")
+    qtbot.waitUntil(lambda: len(taken) == 1 and not check.busy, timeout=5000)
+    assert taken == [True]
