@@ -49,12 +49,14 @@ class SeqFile:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        try:  # written 0600; a looser one (copied, restored) is tightened
-            mode = self.path.stat().st_mode
-            if mode & 0o077:
-                os.chmod(self.path, mode & 0o700)
-        except OSError:
-            pass
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        for own in (self.path, self._lock_path):  # written 0600; a looser one is tightened
+            try:
+                mode = own.stat().st_mode
+                if mode & 0o077:
+                    os.chmod(own, mode & 0o700)
+            except OSError:
+                pass
         self._last, self._server = self._read()
 
     def _read(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -136,8 +138,7 @@ class SeqFile:
         if fcntl is None:
             yield
             return
-        fd = os.open(self.path.with_name(self.path.name + ".lock"),
-                     os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
