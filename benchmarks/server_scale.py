@@ -241,10 +241,17 @@ def _insert_punches(admin: Admin, n: int, employees: int) -> None:
 
 
 def export_peak_mb(data: Path, out: Path) -> tuple[float, float]:
-    """Peak RSS (MB) and seconds of ``kiosk-server export`` in a fresh process."""
+    """Peak RSS (MB) and seconds of ``kiosk-server export`` in a fresh process.
+
+    The peak is the child's VmHWM: ``ru_maxrss`` keeps the parent's peak across exec on
+    Linux (this benchmark's own process reached 244 MB and the export was reported so).
+    """
     code = ("import resource,sys,time;from server_stub import cli;t=time.perf_counter();"
             "rc=cli.main(sys.argv[1:]);"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()-t);"
+            "kb=[int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')]"
+            " if sys.platform=='linux' else [];"
+            "print((kb or [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss])[0],"
+            " time.perf_counter()-t);"
             "sys.exit(rc)")
     r = subprocess.run([sys.executable, "-c", code, "export", "--data", str(data), "--out",
                         str(out)], capture_output=True, text=True, timeout=1800,
