@@ -258,8 +258,8 @@ def attendance_rows(
     text = _LocalText()
     day_text, local = text.date, text.local
     for ed in employee_days(conn, date_from, date_to, site, employee, now):
-        # day_row() inlined: ~40,000 rows for a month of 2,000 employees
-        # the columns that are the same on each of the employee's days (employee_columns)
+        # One dict literal per row, the employee's columns as locals: ~40,000 rows for a
+        # month of 2,000 employees (faster than a helper call and a merge per row).
         shift = ed.shift
         emp_id, name, site_code = ed.employee_id, ed.name, ed.site
         shift_name, start, end, grace = (
@@ -384,42 +384,6 @@ def _text(value: str) -> str:
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None,
                       separators=(",", ":")).encode()
-
-
-def employee_columns(ed: EmployeeDays) -> dict[str, Any]:
-    """The row columns that are the same on each of an employee's days."""
-    shift = ed.shift
-    return {
-        "employee_id": ed.employee_id,
-        "name": ed.name,
-        "site": ed.site,
-        "shift": shift.name if shift else None,
-        "shift_start": shift.start.strftime("%H:%M") if shift else None,
-        "shift_end": shift.end.strftime("%H:%M") if shift else None,
-        "grace_min": shift.grace_min if shift else None,
-    }
-
-
-def day_row(ed: EmployeeDays, d: rules.DayFacts, fixed: dict[str, Any] | None = None,
-            text: _LocalText | None = None) -> dict[str, Any]:
-    text = text or _LocalText()
-    return {
-        "date": text.date(d.work_date),
-        **(fixed if fixed is not None else employee_columns(ed)),
-        "status": d.status.value,
-        "check_in": None if d.check_in_us is None else text.local(d.check_in_us, ed.zone),
-        "check_out": None if d.check_out_us is None else text.local(d.check_out_us, ed.zone),
-        "late_min": d.late_min,
-        "early_leave_min": d.early_leave_min,
-        "worked_min": d.worked_min,
-        "break_min": d.break_min,
-        "overtime_min": d.overtime_min,
-        "punches": d.punches,
-        "repeats": d.repeats,
-        "unpaired": d.unpaired,
-        "day_off": d.day_off.label if d.day_off else None,
-        "corrections": correction_note(d, ed.tz),
-    }
 
 
 class _LocalText:
