@@ -26,6 +26,7 @@ import tempfile
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn  # noqa: F401 - imported once here instead of in every child
 
@@ -99,38 +100,21 @@ def _command_loop() -> None:
         sys.stdout.flush()
 
 
-class CommandForker:
-    """``run(argv, cwd=...)``: ``kiosk-server argv`` in a forked child, as
-    ``subprocess.run([python, "-m", "server_stub.cli", *argv], capture_output=True,
-    text=True)`` would (a child that outlives ``timeout`` is SIGKILLed)."""
+class ForkServerPipe:
+    """The parent's end of one ``python -m benchmarks.forkserver [ARGS]`` process: one JSON
+    line per request in, answer lines out (read with a timeout)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *args: str, stderr: Any = None) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.forkserver", "--wait"],
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.forkserver", *args],
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=stderr,
                                      bufsize=0)  # unbuffered: select() sees every answer line
 
-    def run(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
-            stdin: str = "", timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        with tempfile.TemporaryDirectory(prefix="forked-cli-") as tmp:
-            files = {k: Path(tmp) / k for k in ("stdin", "stdout", "stderr")}
-            files["stdin"].write_text(stdin)
-            for k in ("stdout", "stderr"):
-                files[k].touch()
-            req = {"argv": list(argv), "cwd": str(cwd), "env": dict(env or os.environ),
-                   **{k: str(p) for k, p in files.items()}}
-            self.proc.stdin.write(json.dumps(req).encode() + b"\n")
-            self.proc.stdin.flush()
-            pid = int(self._line(timeout))
-            try:
-                code = int(self._line(timeout))
-            except TimeoutError:
-                os.kill(pid, signal.SIGKILL)
-                self._line(10)
-                raise subprocess.TimeoutExpired(list(argv), timeout) from None
-            return subprocess.CompletedProcess(
-                list(argv), code, files["stdout"].read_text(), files["stderr"].read_text())
+    def _send(self, request: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+        self.proc.stdin.flush()
 
     def _line(self, timeout: float) -> bytes:
         assert self.proc.stdout is not None
@@ -152,6 +136,34 @@ class CommandForker:
             self.proc.wait(10)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+class CommandForker(ForkServerPipe):
+    """``run(argv, cwd=...)``: ``kiosk-server argv`` in a forked child, as
+    ``subprocess.run([python, "-m", "server_stub.cli", *argv], capture_output=True,
+    text=True)`` would (a child that outlives ``timeout`` is SIGKILLed)."""
+
+    def __init__(self) -> None:
+        super().__init__("--wait")
+
+    def run(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
+            stdin: str = "", timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+        with tempfile.TemporaryDirectory(prefix="forked-cli-") as tmp:
+            files = {k: Path(tmp) / k for k in ("stdin", "stdout", "stderr")}
+            files["stdin"].write_text(stdin)
+            for k in ("stdout", "stderr"):
+                files[k].touch()
+            self._send({"argv": list(argv), "cwd": str(cwd), "env": dict(env or os.environ),
+                        **{k: str(p) for k, p in files.items()}})
+            pid = int(self._line(timeout))
+            try:
+                code = int(self._line(timeout))
+            except TimeoutError:
+                os.kill(pid, signal.SIGKILL)
+                self._line(10)
+                raise subprocess.TimeoutExpired(list(argv), timeout) from None
+            return subprocess.CompletedProcess(
+                list(argv), code, files["stdout"].read_text(), files["stderr"].read_text())
 
 
 def main() -> int:

@@ -35,6 +35,7 @@ from typing import Any
 
 import requests
 
+from benchmarks.forkserver import ForkServerPipe
 from kiosk.core.clock import SystemClock
 from kiosk.core.protocol import API_PREFIX, Punch, sign_request
 from kiosk.sync.client import SyncClient, SyncError
@@ -127,36 +128,20 @@ class Replica:
         self.proc = None
 
 
-class ReplicaForker:
+class ReplicaForker(ForkServerPipe):
     """One ``python -m benchmarks.forkserver`` process (see there); ``fork(argv)`` starts a
     ``kiosk-server`` child and returns its pid. Its children's stderr goes to ``log``."""
 
     def __init__(self, log: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
         self._log = log.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.forkserver"], env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self._log)
+        super().__init__(stderr=self._log)
 
     def fork(self, argv: list[str]) -> int:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps(argv).encode() + b"\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the fork server exited (code {self.proc.wait(10)})")
-        return int(line)
+        self._send(argv)
+        return int(self._line(60))
 
     def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        super().close()
         self._log.close()
 
 
